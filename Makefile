@@ -1,0 +1,44 @@
+# Two commands: `make run` (serve the embedded default, seeded) and `make test` (the whole suite).
+# Works on a fresh machine with only Python 3.11+: uv is bootstrapped into .tools/ by pip.
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test reliability bench lint openapi migration browser-deps
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
+	touch $@
+
+run: .venv/.synced
+	.venv/bin/casino-club serve --seed --host $(HOST) --port $(PORT)
+
+# Debian's chromium for the browser tests (Playwright's own browser download cannot work here).
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing and not root: browser tests will report it"; fi; \
+	fi
+
+test: .venv/.synced browser-deps
+	.venv/bin/pytest $(PYTEST_ARGS)
+
+reliability: .venv/.synced
+	CASINO_RELIABILITY_LONG=1 .venv/bin/pytest tests/reliability $(PYTEST_ARGS)
+
+lint: .venv/.synced
+	.venv/bin/ruff check src tests bench
+
+openapi: .venv/.synced
+	.venv/bin/casino-club openapi -o openapi.json
+
+migration: .venv/.synced
+	./scripts/regen-initial-migration.sh

@@ -1,0 +1,92 @@
+"""Admin endpoints of the foundation: gold adjustments, audit log, ledger check, invite codes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from casino_club.admin import gold, invites
+from casino_club.admin.audit import AuditContext, AuditPage, search_audit
+from casino_club.auth.deps import Principal, require_admin, writer
+from casino_club.kit.idempotency import Writer
+from casino_club.kit.ratelimit import enforce
+from casino_club.kit.runtime import Runtime, get_runtime
+from casino_club.wallet.verify import verify_ledger
+
+router = APIRouter(prefix="/api/admin", tags=["admin"])
+
+
+class LedgerVerifyOut(BaseModel):
+    """Result of the ledger check."""
+
+    ok: bool
+    accounts: int
+    transfers: int
+    player_gold: int
+    system_balances: dict[str, int]
+    problems: list[str]
+
+
+async def _gold(direction: str, user_id: int, body: gold.GoldChangeIn, request: Request, admin: Principal,
+                w: Writer, rt: Runtime) -> Response:
+    await enforce(rt.kv, f"admin_gold:{admin.user_id}", rt.settings.admin_gold_rate_limit, 60)
+    ctx = AuditContext.of(request, admin.user_id)
+    return await w.run(lambda s: gold.adjust_gold(s, ctx, user_id, body, direction))
+
+
+@router.post("/users/{user_id}/gold/grant", response_model=gold.GoldReceipt)
+async def grant_gold(body: gold.GoldChangeIn, request: Request, user_id: int = Path(ge=1),
+                     admin: Principal = Depends(require_admin), w: Writer = Depends(writer),
+                     rt: Runtime = Depends(get_runtime)) -> Response:
+    """Grant gold to a player; replaying the idempotency key returns the same receipt."""
+    return await _gold("grant", user_id, body, request, admin, w, rt)
+
+
+@router.post("/users/{user_id}/gold/deduct", response_model=gold.GoldReceipt)
+async def deduct_gold(body: gold.GoldChangeIn, request: Request, user_id: int = Path(ge=1),
+                      admin: Principal = Depends(require_admin), w: Writer = Depends(writer),
+                      rt: Runtime = Depends(get_runtime)) -> Response:
+    """Deduct gold from a player; more than the balance is 409 INSUFFICIENT_GOLD and changes nothing."""
+    return await _gold("deduct", user_id, body, request, admin, w, rt)
+
+
+@router.get("/audit", response_model=AuditPage)
+async def audit_log(actor_id: int | None = Query(None, ge=1), action: str | None = Query(None, max_length=64),
+                    target_type: str | None = Query(None, max_length=32),
+                    target_id: str | None = Query(None, max_length=64), since: datetime | None = None,
+                    until: datetime | None = None, cursor: str | None = Query(None, max_length=200),
+                    limit: int = Query(50, ge=1, le=200), admin: Principal = Depends(require_admin),
+                    rt: Runtime = Depends(get_runtime)) -> AuditPage:
+    """Search the audit log, newest first."""
+    async with rt.sessionmaker() as session:
+        return await search_audit(session, actor_id=actor_id, action=action, target_type=target_type,
+                                  target_id=target_id, since=since, until=until, cursor=cursor, limit=limit)
+
+
+@router.get("/ledger/verify", response_model=LedgerVerifyOut)
+async def ledger_verify(admin: Principal = Depends(require_admin), rt: Runtime = Depends(get_runtime)) -> LedgerVerifyOut:
+    """Run the same ledger check as `casino-club ledger verify`."""
+    async with rt.sessionmaker() as session:
+        report = await verify_ledger(session)
+    return LedgerVerifyOut(ok=report.ok, accounts=report.accounts, transfers=report.transfers,
+                           player_gold=report.player_gold, system_balances=report.system_balances,
+                           problems=report.problems)
+
+
+@router.get("/invite-codes", response_model=list[invites.InviteOut])
+async def list_invite_codes(admin: Principal = Depends(require_admin),
+                            rt: Runtime = Depends(get_runtime)) -> list[invites.InviteOut]:
+    """All invite codes."""
+    async with rt.sessionmaker() as session:
+        return await invites.list_invites(session)
+
+
+@router.post("/invite-codes", response_model=invites.InviteOut, status_code=201)
+async def create_invite_code(body: invites.InviteIn, request: Request, admin: Principal = Depends(require_admin),
+                             w: Writer = Depends(writer)) -> Response:
+    """Create an invite code with optional expiry and use cap."""
+    ctx = AuditContext.of(request, admin.user_id)
+    return await w.run(lambda s: invites.create_invite(s, ctx, body), status_code=201)

@@ -1,0 +1,87 @@
+"""create_app(settings): the FastAPI application with its lifespan (runtime, background jobs)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from casino_club.config import Settings
+from casino_club.jobs import all_jobs
+from casino_club.kit.clock import Clock
+from casino_club.kit.http_errors import install_error_handlers
+from casino_club.kit.runtime import Runtime
+from casino_club.ops.middleware import RequestContextMiddleware
+from casino_club.routes import all_routers
+from casino_club.wallet.service import ensure_system_accounts
+
+log = structlog.get_logger("casino_club.app")
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None, run_jobs: bool = True) -> FastAPI:
+    """Build the app; nothing touches the network until the lifespan starts."""
+    settings = settings or Settings()
+    settings.check_production_safety()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt = Runtime.build(settings, clock)
+        app.state.rt = rt
+        await rt.run(ensure_system_accounts)
+        for hook in app.state.startup_hooks:
+            await hook(rt)
+        tasks = [asyncio.create_task(_supervise(name, job, rt), name=name)
+                 for name, job in all_jobs()] if run_jobs else []
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            for hook in app.state.shutdown_hooks:
+                await hook(rt)
+            await rt.close()
+
+    app = FastAPI(title="Casino-Club F2P", version="0.1.0", lifespan=lifespan,
+                  description="Free-to-play social casino: ledger-backed gold, provably fair games, live sync.")
+    app.state.settings = settings
+    app.state.startup_hooks = []
+    app.state.shutdown_hooks = []
+    install_error_handlers(app)
+    for router in all_routers():
+        app.include_router(router)
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
+                       allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                       allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Idempotency-Key",
+                                      "Accept-Language", "X-Request-ID"],
+                       expose_headers=["Idempotent-Replayed", "Retry-After", "X-Request-ID"])
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory` (used by `casino-club serve --workers N`)."""
+    from casino_club.ops.logging import configure_logging
+
+    configure_logging()
+    return create_app(Settings())
+
+
+async def _supervise(name: str, job, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
+    # A job that crashes is restarted after a pause instead of silently stopping background work.
+    while True:
+        try:
+            await job(rt)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - logged and restarted; a background loop must not die quietly
+            log.exception("job_crashed", job=name)
+            await asyncio.sleep(1.0)

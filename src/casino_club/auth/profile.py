@@ -1,0 +1,28 @@
+"""Profile reads shared by auth, realtime snapshots and admin views."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from casino_club.auth.models import XP_PER_LEVEL, User
+from casino_club.auth.schemas import Profile
+from casino_club.kit.errors import NotFound
+from casino_club.wallet.models import Account
+
+
+def build_profile(user: User, gold: int) -> Profile:
+    """Profile from a user row and its balance."""
+    return Profile(id=user.id, site_id=user.site_id, nickname=user.nickname, phone_number=user.phone_number,
+                   role=user.role, rank=user.rank, gold=gold, level=user.level, xp=user.xp,
+                   xp_to_next=XP_PER_LEVEL - user.xp % XP_PER_LEVEL, vip_points=user.vip_points,
+                   totp_enabled=user.totp_enabled, created_at=user.created_at, last_login=user.last_login_at)
+
+
+async def load_profile(session: AsyncSession, user_id: int) -> Profile:
+    """Read a player's profile with the authoritative balance."""
+    row = (await session.execute(select(User, Account.balance).join(Account, Account.user_id == User.id)
+                                 .where(User.id == user_id))).one_or_none()
+    if row is None:
+        raise NotFound({"user_id": user_id})
+    return build_profile(row[0], row[1])

@@ -1,0 +1,188 @@
+"""Auth endpoints: sign-up, login, refresh, logout, profile, sessions and admin TOTP enrolment."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy import select
+
+from casino_club.auth import errors, service
+from casino_club.auth.deps import Principal, blacklist_key, current_principal, writer
+from casino_club.auth.models import AuthSession
+from casino_club.auth.profile import load_profile
+from casino_club.auth.schemas import (
+    LoginIn,
+    OkOut,
+    OtpIn,
+    Profile,
+    ProfileUpdateIn,
+    RefreshIn,
+    SessionOut,
+    SignupIn,
+    TokenOut,
+    TotpEnrollOut,
+)
+from casino_club.kit.errors import InvalidToken, NotFound, rate_limited
+from casino_club.kit.idempotency import Writer
+from casino_club.kit.runtime import Runtime, get_runtime
+from casino_club.ops.metrics import LOGIN_FAILURES
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+REFRESH_COOKIE = "cc_refresh"
+
+
+def client_info(request: Request) -> service.ClientInfo:
+    """User agent and client IP of a request."""
+    return service.ClientInfo(user_agent=request.headers.get("user-agent"),
+                              ip=request.client.host if request.client else None)
+
+
+def _set_refresh_cookie(response: Response, request: Request, rt: Runtime, token: str) -> None:
+    response.set_cookie(REFRESH_COOKIE, token, max_age=rt.settings.refresh_token_days * 86400, httponly=True,
+                        samesite="strict", secure=request.url.scheme == "https", path="/api/auth")
+
+
+def _tokens_response(out: TokenOut, request: Request, rt: Runtime, status: int = 200) -> Response:
+    response = Response(out.model_dump_json(), status_code=status, media_type="application/json")
+    _set_refresh_cookie(response, request, rt, out.refresh_token)
+    return response
+
+
+@router.post("/signup", response_model=TokenOut, status_code=201)
+async def signup(body: SignupIn, request: Request, rt: Runtime = Depends(get_runtime)) -> Response:
+    """Create an account (1,000 starting gold) and log in. A repeat sign-up answers 409 SITE_ID_TAKEN."""
+    await _limit_ip(rt, request, "signup", rt.settings.signup_per_ip_limit, 600)
+    out = await rt.run(lambda s: service.signup(s, body, client_info(request)))
+    return _tokens_response(out, request, rt, 201)
+
+
+@router.post("/login", response_model=TokenOut)
+async def login(body: LoginIn, request: Request, rt: Runtime = Depends(get_runtime)) -> Response:
+    """Log in by site_id or nickname; 5 failures in 10 minutes lock the login id (429 + Retry-After)."""
+    key = f"login:{body.site_id.lower()}"
+    failures, retry_after = await rt.kv.count(key)
+    if failures >= rt.settings.login_max_failures:
+        raise rate_limited(retry_after)
+    try:
+        out = await rt.run(lambda s: service.login(s, body, client_info(request)))
+    except (errors.InvalidCredentials, errors.OtpInvalid):
+        LOGIN_FAILURES.inc()
+        await rt.kv.hit(key, rt.settings.login_failure_window_s)
+        raise
+    await rt.kv.reset(key)
+    return _tokens_response(out, request, rt)
+
+
+@router.post("/refresh", response_model=TokenOut)
+async def refresh(request: Request, body: RefreshIn | None = None, rt: Runtime = Depends(get_runtime)) -> Response:
+    """Rotate the refresh token (body or httpOnly cookie); reuse of an old one ends the session."""
+    token = body.refresh_token if body and body.refresh_token else None
+    if token is None:
+        token = request.cookies.get(REFRESH_COOKIE)
+        _check_origin(request, rt)
+    if not token:
+        raise InvalidToken({"reason": "no refresh token"})
+    # Not replayable by Idempotency-Key on purpose: a replay would hand out stored tokens, and a
+    # repeated refresh is exactly the reuse that must revoke the family (OAuth 2.0 security BCP).
+    result = await Writer(rt, request, "anon").run_unkeyed(lambda s: service.refresh(s, token))
+    if isinstance(result, Response):
+        return result
+    return _tokens_response(result, request, rt)
+
+
+def _check_origin(request: Request, rt: Runtime) -> None:
+    # Cookie-authenticated writes: SameSite=Strict already blocks cross-site sends; the Origin check is
+    # the second layer (OWASP CSRF cheat sheet), for browsers that send Origin.
+    origin = request.headers.get("origin")
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    if origin and origin != own and origin not in rt.settings.cors_origins:
+        raise errors.CrossOriginRefused()
+
+
+@router.post("/logout", status_code=204)
+async def logout(request: Request, principal: Principal = Depends(current_principal),
+                 rt: Runtime = Depends(get_runtime)) -> Response:
+    """End this session now on every instance: revoke it and blacklist the access token's jti."""
+    await rt.run(lambda s: service.revoke_sessions(s, [principal.claims.session_id], "logout"))
+    await rt.kv.flag(blacklist_key(principal.claims.jti), principal.claims.exp - int(rt.clock.now().timestamp()))
+    response = Response(status_code=204)
+    response.delete_cookie(REFRESH_COOKIE, path="/api/auth")
+    return response
+
+
+@router.post("/logout-all", status_code=204)
+async def logout_all(request: Request, principal: Principal = Depends(current_principal),
+                     rt: Runtime = Depends(get_runtime)) -> Response:
+    """End every session of the caller."""
+    async def run(s):  # type: ignore[no-untyped-def]
+        return await service.revoke_sessions(s, await service.active_session_ids(s, principal.user_id),
+                                             "logout_all")
+    await rt.run(run)
+    await rt.kv.flag(blacklist_key(principal.claims.jti), principal.claims.exp - int(rt.clock.now().timestamp()))
+    response = Response(status_code=204)
+    response.delete_cookie(REFRESH_COOKIE, path="/api/auth")
+    return response
+
+
+@router.get("/me", response_model=Profile)
+async def me(principal: Principal = Depends(current_principal), rt: Runtime = Depends(get_runtime)) -> Profile:
+    """The canonical profile with the authoritative gold balance."""
+    async with rt.sessionmaker() as session:
+        return await load_profile(session, principal.user_id)
+
+
+@router.put("/me", response_model=Profile)
+async def update_me(body: ProfileUpdateIn, principal: Principal = Depends(current_principal),
+                    w: Writer = Depends(writer)) -> Response:
+    """Edit nickname, phone or password (the current password is required; other sessions end)."""
+    return await w.run(lambda s: service.update_me(s, principal.user_id, principal.claims.session_id, body))
+
+
+@router.get("/sessions", response_model=list[SessionOut])
+async def sessions(principal: Principal = Depends(current_principal),
+                   rt: Runtime = Depends(get_runtime)) -> list[SessionOut]:
+    """The caller's active sessions, newest first."""
+    async with rt.sessionmaker() as session:
+        ids = await service.active_session_ids(session, principal.user_id)
+        rows = (await session.execute(select(AuthSession).where(AuthSession.id.in_(ids))
+                                      .order_by(AuthSession.created_at.desc()))).scalars()
+        return [SessionOut(id=r.id, created_at=r.created_at, last_used_at=r.last_used_at, expires_at=r.expires_at,
+                           user_agent=r.user_agent, ip=r.ip, current=r.id == principal.claims.session_id)
+                for r in rows]
+
+
+@router.delete("/sessions/{session_id}", response_model=OkOut)
+async def end_session(session_id: str, principal: Principal = Depends(current_principal),
+                      w: Writer = Depends(writer)) -> Response:
+    """End one of the caller's own sessions."""
+    async def run(s):  # type: ignore[no-untyped-def]
+        if session_id not in await service.active_session_ids(s, principal.user_id):
+            raise NotFound({"session_id": session_id})
+        await service.revoke_sessions(s, [session_id], "ended_by_user")
+        return OkOut()
+    return await w.run(run)
+
+
+@router.post("/totp/enroll", response_model=TotpEnrollOut)
+async def totp_enroll(principal: Principal = Depends(current_principal),
+                      w: Writer = Depends(writer)) -> Response:
+    """Start TOTP enrolment: returns a secret and otpauth URI to scan."""
+    async def run(s):  # type: ignore[no-untyped-def]
+        secret, uri = await service.start_totp(s, principal.user_id)
+        return TotpEnrollOut(secret=secret, otpauth_uri=uri)
+    return await w.run(run)
+
+
+@router.post("/totp/confirm", response_model=OkOut)
+async def totp_confirm(body: OtpIn, principal: Principal = Depends(current_principal),
+                       w: Writer = Depends(writer)) -> Response:
+    """Confirm TOTP with a current code; from then on login needs the code."""
+    async def run(s):  # type: ignore[no-untyped-def]
+        await service.confirm_totp(s, principal.user_id, body.code)
+        return OkOut()
+    return await w.run(run)
+
+
+async def _limit_ip(rt: Runtime, request: Request, name: str, limit: int, window_s: int) -> None:
+    from casino_club.kit.ratelimit import enforce
+    ip = request.client.host if request.client else "unknown"
+    await enforce(rt.kv, f"{name}:{ip}", limit, window_s)

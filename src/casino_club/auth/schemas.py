@@ -1,0 +1,118 @@
+"""Request and response bodies of the auth endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SITE_ID_PATTERN = r"^[A-Za-z0-9_.\-]+$"
+
+
+def _no_control(value: str) -> str:
+    if any(not ch.isprintable() for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+class SignupIn(BaseModel):
+    """Sign-up form."""
+
+    model_config = ConfigDict(extra="forbid")
+    site_id: str = Field(min_length=3, max_length=50, pattern=SITE_ID_PATTERN)
+    nickname: str = Field(min_length=2, max_length=50)
+    password: str = Field(min_length=8, max_length=128)
+    phone_number: str | None = Field(default=None, max_length=32, pattern=r"^[0-9+\- ]{4,32}$")
+    invite_code: str | None = Field(default=None, max_length=32)
+
+    _nick = field_validator("nickname")(lambda cls, v: _no_control(v.strip()))
+
+
+class LoginIn(BaseModel):
+    """Login by site_id or nickname; admins with TOTP add `otp`."""
+
+    model_config = ConfigDict(extra="forbid")
+    site_id: str = Field(min_length=1, max_length=50)
+    password: str = Field(min_length=1, max_length=128)
+    otp: str | None = Field(default=None, max_length=10)
+
+
+class RefreshIn(BaseModel):
+    """API clients send the refresh token here; browsers use the httpOnly cookie."""
+
+    model_config = ConfigDict(extra="forbid")
+    refresh_token: str | None = Field(default=None, max_length=200)
+
+
+class ProfileUpdateIn(BaseModel):
+    """Editable profile fields; a password change needs the current password."""
+
+    model_config = ConfigDict(extra="forbid")
+    nickname: str | None = Field(default=None, min_length=2, max_length=50)
+    phone_number: str | None = Field(default=None, max_length=32, pattern=r"^[0-9+\- ]{4,32}$")
+    current_password: str | None = Field(default=None, max_length=128)
+    new_password: str | None = Field(default=None, min_length=8, max_length=128)
+
+    _nick = field_validator("nickname")(lambda cls, v: v if v is None else _no_control(v.strip()))
+
+
+class OtpIn(BaseModel):
+    """A 6-digit TOTP code."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(pattern=r"^[0-9]{6}$")
+
+
+class Profile(BaseModel):
+    """The canonical profile (`GET /api/auth/me`)."""
+
+    id: int
+    site_id: str
+    nickname: str
+    phone_number: str | None
+    role: str
+    rank: str
+    gold: int
+    level: int
+    xp: int
+    xp_to_next: int
+    vip_points: int
+    totp_enabled: bool
+    created_at: datetime
+    last_login: datetime | None
+
+
+class TokenOut(BaseModel):
+    """Tokens issued at sign-up, login and refresh."""
+
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    session_id: str
+    user: Profile
+
+
+class SessionOut(BaseModel):
+    """One active login session."""
+
+    id: str
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    user_agent: str | None
+    ip: str | None
+    current: bool
+
+
+class TotpEnrollOut(BaseModel):
+    """A new TOTP secret and its otpauth:// URI for authenticator apps."""
+
+    secret: str
+    otpauth_uri: str
+
+
+class OkOut(BaseModel):
+    """Plain acknowledgement."""
+
+    ok: bool = True

@@ -1,0 +1,131 @@
+"""`casino-club` command line: serve, migrate, seed, ledger verify, openapi and feature commands."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+import typer
+
+from casino_club.config import Settings, UnsafeSettings
+
+app = typer.Typer(help="Casino-Club F2P operator CLI.", no_args_is_help=True)
+ledger_app = typer.Typer(help="Ledger tools.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
+
+
+def _settings() -> Settings:
+    try:
+        settings = Settings()
+        settings.check_production_safety()
+        return settings
+    except UnsafeSettings as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations up to head."""
+    from casino_club.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    typer.echo(f"migrated {settings.database_url.split('@')[-1]}")
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+          seed: bool = typer.Option(False, help="Create the demo accounts and catalog before serving.")) -> None:
+    """Migrate the configured database, then serve the app with uvicorn."""
+    import uvicorn
+
+    from casino_club.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    if seed:
+        _run_seed(settings)
+    if settings.is_sqlite and workers > 1:
+        typer.echo("note: several workers on SQLite share one file; use PostgreSQL + Redis to scale out", err=True)
+    uvicorn.run("casino_club.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_config=None, proxy_headers=True, forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"))
+
+
+def _run_seed(settings: Settings) -> list[str]:
+    from casino_club.kit.runtime import Runtime
+    from casino_club.seed import SEED_ACCOUNTS, SeedRefused, run_seed
+    from casino_club.wallet.service import ensure_system_accounts
+
+    async def go() -> list[str]:
+        rt = Runtime.build(settings)
+        try:
+            await rt.run(ensure_system_accounts)
+            return await run_seed(rt)
+        finally:
+            await rt.close()
+
+    try:
+        created = asyncio.run(go())
+    except SeedRefused as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"seed accounts: {', '.join(SEED_ACCOUNTS)} (created now: {', '.join(created) or 'none'})")
+    if settings.env != "production":
+        typer.echo(f"demo password: {settings.effective_seed_password}  (admin login: admin)")
+    return created
+
+
+@app.command()
+def seed() -> None:
+    """Create the demo admin, players and catalog (idempotent)."""
+    from casino_club.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    _run_seed(settings)
+
+
+@ledger_app.command("verify")
+def ledger_verify() -> None:
+    """Check every ledger invariant; exit 1 on any drift."""
+    from casino_club.kit.runtime import Runtime
+    from casino_club.wallet.verify import verify_ledger
+
+    settings = _settings()
+
+    async def go():  # type: ignore[no-untyped-def]
+        rt = Runtime.build(settings)
+        try:
+            async with rt.sessionmaker() as session:
+                return await verify_ledger(session)
+        finally:
+            await rt.close()
+
+    report = asyncio.run(go())
+    typer.echo(json.dumps({"ok": report.ok, "accounts": report.accounts, "transfers": report.transfers,
+                           "player_gold": report.player_gold, "system_balances": report.system_balances,
+                           "problems": report.problems}, indent=2))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def openapi(output: Path = typer.Option(Path("openapi.json"), "--output", "-o", help="Where to write the schema ('-' for stdout).")) -> None:
+    """Export the OpenAPI schema."""
+    from casino_club.openapi_export import render_openapi
+
+    text = render_openapi()
+    if str(output) == "-":
+        sys.stdout.write(text)
+    else:
+        output.write_text(text)
+        typer.echo(f"wrote {output}")
+
+
+def main() -> None:
+    """Entry point."""
+    app()

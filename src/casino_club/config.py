@@ -1,0 +1,126 @@
+"""Settings: one object built from the environment (prefix CASINO_) and `.env`, passed down explicitly."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "dev-insecure-change-me-casino-club-secret-key"
+DEFAULT_SEED_PASSWORD = "casino1234!"
+
+
+class Env(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class UnsafeSettings(ValueError):
+    """Raised when production mode is configured with unsafe values."""
+
+
+class Settings(BaseSettings):
+    """Every tunable of the app; read once at start-up and passed to create_app()."""
+
+    model_config = SettingsConfigDict(env_prefix="CASINO_", env_file=".env", extra="ignore")
+
+    env: Env = Env.DEVELOPMENT
+    database_url: str = "sqlite+aiosqlite:///./casino.db"
+    redis_url: str | None = None
+    redis_prefix: str = "casino:"
+    secret_key: str = DEFAULT_SECRET_KEY
+    timezone: str = "Asia/Seoul"
+
+    # Auth
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    jwt_algorithm: str = "HS256"
+    login_max_failures: int = 5
+    login_failure_window_s: int = 600
+    signup_per_ip_limit: int = 30  # sign-ups per client IP per 10 minutes
+    require_invite_code: bool = False
+    default_invite_code: str | None = "5858"
+    admin_totp_required: bool | None = None  # None: required everywhere but development
+    seed_password: str | None = None
+
+    # Web
+    cors_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"])
+    allowed_ws_origins: list[str] | None = None  # None: same as cors_origins
+    dev_endpoints: bool | None = None  # None: on in development/test, off in production
+    max_body_bytes: int = 1_048_576
+
+    # Ledger / admin
+    starting_gold: int = 1000
+    admin_gold_rate_limit: int = 60  # grants/deducts per admin per minute
+    idempotency_lock_s: int = 30  # an in-flight key older than this is considered abandoned
+
+    # Games
+    min_bet: int = 10
+    max_bet: int = 100_000
+
+    @field_validator("timezone")
+    @classmethod
+    def _valid_tz(cls, v: str) -> str:
+        ZoneInfo(v)
+        return v
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        """Operator timezone used for day boundaries."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is the embedded SQLite file."""
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def dev_endpoints_enabled(self) -> bool:
+        """Dev-only endpoints (test emit, clock) are on outside production unless set."""
+        if self.dev_endpoints is None:
+            return self.env != Env.PRODUCTION
+        return self.dev_endpoints
+
+    @property
+    def totp_required(self) -> bool:
+        """Admins must have TOTP enrolled before admin endpoints work."""
+        if self.admin_totp_required is None:
+            return self.env != Env.DEVELOPMENT
+        return self.admin_totp_required
+
+    @property
+    def ws_origins(self) -> list[str]:
+        """Origins allowed to open the realtime WebSocket."""
+        return self.allowed_ws_origins if self.allowed_ws_origins is not None else self.cors_origins
+
+    @property
+    def effective_seed_password(self) -> str | None:
+        """Seed password: the development default outside production, never a default in production."""
+        if self.seed_password:
+            return self.seed_password
+        return None if self.env == Env.PRODUCTION else DEFAULT_SEED_PASSWORD
+
+    def check_production_safety(self) -> None:
+        """Refuse unsafe production settings with one clear message listing every problem."""
+        if self.env != Env.PRODUCTION:
+            return
+        problems = []
+        if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
+            problems.append("CASINO_SECRET_KEY is the default or shorter than 32 characters")
+        if "*" in self.cors_origins or "*" in self.ws_origins:
+            problems.append("CASINO_CORS_ORIGINS / CASINO_ALLOWED_WS_ORIGINS contain the wildcard '*'")
+        if self.dev_endpoints_enabled:
+            problems.append("CASINO_DEV_ENDPOINTS is on")
+        if problems:
+            raise UnsafeSettings("refusing to start in production: " + "; ".join(problems))
+
+    def sqlite_path(self) -> Path | None:
+        """Filesystem path of the SQLite database, if any."""
+        if not self.is_sqlite:
+            return None
+        return Path(self.database_url.split("///", 1)[1])

@@ -1,0 +1,14 @@
+"""Background jobs started in the app lifespan; each is a loop safe to run on several instances."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from casino_club.kit.runtime import Runtime
+
+Job = Callable[[Runtime], Awaitable[None]]
+
+
+def all_jobs() -> list[tuple[str, Job]]:
+    """(name, job) pairs started by every app instance (each feature package adds its own line)."""
+    return []

@@ -1,0 +1,81 @@
+"""Exception handlers: every error leaves as `{"error": {code, message, details, request_id}}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from casino_club.kit.errors import DomainError, InternalError, ValidationFailed
+
+log = structlog.get_logger("casino_club.errors")
+
+_HTTP_CODES = {
+    401: ("NOT_AUTHENTICATED", "Sign in to continue.", "로그인이 필요합니다."),
+    403: ("FORBIDDEN", "You do not have permission to do this.", "이 작업을 할 권한이 없습니다."),
+    404: ("NOT_FOUND", "The requested resource was not found.", "요청한 항목을 찾을 수 없습니다."),
+    405: ("METHOD_NOT_ALLOWED", "This method is not allowed here.", "허용되지 않는 메서드입니다."),
+    413: ("PAYLOAD_TOO_LARGE", "The request body is too large.", "요청 본문이 너무 큽니다."),
+    415: ("UNSUPPORTED_MEDIA_TYPE", "Send the body as JSON.", "본문은 JSON으로 보내야 합니다."),
+}
+
+
+def request_lang(request: Request) -> str:
+    """Pick 'ko' or 'en' from the lang cookie, then Accept-Language; Korean by default."""
+    cookie = request.cookies.get("lang")
+    if cookie in ("ko", "en"):
+        return cookie
+    header = request.headers.get("accept-language", "").lower()
+    for part in header.split(","):
+        tag = part.split(";")[0].strip()
+        if tag.startswith("en"):
+            return "en"
+        if tag.startswith("ko"):
+            return "ko"
+    return "ko"
+
+
+def envelope(request: Request, status: int, code: str, message: str, details: Any = None,
+             headers: dict[str, str] | None = None) -> JSONResponse:
+    """Render the one error envelope."""
+    body = {"error": {"code": code, "message": message, "details": jsonable_encoder(details or {}),
+                      "request_id": getattr(request.state, "request_id", None)}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def domain_response(request: Request, exc: DomainError) -> JSONResponse:
+    """Envelope for a DomainError in the request's language."""
+    return envelope(request, exc.status, exc.code, exc.message(request_lang(request)), exc.details,
+                    exc.headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers for domain, validation, HTTP and unexpected errors."""
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return domain_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+                  for e in exc.errors()]
+        err = ValidationFailed({"fields": fields})
+        return domain_response(request, err)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, en, ko = _HTTP_CODES.get(exc.status_code, ("HTTP_ERROR", str(exc.detail), str(exc.detail)))
+        lang = request_lang(request)
+        return envelope(request, exc.status_code, code, ko if lang == "ko" else en, None,
+                        getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled_error", path=request.url.path)
+        return domain_response(request, InternalError())

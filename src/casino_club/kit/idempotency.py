@@ -1,0 +1,172 @@
+"""Idempotent writes: one effect and one response per (caller, Idempotency-Key), across instances."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from casino_club.kit.errors import (
+    DomainError,
+    IdempotencyInFlight,
+    IdempotencyKeyReused,
+    InvalidIdempotencyKey,
+)
+from casino_club.kit.http_errors import domain_response
+from casino_club.kit.idempotency_models import IdempotencyRecord
+from casino_club.kit.runtime import Runtime
+
+HEADERS = ("idempotency-key", "x-idempotency-key")
+REPLAYED = "Idempotent-Replayed"
+
+
+class KeepEffects:
+    """Mixin for a DomainError whose transaction still commits (e.g. a declined payment is recorded)."""
+
+    keep_effects = True
+
+
+class LeaseLost(IdempotencyInFlight):
+    """Another request took over this key after our lease expired; our transaction must not commit."""
+
+
+def request_key(request: Request) -> str | None:
+    """The Idempotency-Key (or X-Idempotency-Key) header, validated."""
+    for name in HEADERS:
+        value = request.headers.get(name)
+        if value is not None:
+            if not (1 <= len(value) <= 255) or not value.isprintable():
+                raise InvalidIdempotencyKey()
+            return value
+    return None
+
+
+async def fingerprint(request: Request) -> str:
+    """SHA-256 over method, path and the canonical JSON body (formatting does not matter)."""
+    raw = await request.body()
+    try:
+        body = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")) if raw else ""
+    except (ValueError, UnicodeDecodeError):
+        body = raw.hex()
+    material = f"{request.method}\n{request.url.path}\n{body}"
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def _encode(result: Any) -> Any:
+    if isinstance(result, BaseModel):
+        return result.model_dump(mode="json")
+    return jsonable_encoder(result)
+
+
+class Writer:
+    """Runs one state-changing request body inside a transaction, guarded by its idempotency key."""
+
+    def __init__(self, rt: Runtime, request: Request, scope: str):
+        self.rt = rt
+        self.request = request
+        self.scope = scope
+
+    async def run(self, fn: Callable[[AsyncSession], Awaitable[Any]], status_code: int = 200) -> Response:
+        """Execute fn(session) exactly once per key; replays return the first response."""
+        key = request_key(self.request)
+        if key is None:
+            result = await self.run_unkeyed(fn)
+            return self._respond(result, status_code)
+        fp = await fingerprint(self.request)
+        claim = await self._claim(key, fp)
+        if isinstance(claim, Response):
+            return claim
+        record_id, lease = claim
+        try:
+            async with self.rt.transaction() as session:
+                try:
+                    result = await fn(session)
+                except DomainError as exc:
+                    if not getattr(exc, "keep_effects", False):
+                        raise
+                    response = domain_response(self.request, exc)
+                    await self._finish(session, record_id, lease, response.status_code,
+                                       json.loads(response.body))
+                    return response
+                body = _encode(result)
+                await self._finish(session, record_id, lease, status_code, body)
+        except BaseException:
+            await self._release(record_id, lease)
+            raise
+        return JSONResponse(body, status_code=status_code)
+
+    async def run_unkeyed(self, fn: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+        """Run fn in one transaction without storing a response; KeepEffects errors still commit."""
+        async with self.rt.transaction() as session:
+            try:
+                return await fn(session)
+            except DomainError as exc:
+                if not getattr(exc, "keep_effects", False):
+                    raise
+                return domain_response(self.request, exc)
+
+    def _respond(self, result: Any, status_code: int) -> Response:
+        if isinstance(result, Response):
+            return result
+        return JSONResponse(_encode(result), status_code=status_code)
+
+    async def _claim(self, key: str, fp: str) -> tuple[int, datetime] | Response:
+        now = self.rt.clock.now()
+        lease = now + timedelta(seconds=self.rt.settings.idempotency_lock_s)
+        for _ in range(3):
+            try:
+                async with self.rt.transaction() as session:
+                    record = (await session.execute(select(IdempotencyRecord).where(
+                        IdempotencyRecord.scope == self.scope, IdempotencyRecord.key == key))).scalar_one_or_none()
+                    if record is None:
+                        record = IdempotencyRecord(scope=self.scope, key=key, fingerprint=fp, state="in_flight",
+                                                   created_at=now, locked_until=lease)
+                        session.add(record)
+                        await session.flush()
+                        return record.id, lease
+                    return await self._existing(session, record, fp, now, lease)
+            except IntegrityError:
+                continue  # a concurrent first request inserted the key; read it on the next pass
+        raise IdempotencyInFlight()
+
+    async def _existing(self, session: AsyncSession, record: IdempotencyRecord, fp: str, now: datetime,
+                        lease: datetime) -> tuple[int, datetime] | Response:
+        if record.fingerprint != fp:
+            raise IdempotencyKeyReused({"key_scope": "per user"})
+        if record.state == "done":
+            return JSONResponse(record.response, status_code=record.status_code or 200,
+                                headers={REPLAYED: "true"})
+        if record.locked_until > now:
+            raise IdempotencyInFlight()
+        # The first attempt died without finishing (crash, restart): take over its lease.
+        taken = await session.execute(update(IdempotencyRecord).where(
+            IdempotencyRecord.id == record.id, IdempotencyRecord.state == "in_flight",
+            IdempotencyRecord.locked_until == record.locked_until).values(locked_until=lease))
+        if taken.rowcount != 1:
+            raise IdempotencyInFlight()
+        return record.id, lease
+
+    async def _finish(self, session: AsyncSession, record_id: int, lease: datetime, status: int,
+                      body: Any) -> None:
+        done = await session.execute(update(IdempotencyRecord).where(
+            IdempotencyRecord.id == record_id, IdempotencyRecord.state == "in_flight",
+            IdempotencyRecord.locked_until == lease).values(state="done", status_code=status, response=body))
+        if done.rowcount != 1:
+            raise LeaseLost()
+
+    async def _release(self, record_id: int, lease: datetime) -> None:
+        # Nothing was committed, so the same key may be retried at once.
+        async with self.rt.transaction() as session:
+            await session.execute(delete(IdempotencyRecord).where(
+                IdempotencyRecord.id == record_id, IdempotencyRecord.state == "in_flight",
+                IdempotencyRecord.locked_until == lease))

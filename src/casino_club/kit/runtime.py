@@ -1,0 +1,89 @@
+"""Runtime: the objects one app instance shares (settings, engine, clock, KV, Redis, hooks)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from fastapi import Request
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from casino_club.config import Settings
+from casino_club.db import make_engine
+from casino_club.kit.clock import Clock
+from casino_club.kit.kv import KV, MemoryKV, RedisKV
+
+OUTBOX_PENDING = "outbox_pending_users"
+
+
+@dataclass
+class Runtime:
+    """Everything a request or background job needs besides its own session."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    clock: Clock
+    kv: KV
+    redis: Redis | None = None
+    # Called after a commit with the ids of players that got outbox events (the realtime relay listens).
+    on_outbox_commit: list[Callable[[set[int]], None]] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
+        """Create engine, session factory, clock and KV from settings."""
+        from sqlalchemy.ext.asyncio import async_sessionmaker as make_sm
+
+        engine = make_engine(settings)
+        clock = clock or Clock(settings.tz)
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        kv: KV = RedisKV(redis, settings.redis_prefix) if redis else MemoryKV()
+        sm = make_sm(engine, expire_on_commit=False, info={"clock": clock, "settings": settings})
+        return cls(settings=settings, engine=engine, sessionmaker=sm, clock=clock, kv=kv, redis=redis)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commit on success (then poke the outbox relay), roll back on error."""
+        async with self.sessionmaker() as session:
+            async with session.begin():
+                yield session
+            pending = session.info.pop(OUTBOX_PENDING, None)
+        if pending:
+            for listener in self.on_outbox_commit:
+                listener(set(pending))
+
+    async def run(self, fn: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+        """Run fn in its own transaction and return its result."""
+        async with self.transaction() as session:
+            return await fn(session)
+
+    async def close(self) -> None:
+        """Dispose of pooled connections."""
+        await self.engine.dispose()
+        if self.redis is not None:
+            await self.redis.aclose()
+
+
+def get_runtime(request: Request) -> Runtime:
+    """FastAPI dependency: the app's runtime."""
+    return request.app.state.rt
+
+
+def session_now(session: AsyncSession) -> datetime:
+    """The clock's now() for code that only holds a session."""
+    return session.info["clock"].now()
+
+
+def session_clock(session: AsyncSession) -> Clock:
+    """The runtime clock attached to every session."""
+    return session.info["clock"]
+
+
+def session_settings(session: AsyncSession) -> Settings:
+    """The settings attached to every session."""
+    return session.info["settings"]

@@ -1,0 +1,9 @@
+"""Imports every model module so Base.metadata is complete (Alembic and tests rely on it)."""
+
+from casino_club.actions import models as actions_models  # noqa: F401
+from casino_club.admin import models as admin_models  # noqa: F401
+from casino_club.auth import models as auth_models  # noqa: F401
+from casino_club.inventory import models as inventory_models  # noqa: F401
+from casino_club.kit import idempotency_models  # noqa: F401
+from casino_club.outbox import models as outbox_models  # noqa: F401
+from casino_club.wallet import models as wallet_models  # noqa: F401
