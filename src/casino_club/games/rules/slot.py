@@ -44,7 +44,7 @@ TRIPLE_X100 = MappingProxyType(
     {"cherry": 500, "lemon": 800, "orange": 1200, "grape": 2000, "diamond": 5000, "seven": 77700}
 )
 PAIR_X100 = MappingProxyType(
-    {"cherry": 100, "lemon": 130, "orange": 150, "grape": 250, "diamond": 500, "seven": 2000}
+    {"cherry": 100, "lemon": 120, "orange": 150, "grape": 250, "diamond": 500, "seven": 2000}
 )
 PAYTABLE = MappingProxyType({"triple": TRIPLE_X100, "pair": PAIR_X100})
 
