@@ -18,9 +18,9 @@ from casino_club.kit.clock import Clock
 from casino_club.kit.runtime import Runtime
 from casino_club.wallet.verify import verify_ledger
 from tests.support.api import Player, make_admin
+from tests.support.constants import TEST_SECRET  # noqa: E402
 from tests.support.databases import PG_URL, REDIS_URL, REQUIRE_SERVICES, PgTemplates, SqliteTemplates
 
-TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 BACKENDS = ["sqlite", "pg"]
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import TEST_SECRET
+from tests.support.constants import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -48,7 +48,7 @@ def crash_point_x100(u: float) -> int:
     if not 0.0 <= u < 1.0:
         raise ValueError("u must be in [0, 1)")
     # Fraction(u) is the exact binary value of the double, so the floor is exact (no 1/(1-u) rounding).
-    raw = math.floor(Fraction(98) / (1 - Fraction(u)))
+    raw = math.floor(Fraction(EDGE_NUMERATOR) / (1 - Fraction(u)))
     return max(MIN_CRASH_X100, min(MAX_CRASH_X100, raw))
 
 
@@ -102,7 +102,7 @@ def play(floats: Sequence[float], auto_cashout_x100: int | None = None) -> Crash
 
 def auto_cashout_wins(target_x100: int, crash_x100: int) -> bool:
     """An auto cash-out at `target_x100` is paid iff the crash point reaches it (crash >= target)."""
-    return crash_x100 >= target_x100
+    return crash_x100 > target_x100
 
 
 def payout(stake: int, outcome: CrashOutcome) -> int:
