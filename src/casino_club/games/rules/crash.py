@@ -102,7 +102,7 @@ def play(floats: Sequence[float], auto_cashout_x100: int | None = None) -> Crash
 
 def auto_cashout_wins(target_x100: int, crash_x100: int) -> bool:
     """An auto cash-out at `target_x100` is paid iff the crash point reaches it (crash >= target)."""
-    return crash_x100 > target_x100
+    return crash_x100 >= target_x100
 
 
 def payout(stake: int, outcome: CrashOutcome) -> int:
