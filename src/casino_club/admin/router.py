@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from casino_club.admin import gold, invites
+from casino_club.admin import economy, gold, invites, users
 from casino_club.admin.audit import AuditContext, AuditPage, search_audit
 from casino_club.auth.deps import Principal, require_admin, writer
 from casino_club.kit.idempotency import Writer
@@ -90,3 +90,69 @@ async def create_invite_code(body: invites.InviteIn, request: Request, admin: Pr
     """Create an invite code with optional expiry and use cap."""
     ctx = AuditContext.of(request, admin.user_id)
     return await w.run(lambda s: invites.create_invite(s, ctx, body), status_code=201)
+
+
+@router.get("/users", response_model=users.AdminUserPage)
+async def list_users(q: str | None = Query(None, max_length=50), role: users.Role | None = None,
+                     rank: users.Rank | None = None, banned: bool | None = None,
+                     cursor: str | None = Query(None, max_length=200), limit: int = Query(50, ge=1, le=200),
+                     admin: Principal = Depends(require_admin), rt: Runtime = Depends(get_runtime)) -> users.AdminUserPage:
+    """Search users by site_id, nickname or id."""
+    async with rt.sessionmaker() as session:
+        return await users.search_users(session, q, role, rank, banned, cursor, limit)
+
+
+@router.get("/users/{user_id}", response_model=users.AdminUserDetail)
+async def get_user(user_id: int = Path(ge=1), admin: Principal = Depends(require_admin),
+                   rt: Runtime = Depends(get_runtime)) -> users.AdminUserDetail:
+    """One user's detail."""
+    async with rt.sessionmaker() as session:
+        return await users.user_detail(session, user_id)
+
+
+@router.post("/users/{user_id}/ban", response_model=users.AdminUserDetail)
+async def ban_user(body: users.BanIn, request: Request, user_id: int = Path(ge=1),
+                   admin: Principal = Depends(require_admin), w: Writer = Depends(writer)) -> Response:
+    """Ban a user and end their sessions."""
+    ctx = AuditContext.of(request, admin.user_id)
+    return await w.run(lambda s: users.set_banned(s, ctx, user_id, True, body.reason))
+
+
+@router.post("/users/{user_id}/unban", response_model=users.AdminUserDetail)
+async def unban_user(request: Request, user_id: int = Path(ge=1), admin: Principal = Depends(require_admin),
+                     w: Writer = Depends(writer)) -> Response:
+    """Lift a ban."""
+    ctx = AuditContext.of(request, admin.user_id)
+    return await w.run(lambda s: users.set_banned(s, ctx, user_id, False, None))
+
+
+@router.post("/users/{user_id}/rank", response_model=users.AdminUserDetail)
+async def change_rank(body: users.RankIn, request: Request, user_id: int = Path(ge=1),
+                      admin: Principal = Depends(require_admin), w: Writer = Depends(writer)) -> Response:
+    """Set a user's rank."""
+    ctx = AuditContext.of(request, admin.user_id)
+    return await w.run(lambda s: users.set_rank(s, ctx, user_id, body.rank))
+
+
+@router.post("/users/{user_id}/role", response_model=users.AdminUserDetail)
+async def change_role(body: users.RoleIn, request: Request, user_id: int = Path(ge=1),
+                      admin: Principal = Depends(require_admin), w: Writer = Depends(writer)) -> Response:
+    """Set a user's role."""
+    ctx = AuditContext.of(request, admin.user_id)
+    return await w.run(lambda s: users.set_role(s, ctx, user_id, body.role))
+
+
+@router.post("/users/{user_id}/end-sessions", response_model=users.AdminUserDetail)
+async def end_user_sessions(request: Request, user_id: int = Path(ge=1), admin: Principal = Depends(require_admin),
+                            w: Writer = Depends(writer)) -> Response:
+    """End every session of a user."""
+    ctx = AuditContext.of(request, admin.user_id)
+    return await w.run(lambda s: users.end_sessions(s, ctx, user_id))
+
+
+@router.get("/economy", response_model=economy.EconomyOut)
+async def economy_dashboard(days: int = Query(14, ge=1, le=90), admin: Principal = Depends(require_admin),
+                            rt: Runtime = Depends(get_runtime)) -> economy.EconomyOut:
+    """Gold in/out by reason per local day, active players, purchases by status."""
+    async with rt.sessionmaker() as session:
+        return await economy.economy(session, days)
