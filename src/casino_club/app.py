@@ -17,6 +17,7 @@ from casino_club.kit.clock import Clock
 from casino_club.kit.http_errors import install_error_handlers
 from casino_club.kit.runtime import Runtime
 from casino_club.ops.middleware import RequestContextMiddleware
+from casino_club.ops.security import SecurityHeadersMiddleware
 from casino_club.routes import all_routers
 from casino_club.wallet.service import ensure_system_accounts
 
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, run
                        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Idempotency-Key",
                                       "Accept-Language", "X-Request-ID"],
                        expose_headers=["Idempotent-Replayed", "Retry-After", "X-Request-ID"])
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     return app
 

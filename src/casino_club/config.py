@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     dev_endpoints: bool | None = None  # None: on in development/test, off in production
     max_body_bytes: int = 1_048_576
 
+    # Operations: rate limits (shared through Redis when configured) and metrics
+    write_rate_limit: int = 600  # state-changing requests per player per write_rate_window_s
+    write_rate_window_s: int = 60
+    login_per_ip_limit: int = 300  # login attempts per client IP per login_failure_window_s
+    outbox_lag_interval_s: float = 5.0  # how often the outbox lag gauge is refreshed
+
     # Ledger / admin
     starting_gold: int = 1000
     admin_gold_rate_limit: int = 60  # grants/deducts per admin per minute

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from casino_club.kit.runtime import Runtime
+from casino_club.ops.jobs import outbox_lag_job
 
 Job = Callable[[Runtime], Awaitable[None]]
 
 
 def all_jobs() -> list[tuple[str, Job]]:
     """(name, job) pairs started by every app instance (each feature package adds its own line)."""
-    return []
+    return [
+        ("outbox_lag", outbox_lag_job),
+    ]

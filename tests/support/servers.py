@@ -85,6 +85,8 @@ def server_env(database_url: str, redis_url: str | None = None, **settings: str)
         "CASINO_SECRET_KEY": TEST_SECRET,
         "CASINO_SIGNUP_PER_IP_LIMIT": "100000",
         "CASINO_ADMIN_GOLD_RATE_LIMIT": "100000",
+        "CASINO_WRITE_RATE_LIMIT": "100000",
+        "CASINO_LOGIN_PER_IP_LIMIT": "100000",
         "PYTHONUNBUFFERED": "1",
     })
     if redis_url:

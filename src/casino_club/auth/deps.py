@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import structlog
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from casino_club.auth.models import AuthSession, User
 from casino_club.auth.security import AccessClaims, decode_access_token
 from casino_club.kit.errors import InvalidToken, NotAuthenticated
 from casino_club.kit.idempotency import Writer
+from casino_club.kit.ratelimit import enforce
 from casino_club.kit.runtime import Runtime, get_runtime
 
 bearer = HTTPBearer(auto_error=False, description="Access token from login/refresh")
@@ -65,7 +67,8 @@ async def current_principal(request: Request, creds: HTTPAuthorizationCredential
     if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
         raise NotAuthenticated()
     principal = await authenticate(rt, creds.credentials)
-    request.state.user_id = principal.user_id
+    request.state.user_id = principal.user_id  # the access log reads it from here
+    structlog.contextvars.bind_contextvars(user_id=principal.user_id)  # every later log line of the request
     return principal
 
 
@@ -81,7 +84,8 @@ async def require_admin(principal: Principal = Depends(current_principal),
 
 async def writer(request: Request, principal: Principal = Depends(current_principal),
                  rt: Runtime = Depends(get_runtime)) -> Writer:
-    """Idempotent unit of work scoped to the caller."""
+    """Idempotent unit of work scoped to the caller (counted against the per-player write limit)."""
+    await enforce(rt.kv, f"write:{principal.user_id}", rt.settings.write_rate_limit, rt.settings.write_rate_window_s)
     return Writer(rt, request, f"user:{principal.user_id}")
 
 

@@ -58,6 +58,7 @@ async def signup(body: SignupIn, request: Request, rt: Runtime = Depends(get_run
 @router.post("/login", response_model=TokenOut)
 async def login(body: LoginIn, request: Request, rt: Runtime = Depends(get_runtime)) -> Response:
     """Log in by site_id or nickname; 5 failures in 10 minutes lock the login id (429 + Retry-After)."""
+    await _limit_ip(rt, request, "login", rt.settings.login_per_ip_limit, rt.settings.login_failure_window_s)
     key = f"login:{body.site_id.lower()}"
     failures, retry_after = await rt.kv.count(key)
     if failures >= rt.settings.login_max_failures:

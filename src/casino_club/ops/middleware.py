@@ -41,16 +41,28 @@ class RequestContextMiddleware:
         status = {"code": 500}
         received = 0
 
+        exceeded = False
+        replaced = False
+
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
+                    exceeded = True
                     raise BodyTooLarge()
             return message
 
         async def send_wrapper(message: Message) -> None:
+            nonlocal replaced
+            if exceeded:
+                # The framework may turn the receive error into its own 400; answer 413 instead.
+                if message["type"] == "http.response.start" and not replaced:
+                    replaced = True
+                    status["code"] = 413
+                    await _too_large(send, request_id)
+                return
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 message.setdefault("headers", [])
@@ -60,7 +72,9 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, limited_receive, send_wrapper)
         except BodyTooLarge:
-            await _too_large(send, request_id)
+            if not replaced:
+                replaced = True
+                await _too_large(send, request_id)
             status["code"] = 413
         finally:
             elapsed = time.perf_counter() - start

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from casino_club.kit.errors import InsufficientGold, NotFound
 from casino_club.kit.runtime import session_now
+from casino_club.ops.ledger_metrics import note_transfer
 from casino_club.wallet.models import Account, Transfer
 
 
@@ -131,4 +132,5 @@ async def _record(session: AsyncSession, debit_id: int, credit_id: int, amount: 
                         credit_balance_after=credit_after, created_at=session_now(session))
     session.add(transfer)
     await session.flush()
+    note_transfer(session.sync_session, reason, "in" if credit_after is not None else "out", amount)
     return transfer

@@ -1,0 +1,34 @@
+"""Operational background loops: the outbox lag gauge."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC
+
+from sqlalchemy import func, select
+
+from casino_club.kit.runtime import Runtime
+from casino_club.ops.metrics import OUTBOX_LAG
+from casino_club.outbox.models import OutboxEvent
+
+
+async def measure_outbox_lag(rt: Runtime) -> float:
+    """Set the gauge to the age in seconds of the oldest unpublished outbox event (0 when none)."""
+    async with rt.sessionmaker() as session:
+        oldest = (await session.execute(
+            select(func.min(OutboxEvent.created_at)).where(OutboxEvent.published_at.is_(None)))).scalar_one()
+    if oldest is None:
+        lag = 0.0
+    else:
+        if oldest.tzinfo is None:  # stored values are UTC
+            oldest = oldest.replace(tzinfo=UTC)
+        lag = max(0.0, (rt.clock.now() - oldest).total_seconds())
+    OUTBOX_LAG.set(lag)
+    return lag
+
+
+async def outbox_lag_job(rt: Runtime) -> None:
+    """Refresh the outbox lag gauge every `outbox_lag_interval_s` seconds."""
+    while True:
+        await measure_outbox_lag(rt)
+        await asyncio.sleep(rt.settings.outbox_lag_interval_s)

@@ -1,0 +1,119 @@
+"""/ready per dependency (503 when PostgreSQL or Redis is unreachable) and the metrics the app feeds."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+from prometheus_client import REGISTRY
+from sqlalchemy import update
+
+from casino_club.app import create_app
+from casino_club.auth.models import User
+from casino_club.kit.clock import Clock
+from casino_club.kit.ids import new_uuid
+from casino_club.kit.runtime import Runtime
+from casino_club.ops.jobs import measure_outbox_lag
+from casino_club.outbox.models import OutboxEvent
+from casino_club.wallet.service import System, credit_player, debit_player
+from tests.conftest import make_settings
+from tests.support.api import login, signup
+from tests.support.servers import free_port
+
+
+def sample(name: str, **labels: str) -> float:
+    """Current value of one metric sample in this process (0 when never observed)."""
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def test_ready_reports_each_dependency(client: httpx.AsyncClient, backend: str) -> None:
+    response = await client.get("/ready")
+    assert response.status_code == 200
+    checks = response.json()["checks"]
+    assert checks["database"]["ok"] is True
+    assert checks["redis"]["ok"] is True
+    assert checks["redis"].get("mode") == ("in-process" if backend == "sqlite" else None)
+
+
+async def _ready_with(database_url: str, redis_url: str | None) -> httpx.Response:
+    # No lifespan: the app must answer /ready even when the database cannot be reached at all.
+    settings = make_settings(database_url, redis_url)
+    app = create_app(settings, run_jobs=False)
+    rt = Runtime.build(settings)
+    app.state.rt = rt
+    try:
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=30) as c:
+            return await c.get("/ready")
+    finally:
+        await rt.close()
+
+
+async def test_ready_is_503_when_postgresql_is_unreachable() -> None:
+    dead = f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/casino"  # nothing listens there
+    response = await _ready_with(dead, None)
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["checks"]["database"]["ok"] is False
+    assert body["checks"]["database"]["error"]
+
+
+async def test_ready_is_503_when_redis_is_unreachable(database_url: str, backend: str) -> None:
+    response = await _ready_with(database_url, f"redis://127.0.0.1:{free_port()}/0")
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["database"]["ok"] is True
+    assert checks["redis"]["ok"] is False
+
+
+async def test_metrics_are_fed(client: httpx.AsyncClient) -> None:
+    signup_gold = sample("casino_ledger_gold_total", reason="signup_bonus", direction="in")
+    failures = sample("casino_login_failures_total")
+    player = await signup(client)
+    assert (await login(client, player.site_id, "not-the-password")).status_code == 401
+    await player.get("/api/users/balance")
+    assert sample("casino_ledger_gold_total", reason="signup_bonus", direction="in") - signup_gold == 1000
+    assert sample("casino_login_failures_total") - failures == 1
+    text = (await client.get("/metrics")).text
+    assert 'casino_http_request_duration_seconds_count{method="GET",route="/api/users/balance",status="200"}' in text
+    for name in ("casino_game_rounds_total", "casino_purchases_total", "casino_ws_connections",
+                 "casino_outbox_lag_seconds", "casino_ledger_gold_total"):
+        assert f"# TYPE {name.removesuffix('_total')}" in text
+
+
+async def test_ledger_metric_counts_only_committed_transfers(rt: Runtime, client: httpx.AsyncClient) -> None:
+    player = await signup(client)
+    before = sample("casino_ledger_gold_total", reason="test_debit", direction="out")
+
+    async def debit(session):  # type: ignore[no-untyped-def]
+        await debit_player(session, player.user_id, 30, sink=System.ADMIN, reason="test_debit")
+
+    async def debit_then_fail(session):  # type: ignore[no-untyped-def]
+        await debit(session)
+        raise RuntimeError("abort")
+
+    await rt.run(debit)
+    with pytest.raises(RuntimeError):
+        await rt.run(debit_then_fail)
+    assert sample("casino_ledger_gold_total", reason="test_debit", direction="out") - before == 30
+    await rt.run(lambda s: credit_player(s, player.user_id, 30, source=System.ADMIN, reason="test_refund"))
+    assert await player.gold() == 1000
+
+
+async def test_outbox_lag_gauge(rt: Runtime, clock: Clock, client: httpx.AsyncClient) -> None:
+    player = await signup(client)
+    async with rt.transaction() as session:  # settle anything pending, then add one old unpublished event
+        await session.execute(update(OutboxEvent).values(published_at=clock.now()))
+        seq = (await session.execute(update(User).where(User.id == player.user_id)
+                                     .values(event_seq=User.event_seq + 1).returning(User.event_seq))).scalar_one()
+        session.add(OutboxEvent(event_id=new_uuid(), user_id=player.user_id, seq=seq, type="notification", data={},
+                                created_at=clock.now() - timedelta(seconds=90), published_at=None))
+    lag = await measure_outbox_lag(rt)
+    assert 89 <= lag <= 200
+    assert sample("casino_outbox_lag_seconds") == lag
+    async with rt.transaction() as session:
+        await session.execute(update(OutboxEvent).values(published_at=clock.now()))
+    assert await measure_outbox_lag(rt) == 0.0
+

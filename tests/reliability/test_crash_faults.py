@@ -1,0 +1,62 @@
+"""Crash faults: kill -9 one of two instances mid-load, restart it; retries with the same keys settle exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable
+
+import httpx
+
+from tests.reliability.load import Effects, MixedLoad, check_exactly_once
+from tests.reliability.support import (
+    ServerSet,
+    Tally,
+    admin_at,
+    db_scalar,
+    gather_limited,
+    ledger_verify_cli,
+    scale,
+    signup_at,
+)
+from tests.support.databases import REDIS_URL
+
+LOCK_S = 3  # idempotency lease: a key whose request died with its server is free again after this
+
+
+async def test_kill_9_mid_load_then_restart(pg_url: str, server_set: ServerSet, proved: Callable[..., None]) -> None:
+    players_n, ops, kills = scale(10, 40), scale(14, 40), scale(1, 4)
+    prefix = f"casino-rel:{time.time_ns()}:"
+    servers = [server_set.make(pg_url, REDIS_URL, name=f"api{i}", redis_prefix=prefix,
+                               idempotency_lock_s=str(LOCK_S)) for i in range(2)]
+    await asyncio.gather(*(server_set.start(s) for s in servers))
+    alive = {s.url for s in servers}
+    async with httpx.AsyncClient(timeout=httpx.Timeout(30, connect=2),
+                                 limits=httpx.Limits(max_connections=200)) as client:
+        admin = await admin_at(client, servers[0].url, pg_url)
+        players = await gather_limited((signup_at(client, servers[i % 2].url) for i in range(players_n)), 8)
+        tally, effects = Tally(), Effects()
+        load = MixedLoad(client, lambda: sorted(alive), admin, players, tally, effects)
+        task = asyncio.gather(*(load.player_session(p, ops) for p in players))
+        for n in range(kills):
+            await asyncio.sleep(random.uniform(0.8, 1.5))
+            victim = servers[n % 2]
+            alive.discard(victim.url)
+            victim.kill()
+            await asyncio.sleep(0.5)
+            await server_set.start(victim)
+            alive.add(victim.url)
+            assert not task.done(), "the load must still be running when the instance dies"
+        await task
+
+    assert tally.fivexx == 0, tally.server_errors[:5]
+    assert tally.transport_errors > 0, "the kill must have cut requests off mid-flight"
+    counted = await check_exactly_once(pg_url, effects, players)
+    stuck = await db_scalar(pg_url, "SELECT count(*) FROM idempotency_keys WHERE state = 'in_flight'")
+    assert stuck == 0, f"{stuck} idempotency keys left in flight after every client got its answer"
+    code, output = await asyncio.to_thread(ledger_verify_cli, pg_url)
+    assert code == 0, output
+    proved("kill -9 mid-load", kills=kills, requests=tally.requests, transport_errors=tally.transport_errors,
+           in_flight_409=tally.codes["IDEMPOTENCY_IN_FLIGHT"], replays=tally.replays, **counted,
+           keys_left_in_flight=stuck, ledger_verify_exit=code)
