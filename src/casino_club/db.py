@@ -13,6 +13,8 @@ from sqlalchemy.orm import DeclarativeBase
 
 from casino_club.config import Settings
 
+WRITE_OPTION = "casino_write"  # execution option that marks a connection as opened for writing
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -63,8 +65,9 @@ def make_engine(settings: Settings, **kw: object) -> AsyncEngine:
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
-    # BEGIN IMMEDIATE takes the write lock up front: deferred transactions that later upgrade to a
-    # write fail with SQLITE_BUSY without waiting, which would surface as 500s under concurrency.
+    # Write transactions (Runtime.transaction marks them) BEGIN IMMEDIATE: taking the write lock up front
+    # avoids SQLITE_BUSY_SNAPSHOT when a deferred transaction upgrades to a write after another writer
+    # committed. Reads stay DEFERRED so WAL readers never wait for writers.
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
         dbapi_conn.isolation_level = None
@@ -77,7 +80,8 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        mode = "IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

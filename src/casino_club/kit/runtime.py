@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from casino_club.config import Settings
-from casino_club.db import make_engine
+from casino_club.db import WRITE_OPTION, make_engine
 from casino_club.kit.clock import Clock
 from casino_club.kit.kv import KV, MemoryKV, RedisKV
 
@@ -50,8 +50,14 @@ class Runtime:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: commit on success (then poke the outbox relay), roll back on error."""
         async with self.sessionmaker() as session:
-            async with session.begin():
+            # Procuring the connection with the write option autobegins the transaction (IMMEDIATE on SQLite).
+            await session.connection(execution_options={WRITE_OPTION: True})
+            try:
                 yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
             pending = session.info.pop(OUTBOX_PENDING, None)
         if pending:
             for listener in self.on_outbox_commit:
