@@ -11,10 +11,17 @@ from pathlib import Path
 import typer
 
 from casino_club.config import Settings, UnsafeSettings
+from casino_club.fairness.verify_cli import verify as fairness_verify_command
+from casino_club.games.rtp_cli import rtp as rtp_command
 
 app = typer.Typer(help="Casino-Club F2P operator CLI.", no_args_is_help=True)
 ledger_app = typer.Typer(help="Ledger tools.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
+fairness_app = typer.Typer(help="Provably fair tools.", no_args_is_help=True)
+app.add_typer(fairness_app, name="fairness")
+# Both commands are pure computations (no database): the other modules own their logic.
+fairness_app.command("verify")(fairness_verify_command)
+app.command("rtp")(rtp_command)
 
 
 def _settings() -> Settings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from casino_club.games.service_crash import crash_settler
 from casino_club.kit.runtime import Runtime
 from casino_club.ops.jobs import outbox_lag_job
 
@@ -13,5 +14,6 @@ Job = Callable[[Runtime], Awaitable[None]]
 def all_jobs() -> list[tuple[str, Job]]:
     """(name, job) pairs started by every app instance (each feature package adds its own line)."""
     return [
+        ("crash_settler", crash_settler),
         ("outbox_lag", outbox_lag_job),
     ]

@@ -3,6 +3,8 @@
 from casino_club.actions import models as actions_models  # noqa: F401
 from casino_club.admin import models as admin_models  # noqa: F401
 from casino_club.auth import models as auth_models  # noqa: F401
+from casino_club.fairness import models as fairness_models  # noqa: F401
+from casino_club.games import models as games_models  # noqa: F401
 from casino_club.inventory import models as inventory_models  # noqa: F401
 from casino_club.kit import idempotency_models  # noqa: F401
 from casino_club.outbox import models as outbox_models  # noqa: F401

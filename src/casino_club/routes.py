@@ -7,6 +7,8 @@ from fastapi import APIRouter
 from casino_club.actions.router import router as actions_router
 from casino_club.admin.router import router as admin_router
 from casino_club.auth.router import router as auth_router
+from casino_club.fairness.router import router as fairness_router
+from casino_club.games.router import router as games_router
 from casino_club.inventory.router import router as inventory_router
 from casino_club.ops.router import router as ops_router
 from casino_club.wallet.router import router as wallet_router
@@ -21,4 +23,6 @@ def all_routers() -> list[APIRouter]:
         actions_router,
         admin_router,
         inventory_router,
+        games_router,
+        fairness_router,
     ]

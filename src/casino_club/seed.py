@@ -27,6 +27,7 @@ class SeedRefused(RuntimeError):
 
 def feature_seeders() -> list[Seeder]:
     """Catalog seeders of feature packages (shop products, missions, events…), each idempotent."""
+    from casino_club.games.service_gacha import ensure_gacha_items
     from casino_club.inventory.service import CORE_ITEMS, upsert_items
 
     async def core_items(session: AsyncSession) -> None:
@@ -34,6 +35,7 @@ def feature_seeders() -> list[Seeder]:
 
     return [
         core_items,
+        ensure_gacha_items,
     ]
 
 

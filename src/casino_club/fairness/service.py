@@ -1,0 +1,122 @@
+"""Seed pairs in the database: get-or-create, atomic nonce draws, client seed changes and rotation.
+
+This is the only source of game randomness: every round calls `next_outcome`, which takes the next
+nonce of the player's active pair with one conditional UPDATE … RETURNING (atomic on both databases).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from casino_club.fairness.engine import hash_seed, new_client_seed, new_server_seed, outcome_floats
+from casino_club.fairness.models import SeedPair
+from casino_club.games.errors import CrashRoundOpen, InvalidClientSeed
+from casino_club.games.models import CrashRound
+from casino_club.kit.runtime import session_now
+
+CLIENT_SEED_MAX = 64
+
+
+@dataclass(frozen=True)
+class FairDraw:
+    """Floats for one round and the public inputs they came from (the server seed stays secret)."""
+
+    floats: list[float]
+    seed_pair_id: int
+    server_seed_hash: str
+    client_seed: str
+    nonce: int
+
+    def public(self) -> dict[str, object]:
+        """What a player sees about the round's randomness before the seed is revealed."""
+        return {"seed_pair_id": self.seed_pair_id, "server_seed_hash": self.server_seed_hash,
+                "client_seed": self.client_seed, "nonce": self.nonce}
+
+
+def validate_client_seed(value: str) -> str:
+    """1-64 printable characters without ':' (the HMAC message separator) or surrounding spaces."""
+    seed = value.strip()
+    if not (1 <= len(seed) <= CLIENT_SEED_MAX) or not seed.isprintable() or ":" in seed:
+        raise InvalidClientSeed({"max_length": CLIENT_SEED_MAX})
+    return seed
+
+
+async def _insert_pair(session: AsyncSession, user_id: int, client_seed: str | None = None) -> None:
+    server_seed = new_server_seed()
+    try:
+        async with session.begin_nested():
+            session.add(SeedPair(user_id=user_id, active_user_id=user_id, server_seed=server_seed,
+                                 server_seed_hash=hash_seed(server_seed),
+                                 client_seed=client_seed or new_client_seed(), next_nonce=0,
+                                 created_at=session_now(session)))
+    except IntegrityError:
+        pass  # a concurrent request created the player's active pair first; use that one
+
+
+async def active_pair(session: AsyncSession, user_id: int) -> SeedPair:
+    """The player's active seed pair, created on first use."""
+    for _ in range(2):
+        pair = (await session.execute(select(SeedPair).where(SeedPair.active_user_id == user_id)
+                                      .execution_options(populate_existing=True))).scalar_one_or_none()
+        if pair is not None:
+            return pair
+        await _insert_pair(session, user_id)
+    raise RuntimeError("could not create a seed pair")  # pragma: no cover - the insert or its rival won
+
+
+async def next_outcome(session: AsyncSession, user_id: int, count: int) -> FairDraw:
+    """Take the next nonce of the player's active pair atomically and derive `count` floats from it."""
+    stmt = (update(SeedPair).where(SeedPair.active_user_id == user_id)
+            .values(next_nonce=SeedPair.next_nonce + 1)
+            .returning(SeedPair.id, SeedPair.server_seed, SeedPair.server_seed_hash, SeedPair.client_seed,
+                       SeedPair.next_nonce)
+            .execution_options(synchronize_session=False))
+    row = (await session.execute(stmt)).one_or_none()
+    if row is None:
+        await active_pair(session, user_id)
+        row = (await session.execute(stmt)).one()
+    pair_id, server_seed, seed_hash, client_seed, after = row
+    nonce = after - 1
+    return FairDraw(outcome_floats(server_seed, client_seed, nonce, count), pair_id, seed_hash, client_seed, nonce)
+
+
+async def set_client_seed(session: AsyncSession, user_id: int, client_seed: str) -> SeedPair:
+    """Change the client seed of the active pair; later rounds use it (the nonce keeps counting)."""
+    seed = validate_client_seed(client_seed)
+    await active_pair(session, user_id)
+    await session.execute(update(SeedPair).where(SeedPair.active_user_id == user_id).values(client_seed=seed)
+                          .execution_options(synchronize_session=False))
+    return await active_pair(session, user_id)
+
+
+async def rotate(session: AsyncSession, user_id: int, client_seed: str | None = None) -> tuple[SeedPair, SeedPair]:
+    """Retire the active pair (revealing its server seed) and commit to a fresh one: (revealed, new)."""
+    seed = validate_client_seed(client_seed) if client_seed is not None else None
+    await active_pair(session, user_id)
+    # The UPDATE takes the pair's row lock first, so a concurrent crash bet on it has committed (or
+    # not started) before we look for open rounds below.
+    retired_id = (await session.execute(
+        update(SeedPair).where(SeedPair.active_user_id == user_id)
+        .values(active_user_id=None, rotated_at=session_now(session)).returning(SeedPair.id)
+        .execution_options(synchronize_session=False))).scalar_one()
+    open_round = (await session.execute(select(CrashRound.round_id).where(
+        CrashRound.seed_pair_id == retired_id, CrashRound.status == "open").limit(1))).scalar_one_or_none()
+    if open_round is not None:
+        # Revealing the seed now would reveal that round's crash point before it ends.
+        raise CrashRoundOpen({"round_id": open_round})
+    retired = (await session.execute(select(SeedPair).where(SeedPair.id == retired_id)
+                                      .execution_options(populate_existing=True))).scalar_one()
+    await _insert_pair(session, user_id, seed or retired.client_seed)
+    return retired, await active_pair(session, user_id)
+
+
+async def revealed_pairs(session: AsyncSession, user_id: int, limit: int = 10) -> list[SeedPair]:
+    """The player's most recently rotated pairs, newest first (their server seeds are public now)."""
+    rows = await session.execute(select(SeedPair).where(SeedPair.user_id == user_id,
+                                                        SeedPair.active_user_id.is_(None))
+                                 .order_by(SeedPair.id.desc()).limit(limit))
+    return list(rows.scalars())

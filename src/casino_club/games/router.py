@@ -1,0 +1,91 @@
+"""Game endpoints: slot, RPS, gacha, crash, stats and history (thin: parse, authorize, call one service)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import Response
+
+from casino_club.auth.deps import Principal, current_principal, writer
+from casino_club.games import service_crash, service_gacha, service_rps, service_slot, service_stats
+from casino_club.games.schemas import (
+    CrashBetIn,
+    CrashCashoutIn,
+    CrashPlayOut,
+    CrashRoundOut,
+    GachaPullIn,
+    HistoryPage,
+    PlayOut,
+    RpsPlayIn,
+    SlotSpinIn,
+    StatsOut,
+)
+from casino_club.kit.idempotency import Writer
+from casino_club.kit.runtime import Runtime, get_runtime
+
+router = APIRouter(prefix="/api/games", tags=["games"])
+
+
+@router.post("/slot/spin", response_model=PlayOut)
+async def slot_spin(body: SlotSpinIn, principal: Principal = Depends(current_principal),
+                    w: Writer = Depends(writer)) -> Response:
+    """Spin the slot once (stake, fair outcome, payout, stats, XP and events in one transaction)."""
+    return await w.run(lambda s: service_slot.spin(s, principal.user_id, body))
+
+
+@router.post("/rps/play", response_model=PlayOut)
+async def rps_play(body: RpsPlayIn, principal: Principal = Depends(current_principal),
+                   w: Writer = Depends(writer)) -> Response:
+    """Play rock-paper-scissors against a fair house move (win 2x, draw refunds)."""
+    return await w.run(lambda s: service_rps.play(s, principal.user_id, body))
+
+
+@router.post("/gacha/pull", response_model=PlayOut)
+async def gacha_pull(body: GachaPullIn, principal: Principal = Depends(current_principal),
+                     w: Writer = Depends(writer)) -> Response:
+    """Pull 1 (500 gold) or 10 (4,500 gold) items into the inventory."""
+    return await w.run(lambda s: service_gacha.pull(s, principal.user_id, body))
+
+
+@router.get("/gacha/config")
+async def gacha_config() -> dict[str, Any]:
+    """Published costs, odds, pity rules and item pool (the numbers the pull uses)."""
+    return service_gacha.config()
+
+
+@router.post("/crash/bet", response_model=CrashPlayOut)
+async def crash_bet(body: CrashBetIn, principal: Principal = Depends(current_principal),
+                    w: Writer = Depends(writer)) -> Response:
+    """Start a crash round; the crash point stays secret until the round ends."""
+    return await w.run(lambda s: service_crash.bet(s, principal.user_id, body))
+
+
+@router.post("/crash/cashout", response_model=CrashPlayOut)
+async def crash_cashout(body: CrashCashoutIn, principal: Principal = Depends(current_principal),
+                        w: Writer = Depends(writer)) -> Response:
+    """Cash out at the server's current multiplier; after the crash → 409 ROUND_CRASHED (round lost)."""
+    return await w.run(lambda s: service_crash.cashout(s, principal.user_id, body))
+
+
+@router.get("/crash/rounds/{round_id}", response_model=CrashRoundOut)
+async def crash_round(round_id: int = Path(ge=1, le=2**62), principal: Principal = Depends(current_principal),
+                      rt: Runtime = Depends(get_runtime)) -> CrashRoundOut:
+    """One of the caller's crash rounds; the crash point appears only once it has ended."""
+    return await service_crash.get_round(rt, principal.user_id, round_id)
+
+
+@router.get("/stats/me", response_model=StatsOut)
+async def stats_me(principal: Principal = Depends(current_principal), rt: Runtime = Depends(get_runtime)) -> StatsOut:
+    """Totals and per-game breakdown, maintained incrementally."""
+    async with rt.sessionmaker() as session:
+        return await service_stats.my_stats(session, principal.user_id)
+
+
+@router.get("/history", response_model=HistoryPage)
+async def history(cursor: str | None = Query(None, max_length=200), limit: int = Query(20, ge=1, le=100),
+                  game: str | None = Query(None, max_length=16), principal: Principal = Depends(current_principal),
+                  rt: Runtime = Depends(get_runtime)) -> HistoryPage:
+    """The caller's rounds, newest first, with fairness data (server seed once revealed)."""
+    async with rt.sessionmaker() as session:
+        return await service_stats.history(session, principal.user_id, cursor, limit, game)
