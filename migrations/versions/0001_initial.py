@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 13:43:13.035676
+Create Date: 2026-11-26 13:45:35.525104
 """
 
 from collections.abc import Sequence
@@ -46,6 +46,24 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_items")),
     )
+    op.create_table(
+        "shop_webhook_events",
+        sa.Column("event_id", sa.String(length=128), nullable=False),
+        sa.Column("receipt_code", sa.String(length=32), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("result", sa.String(length=16), nullable=False),
+        sa.Column("received_at", casino_club.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("event_id", name=op.f("pk_shop_webhook_events")),
+    )
+    op.create_table(
+        "shop_webhook_nonces",
+        sa.Column("nonce", sa.String(length=128), nullable=False),
+        sa.Column("expires_at", casino_club.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("nonce", name=op.f("pk_shop_webhook_nonces")),
+    )
+    with op.batch_alter_table("shop_webhook_nonces", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_shop_webhook_nonces_expires_at"), ["expires_at"], unique=False)
+
     op.create_table(
         "users",
         sa.Column("id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), autoincrement=True, nullable=False),
@@ -229,6 +247,39 @@ def upgrade() -> None:
         batch_op.create_index("ix_outbox_unpublished", ["published_at", "id"], unique=False)
 
     op.create_table(
+        "shop_products",
+        sa.Column("id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("sku", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("name_ko", sa.String(length=100), nullable=False),
+        sa.Column("name_en", sa.String(length=100), nullable=False),
+        sa.Column("description", sa.String(length=500), nullable=True),
+        sa.Column("price", sa.BigInteger(), nullable=False),
+        sa.Column("gold_amount", sa.BigInteger(), nullable=False),
+        sa.Column("item_id", sa.String(length=64), nullable=True),
+        sa.Column("item_quantity", sa.Integer(), nullable=False),
+        sa.Column("discount_percent", sa.Integer(), nullable=False),
+        sa.Column("discount_ends_at", casino_club.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("min_rank", sa.String(length=16), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("sort_order", sa.Integer(), nullable=False),
+        sa.Column("created_at", casino_club.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", casino_club.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", casino_club.db.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("kind <> 'gold_pack' OR gold_amount > 0", name=op.f("ck_shop_products_pack_has_gold")),
+        sa.CheckConstraint("kind <> 'item' OR item_id IS NOT NULL", name=op.f("ck_shop_products_item_has_item")),
+        sa.CheckConstraint("kind IN ('gold_pack', 'item')", name=op.f("ck_shop_products_kind_valid")),
+        sa.CheckConstraint(
+            "discount_percent >= 0 AND discount_percent <= 100", name=op.f("ck_shop_products_discount_range")
+        ),
+        sa.CheckConstraint("price >= 0", name=op.f("ck_shop_products_price_non_negative")),
+        sa.ForeignKeyConstraint(
+            ["item_id"], ["items.id"], name=op.f("fk_shop_products_item_id_items"), ondelete="RESTRICT"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_shop_products")),
+        sa.UniqueConstraint("sku", name=op.f("uq_shop_products_sku")),
+    )
+    op.create_table(
         "user_actions",
         sa.Column("id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("user_id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), nullable=False),
@@ -299,6 +350,59 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_refresh_tokens_session_id"), ["session_id"], unique=False)
 
     op.create_table(
+        "shop_limited_packages",
+        sa.Column("id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("product_id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), nullable=False),
+        sa.Column("stock", sa.Integer(), nullable=False),
+        sa.Column("sold", sa.Integer(), nullable=False),
+        sa.Column("per_user_limit", sa.Integer(), nullable=True),
+        sa.Column("starts_at", casino_club.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ends_at", casino_club.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("created_at", casino_club.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", casino_club.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "per_user_limit IS NULL OR per_user_limit > 0", name=op.f("ck_shop_limited_packages_limit_positive")
+        ),
+        sa.CheckConstraint("stock >= 0", name=op.f("ck_shop_limited_packages_stock_non_negative")),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["shop_products.id"],
+            name=op.f("fk_shop_limited_packages_product_id_shop_products"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_shop_limited_packages")),
+        sa.UniqueConstraint("product_id", name=op.f("uq_shop_limited_packages_product_id")),
+    )
+    op.create_table(
+        "shop_promo_codes",
+        sa.Column("id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("code", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.Column("product_id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), nullable=True),
+        sa.Column("max_uses", sa.Integer(), nullable=True),
+        sa.Column("uses", sa.Integer(), nullable=False),
+        sa.Column("starts_at", casino_club.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ends_at", casino_club.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", casino_club.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", casino_club.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", casino_club.db.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("kind <> 'percent' OR value <= 100", name=op.f("ck_shop_promo_codes_percent_range")),
+        sa.CheckConstraint("kind IN ('percent', 'fixed')", name=op.f("ck_shop_promo_codes_kind_valid")),
+        sa.CheckConstraint("max_uses IS NULL OR uses <= max_uses", name=op.f("ck_shop_promo_codes_uses_capped")),
+        sa.CheckConstraint("value > 0", name=op.f("ck_shop_promo_codes_value_positive")),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["shop_products.id"],
+            name=op.f("fk_shop_promo_codes_product_id_shop_products"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_shop_promo_codes")),
+        sa.UniqueConstraint("code", name=op.f("uq_shop_promo_codes_code")),
+    )
+    op.create_table(
         "transfers",
         sa.Column("id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("debit_account_id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), nullable=False),
@@ -362,11 +466,128 @@ def upgrade() -> None:
         batch_op.create_index("ix_crash_rounds_seed_pair", ["seed_pair_id", "status"], unique=False)
         batch_op.create_index("ix_crash_rounds_status_due", ["status", "due_at"], unique=False)
 
+    op.create_table(
+        "shop_limited_allowances",
+        sa.Column("id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("package_id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), nullable=False),
+        sa.Column("user_id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), nullable=False),
+        sa.Column("used", sa.Integer(), nullable=False),
+        sa.CheckConstraint("used >= 0", name=op.f("ck_shop_limited_allowances_used_non_negative")),
+        sa.ForeignKeyConstraint(
+            ["package_id"],
+            ["shop_limited_packages.id"],
+            name=op.f("fk_shop_limited_allowances_package_id_shop_limited_packages"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_shop_limited_allowances_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_shop_limited_allowances")),
+        sa.UniqueConstraint("package_id", "user_id", name=op.f("uq_shop_limited_allowances_package_id_user_id")),
+    )
+    op.create_table(
+        "shop_promo_redemptions",
+        sa.Column("id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("promo_id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), nullable=False),
+        sa.Column("user_id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), nullable=False),
+        sa.Column("receipt_code", sa.String(length=32), nullable=False),
+        sa.Column("created_at", casino_club.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["promo_id"],
+            ["shop_promo_codes.id"],
+            name=op.f("fk_shop_promo_redemptions_promo_id_shop_promo_codes"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_shop_promo_redemptions_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_shop_promo_redemptions")),
+        sa.UniqueConstraint("promo_id", "user_id", name=op.f("uq_shop_promo_redemptions_promo_id_user_id")),
+    )
+    op.create_table(
+        "shop_transactions",
+        sa.Column("id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("receipt_code", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), nullable=False),
+        sa.Column("product_id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("currency", sa.String(length=8), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("unit_price", sa.BigInteger(), nullable=False),
+        sa.Column("subtotal", sa.BigInteger(), nullable=False),
+        sa.Column("discount", sa.BigInteger(), nullable=False),
+        sa.Column("total", sa.BigInteger(), nullable=False),
+        sa.Column("gold_amount", sa.BigInteger(), nullable=False),
+        sa.Column("item_id", sa.String(length=64), nullable=True),
+        sa.Column("item_quantity", sa.Integer(), nullable=False),
+        sa.Column("promo_id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), nullable=True),
+        sa.Column("promo_code", sa.String(length=32), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("failure_reason", sa.String(length=40), nullable=True),
+        sa.Column("gateway", sa.String(length=16), nullable=True),
+        sa.Column("package_id", sa.BigInteger().with_variant(sa.INTEGER(), "sqlite"), nullable=True),
+        sa.Column("hold_state", sa.String(length=10), nullable=True),
+        sa.Column("hold_expires_at", casino_club.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("expires_at", casino_club.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("gold_clawed_back", sa.BigInteger(), nullable=False),
+        sa.Column("gold_owed", sa.BigInteger(), nullable=False),
+        sa.Column("settled_by", sa.String(length=16), nullable=True),
+        sa.Column("created_at", casino_club.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", casino_club.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("settled_at", casino_club.db.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "status IN ('pending', 'success', 'failed', 'voided', 'refunded')",
+            name=op.f("ck_shop_transactions_status_valid"),
+        ),
+        sa.CheckConstraint("quantity > 0", name=op.f("ck_shop_transactions_quantity_positive")),
+        sa.CheckConstraint(
+            "total >= 0 AND gold_owed >= 0 AND gold_clawed_back >= 0",
+            name=op.f("ck_shop_transactions_amounts_non_negative"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["package_id"],
+            ["shop_limited_packages.id"],
+            name=op.f("fk_shop_transactions_package_id_shop_limited_packages"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["shop_products.id"],
+            name=op.f("fk_shop_transactions_product_id_shop_products"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["promo_id"],
+            ["shop_promo_codes.id"],
+            name=op.f("fk_shop_transactions_promo_id_shop_promo_codes"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_shop_transactions_user_id_users"), ondelete="RESTRICT"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_shop_transactions")),
+        sa.UniqueConstraint("receipt_code", name=op.f("uq_shop_transactions_receipt_code")),
+    )
+    with op.batch_alter_table("shop_transactions", schema=None) as batch_op:
+        batch_op.create_index("ix_shop_transactions_holds", ["hold_state", "hold_expires_at"], unique=False)
+        batch_op.create_index("ix_shop_transactions_pending", ["status", "expires_at"], unique=False)
+        batch_op.create_index("ix_shop_transactions_user", ["user_id", "id"], unique=False)
+        batch_op.create_index("ix_shop_transactions_user_status", ["user_id", "status"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("shop_transactions", schema=None) as batch_op:
+        batch_op.drop_index("ix_shop_transactions_user_status")
+        batch_op.drop_index("ix_shop_transactions_user")
+        batch_op.drop_index("ix_shop_transactions_pending")
+        batch_op.drop_index("ix_shop_transactions_holds")
+
+    op.drop_table("shop_transactions")
+    op.drop_table("shop_promo_redemptions")
+    op.drop_table("shop_limited_allowances")
     with op.batch_alter_table("crash_rounds", schema=None) as batch_op:
         batch_op.drop_index("ix_crash_rounds_status_due")
         batch_op.drop_index("ix_crash_rounds_seed_pair")
@@ -377,6 +598,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_transfers_credit")
 
     op.drop_table("transfers")
+    op.drop_table("shop_promo_codes")
+    op.drop_table("shop_limited_packages")
     with op.batch_alter_table("refresh_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_refresh_tokens_session_id"))
 
@@ -390,6 +613,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_user_actions_user_id_desc")
 
     op.drop_table("user_actions")
+    op.drop_table("shop_products")
     with op.batch_alter_table("outbox_events", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_unpublished")
 
@@ -418,6 +642,11 @@ def downgrade() -> None:
     op.drop_table("audit_logs")
     op.drop_table("accounts")
     op.drop_table("users")
+    with op.batch_alter_table("shop_webhook_nonces", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_shop_webhook_nonces_expires_at"))
+
+    op.drop_table("shop_webhook_nonces")
+    op.drop_table("shop_webhook_events")
     op.drop_table("items")
     op.drop_table("idempotency_keys")
     # ### end Alembic commands ###

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
@@ -68,6 +69,17 @@ class Settings(BaseSettings):
     # Games
     min_bet: int = 10
     max_bet: int = 100_000
+
+    # Shop and payments
+    payment_mode: Literal["success", "decline", "pending", "random"] = "success"  # sandbox gateway behaviour
+    # HMAC key of X-Signature; in production the webhook refuses every call while this is the default.
+    payment_webhook_secret: str = "dev-insecure-payment-webhook-secret"
+    payment_webhook_tolerance_s: int = 300  # X-Timestamp must be within ± this many seconds
+    payment_pending_timeout_s: int = 300  # pending purchases are voided after this long
+    shop_hold_s: int = 120  # limited-package units held for a pending payment are released after this
+    shop_purchase_rate_limit: int = 20  # purchase attempts per player per shop_purchase_rate_window_s
+    shop_purchase_rate_window_s: int = 300
+    shop_job_interval_s: float = 5.0  # how often pending purchases, holds and nonces are swept
 
     @field_validator("timezone")
     @classmethod

@@ -8,4 +8,5 @@ from casino_club.games import models as games_models  # noqa: F401
 from casino_club.inventory import models as inventory_models  # noqa: F401
 from casino_club.kit import idempotency_models  # noqa: F401
 from casino_club.outbox import models as outbox_models  # noqa: F401
+from casino_club.shop import models as shop_models  # noqa: F401
 from casino_club.wallet import models as wallet_models  # noqa: F401

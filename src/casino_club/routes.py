@@ -11,6 +11,8 @@ from casino_club.fairness.router import router as fairness_router
 from casino_club.games.router import router as games_router
 from casino_club.inventory.router import router as inventory_router
 from casino_club.ops.router import router as ops_router
+from casino_club.shop.admin_router import router as shop_admin_router
+from casino_club.shop.router import router as shop_router
 from casino_club.wallet.router import router as wallet_router
 
 
@@ -25,4 +27,6 @@ def all_routers() -> list[APIRouter]:
         inventory_router,
         games_router,
         fairness_router,
+        shop_router,
+        shop_admin_router,
     ]

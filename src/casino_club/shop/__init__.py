@@ -1,0 +1,1 @@
+"""Shop: catalog, purchases, payment gateway and webhook, limited packages, promo codes."""

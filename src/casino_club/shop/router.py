@@ -1,0 +1,115 @@
+"""Player shop endpoints and the payment webhook."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import func, select
+
+from casino_club.auth.deps import Principal, current_principal, writer
+from casino_club.kit.idempotency import Writer
+from casino_club.kit.pagination import decode_cursor, next_cursor
+from casino_club.kit.ratelimit import enforce
+from casino_club.kit.runtime import Runtime, get_runtime
+from casino_club.shop import catalog, purchase, settle, webhook
+from casino_club.shop.gateway import gateway_for
+from casino_club.shop.models import ShopTransaction
+from casino_club.shop.schemas import (
+    BuyIn,
+    CatalogOut,
+    LimitedOut,
+    PendingCountOut,
+    PurchaseOut,
+    Status,
+    TransactionOut,
+    TransactionPage,
+    WebhookIn,
+    WebhookOut,
+)
+
+router = APIRouter(prefix="/api/shop", tags=["shop"])
+Receipt = Annotated[str, Path(min_length=1, max_length=32)]
+
+
+@router.get("/catalog", response_model=CatalogOut)
+async def get_catalog(principal: Principal = Depends(current_principal), rt: Runtime = Depends(get_runtime)) -> CatalogOut:
+    """Gold packs and items on sale, with effective prices and whether the caller may buy each."""
+    async with rt.sessionmaker() as session:
+        return await catalog.catalog(session, principal.user_id, principal.user.rank)
+
+
+@router.get("/limited-packages", response_model=list[LimitedOut])
+async def get_limited(principal: Principal = Depends(current_principal),
+                      rt: Runtime = Depends(get_runtime)) -> list[LimitedOut]:
+    """Limited packages with remaining stock and the caller's remaining allowance."""
+    async with rt.sessionmaker() as session:
+        return await catalog.limited_packages(session, principal.user_id, principal.user.rank)
+
+
+@router.post("/buy", response_model=PurchaseOut, responses={402: {"description": "PAYMENT_DECLINED"}})
+async def buy(body: BuyIn, principal: Principal = Depends(current_principal), w: Writer = Depends(writer),
+              rt: Runtime = Depends(get_runtime)) -> Response:
+    """Buy a product (idempotent). Items are paid in gold at once; gold packs go through the gateway."""
+    await enforce(rt.kv, f"shop_buy:{principal.user_id}", rt.settings.shop_purchase_rate_limit,
+                  rt.settings.shop_purchase_rate_window_s)
+    gateway = gateway_for(rt.settings)
+    return await w.run(lambda s: purchase.buy(s, principal.user_id, principal.user.rank, body, gateway))
+
+
+@router.get("/transactions", response_model=TransactionPage)
+async def transactions(status: Status | None = None, cursor: str | None = Query(None, max_length=200),
+                       limit: int = Query(20, ge=1, le=100), principal: Principal = Depends(current_principal),
+                       rt: Runtime = Depends(get_runtime)) -> TransactionPage:
+    """The caller's purchases, newest first, optionally by status."""
+    q = select(ShopTransaction).where(ShopTransaction.user_id == principal.user_id)
+    if status is not None:
+        q = q.where(ShopTransaction.status == status)
+    before = decode_cursor(cursor)
+    if before is not None:
+        q = q.where(ShopTransaction.id < before)
+    async with rt.sessionmaker() as session:
+        rows = list((await session.execute(q.order_by(ShopTransaction.id.desc()).limit(limit + 1))).scalars())
+    return TransactionPage(items=[settle.tx_out(r) for r in rows[:limit]], next_cursor=next_cursor(rows, limit))
+
+
+@router.get("/transactions/{receipt}", response_model=TransactionOut)
+async def transaction(receipt: Receipt, principal: Principal = Depends(current_principal),
+                      rt: Runtime = Depends(get_runtime)) -> TransactionOut:
+    """One of the caller's purchases by receipt code."""
+    async with rt.sessionmaker() as session:
+        return settle.tx_out(await settle.by_receipt(session, receipt, principal.user_id))
+
+
+@router.get("/pending-count", response_model=PendingCountOut)
+async def pending_count(principal: Principal = Depends(current_principal),
+                        rt: Runtime = Depends(get_runtime)) -> PendingCountOut:
+    """How many of the caller's purchases await payment (the shop badge)."""
+    async with rt.sessionmaker() as session:
+        count = (await session.execute(select(func.count()).select_from(ShopTransaction).where(
+            ShopTransaction.user_id == principal.user_id, ShopTransaction.status == "pending"))).scalar_one()
+    return PendingCountOut(pending=count)
+
+
+@router.post("/transactions/{receipt}/settle", response_model=TransactionOut)
+async def settle_poll(receipt: Receipt, principal: Principal = Depends(current_principal),
+                      w: Writer = Depends(writer), rt: Runtime = Depends(get_runtime)) -> Response:
+    """Poll the gateway for a pending purchase and apply the answer (no-op once settled)."""
+    gateway = gateway_for(rt.settings)
+    return await w.run(lambda s: purchase.poll(s, principal.user_id, receipt, gateway))
+
+
+@router.post("/webhook/payment", response_model=WebhookOut, openapi_extra={"requestBody": {
+    "required": True, "content": {"application/json": {"schema": WebhookIn.model_json_schema()}}}})
+async def payment_webhook(request: Request, rt: Runtime = Depends(get_runtime),
+                          x_signature: str | None = Header(None), x_timestamp: str | None = Header(None),
+                          x_nonce: str | None = Header(None), x_event_id: str | None = Header(None, max_length=128)
+                          ) -> WebhookOut:
+    """Gateway callback: `X-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>`, `X-Timestamp` (unix s,
+    ±300 s), `X-Nonce` (single use), optional `X-Event-Id` (de-duplicated)."""
+    raw = await request.body()
+    webhook.verify_headers(rt.settings, raw, x_signature, x_timestamp, x_nonce, rt.clock.now())
+    body = webhook.parse_body(raw)
+    async with rt.transaction() as session:
+        return await webhook.handle(session, body, x_event_id, x_nonce or "", rt.settings.payment_webhook_tolerance_s)
