@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, run
     app.state.startup_hooks = []
     app.state.shutdown_hooks = []
     install_error_handlers(app)
-    for router in all_routers():
+    for router in all_routers(settings):
         app.include_router(router)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
                        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],

@@ -81,6 +81,19 @@ class Settings(BaseSettings):
     shop_purchase_rate_window_s: int = 300
     shop_job_interval_s: float = 5.0  # how often pending purchases, holds and nonces are swept
 
+    # Realtime (outbox relay, WebSocket sync)
+    outbox_retention_days: int = 7  # outbox rows older than this are pruned; older resumes get resync_required
+    outbox_sweep_s: float = 1.0  # relay sweep interval (commits on this instance also poke it at once)
+    outbox_prune_interval_s: float = 3600.0
+    ws_max_message_bytes: int = 4096  # larger client frames close the socket with 1009
+    ws_rate_per_s: float = 10.0  # client frames per second (token bucket) before closing with 4429
+    ws_rate_burst: int = 20
+    ws_heartbeat_s: float = 25.0  # server ping interval; clients answer with pong
+    ws_idle_timeout_s: float = 75.0  # no client frame for this long closes the socket with 4408
+    ws_session_check_s: float = 5.0  # how often open sockets re-check their session row (logout, expiry, ban)
+    ws_allow_missing_origin: bool = True  # non-browser clients send no Origin; browsers always do
+    ws_coalesce_ms: int = 300  # profile_update bursts within this window are coalesced (last wins)
+
     @field_validator("timezone")
     @classmethod
     def _valid_tz(cls, v: str) -> str:

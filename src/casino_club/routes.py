@@ -7,17 +7,21 @@ from fastapi import APIRouter
 from casino_club.actions.router import router as actions_router
 from casino_club.admin.router import router as admin_router
 from casino_club.auth.router import router as auth_router
+from casino_club.config import Settings
+from casino_club.devtools.router import router as devtools_router
 from casino_club.fairness.router import router as fairness_router
 from casino_club.games.router import router as games_router
 from casino_club.inventory.router import router as inventory_router
 from casino_club.ops.router import router as ops_router
+from casino_club.realtime.dev_router import router as realtime_dev_router
+from casino_club.realtime.router import router as realtime_router
 from casino_club.shop.admin_router import router as shop_admin_router
 from casino_club.shop.router import router as shop_router
 from casino_club.wallet.router import router as wallet_router
 
 
-def all_routers() -> list[APIRouter]:
-    """Routers in mount order."""
+def all_routers(settings: Settings | None = None) -> list[APIRouter]:
+    """Routers in mount order; development-only routers only when the settings enable them."""
     return [
         ops_router,
         auth_router,
@@ -25,8 +29,18 @@ def all_routers() -> list[APIRouter]:
         actions_router,
         admin_router,
         inventory_router,
+        realtime_router,
+        *(dev_routers() if settings is not None and settings.dev_endpoints_enabled else []),
         games_router,
         fairness_router,
         shop_router,
         shop_admin_router,
+    ]
+
+
+def dev_routers() -> list[APIRouter]:
+    """Development-only routers (test emit, clock): never mounted in production."""
+    return [
+        devtools_router,
+        realtime_dev_router,
     ]

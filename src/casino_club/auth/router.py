@@ -25,6 +25,7 @@ from casino_club.kit.errors import InvalidToken, NotFound, rate_limited
 from casino_club.kit.idempotency import Writer
 from casino_club.kit.runtime import Runtime, get_runtime
 from casino_club.ops.metrics import LOGIN_FAILURES
+from casino_club.realtime.runtime import sessions_revoked
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 REFRESH_COOKIE = "cc_refresh"
@@ -104,6 +105,7 @@ async def logout(request: Request, principal: Principal = Depends(current_princi
                  rt: Runtime = Depends(get_runtime)) -> Response:
     """End this session now on every instance: revoke it and blacklist the access token's jti."""
     await rt.run(lambda s: service.revoke_sessions(s, [principal.claims.session_id], "logout"))
+    await sessions_revoked(rt, [principal.claims.session_id])  # close this session's sockets now
     await rt.kv.flag(blacklist_key(principal.claims.jti), principal.claims.exp - int(rt.clock.now().timestamp()))
     response = Response(status_code=204)
     response.delete_cookie(REFRESH_COOKIE, path="/api/auth")

@@ -1,0 +1,101 @@
+"""The bus interface: publish a player's event envelope or a control message; subscribers get both."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import structlog
+
+log = structlog.get_logger("casino_club.bus")
+
+
+@dataclass(frozen=True, slots=True)
+class BusMessage:
+    """One delivery: an outbox envelope for `user_id`, or a control message (user_id None)."""
+
+    user_id: int | None
+    payload: dict[str, Any]
+
+    @property
+    def is_control(self) -> bool:
+        """Control messages (e.g. a session was revoked) are not player events."""
+        return self.user_id is None
+
+
+Handler = Callable[[BusMessage], None]
+
+
+class Bus(Protocol):
+    """At-most-once fan-out to every instance; the outbox table stays the source of truth."""
+
+    def subscribe(self, handler: Handler) -> None:
+        """Call handler (synchronously, on the event loop) for every message this instance receives."""
+        ...
+
+    def on_reconnect(self, callback: Callable[[], None]) -> None:
+        """Call back after the subscription was re-established (messages may have been lost meanwhile)."""
+        ...
+
+    async def publish(self, user_id: int, envelope: dict[str, Any]) -> None:
+        """Publish one player's event envelope."""
+        ...
+
+    async def publish_many(self, items: Iterable[tuple[int, dict[str, Any]]]) -> None:
+        """Publish several envelopes, in the given order."""
+        ...
+
+    async def publish_control(self, message: dict[str, Any]) -> None:
+        """Publish a control message to every instance."""
+        ...
+
+    async def run(self) -> None:
+        """Keep the subscription alive until cancelled."""
+        ...
+
+
+class _Fanout:
+    """Subscriber bookkeeping shared by both implementations."""
+
+    def __init__(self) -> None:
+        self._handlers: list[Handler] = []
+        self._reconnect: list[Callable[[], None]] = []
+
+    def subscribe(self, handler: Handler) -> None:
+        self._handlers.append(handler)
+
+    def on_reconnect(self, callback: Callable[[], None]) -> None:
+        self._reconnect.append(callback)
+
+    def _dispatch(self, message: BusMessage) -> None:
+        for handler in self._handlers:
+            try:
+                handler(message)
+            except Exception:  # noqa: BLE001 - one broken subscriber must not starve the others; logged
+                log.exception("bus_handler_failed")
+
+    def _reconnected(self) -> None:
+        for callback in self._reconnect:
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - as above: logged, the next callback still runs
+                log.exception("bus_reconnect_callback_failed")
+
+
+class LocalBus(_Fanout):
+    """In-process bus for a single instance (no Redis configured): publish calls the subscribers directly."""
+
+    async def publish(self, user_id: int, envelope: dict[str, Any]) -> None:
+        self._dispatch(BusMessage(user_id, envelope))
+
+    async def publish_many(self, items: Iterable[tuple[int, dict[str, Any]]]) -> None:
+        for user_id, envelope in items:
+            self._dispatch(BusMessage(user_id, envelope))
+
+    async def publish_control(self, message: dict[str, Any]) -> None:
+        self._dispatch(BusMessage(None, message))
+
+    async def run(self) -> None:
+        await asyncio.Event().wait()  # nothing to keep alive

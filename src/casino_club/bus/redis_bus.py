@@ -1,0 +1,89 @@
+"""Redis pub/sub bus: one channel per deployment (prefix), reconnecting with backoff when Redis goes away."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import structlog
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from casino_club.bus.base import BusMessage, _Fanout
+
+log = structlog.get_logger("casino_club.bus")
+
+# Errors meaning "Redis is unreachable right now"; anything else is a bug and propagates (job supervisor logs it).
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+def _encode(user_id: int | None, payload: dict[str, Any]) -> str:
+    return json.dumps({"u": user_id, "p": payload}, separators=(",", ":"), ensure_ascii=False)
+
+
+class RedisBus(_Fanout):
+    """Every instance subscribes to one channel and keeps the messages for players it holds sockets for.
+
+    Pub/sub is at-most-once: a message published while an instance is disconnected is lost for it. That is
+    fine because the outbox table is the truth: after a reconnect the hub re-reads what its sockets missed.
+    """
+
+    def __init__(self, redis: Redis, channel: str, backoff_max_s: float = 5.0) -> None:
+        super().__init__()
+        self.redis = redis
+        self.channel = channel
+        self.backoff_max_s = backoff_max_s
+        self.connected = asyncio.Event()
+
+    async def publish(self, user_id: int, envelope: dict[str, Any]) -> None:
+        await self.redis.publish(self.channel, _encode(user_id, envelope))
+
+    async def publish_many(self, items: Iterable[tuple[int, dict[str, Any]]]) -> None:
+        # One round trip for a batch; pipeline order is publish order, so per-player seq order holds.
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for user_id, envelope in items:
+                pipe.publish(self.channel, _encode(user_id, envelope))
+            await pipe.execute()
+
+    async def publish_control(self, message: dict[str, Any]) -> None:
+        await self.redis.publish(self.channel, _encode(None, message))
+
+    async def run(self) -> None:
+        """Subscribe and dispatch forever; on a lost connection retry with exponential backoff."""
+        delay = 0.05
+        first = True
+        while True:
+            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self.channel)
+                self.connected.set()
+                if not first:
+                    log.info("bus_redis_reconnected", channel=self.channel)
+                first = False
+                self._reconnected()  # messages published while we were away are lost: let the hub re-read
+                delay = 0.05
+                while True:
+                    message = await pubsub.get_message(timeout=5.0)
+                    if message is not None and message.get("type") == "message":
+                        self._handle(message["data"])
+            except REDIS_DOWN as exc:
+                log.warning("bus_redis_unavailable", error=repr(exc), retry_in_s=delay)
+            finally:
+                self.connected.clear()
+                with contextlib.suppress(*REDIS_DOWN):
+                    await pubsub.aclose()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.backoff_max_s)
+
+    def _handle(self, raw: bytes | str) -> None:
+        try:
+            decoded = json.loads(raw)
+            user_id, payload = decoded["u"], decoded["p"]
+        except (ValueError, KeyError, TypeError):
+            log.warning("bus_bad_message", size=len(raw))
+            return
+        self._dispatch(BusMessage(user_id, payload))

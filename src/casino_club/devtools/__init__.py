@@ -1,0 +1,1 @@
+"""Development-only endpoints (never mounted in production)."""

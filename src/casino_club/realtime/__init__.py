@@ -1,0 +1,1 @@
+"""Realtime sync: the WebSocket endpoint, per-socket ordered delivery and the per-instance hub."""

@@ -1,0 +1,102 @@
+"""Per-instance hub: which sockets each player has here, bus fan-in, and the sweeper for heartbeats,
+session checks (logout, expiry, ban) and catch-up after lost bus messages."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+import structlog
+from sqlalchemy.exc import SQLAlchemyError
+
+from casino_club.bus.base import BusMessage
+from casino_club.kit.runtime import Runtime
+from casino_club.ops.metrics import WS_CONNECTIONS
+from casino_club.realtime import protocol, service
+from casino_club.realtime.connection import Connection
+from casino_club.realtime.protocol import Event
+
+log = structlog.get_logger("casino_club.realtime")
+
+SESSION_REVOKED = "session_revoked"
+CHUNK = 500
+
+
+class Hub:
+    """Routes bus messages to this instance's sockets; one per Runtime."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.by_user: dict[int, set[Connection]] = defaultdict(set)
+        self.count = 0
+
+    def register(self, conn: Connection) -> None:
+        """Start routing the player's events to this socket."""
+        self.by_user[conn.user_id].add(conn)
+        self.count += 1
+        WS_CONNECTIONS.inc()
+
+    def unregister(self, conn: Connection) -> None:
+        """Stop routing to this socket."""
+        conns = self.by_user.get(conn.user_id)
+        if conns is None or conn not in conns:
+            return
+        conns.discard(conn)
+        if not conns:
+            del self.by_user[conn.user_id]
+        self.count -= 1
+        WS_CONNECTIONS.dec()
+
+    def connections(self) -> list[Connection]:
+        """Every open socket on this instance."""
+        return [c for conns in self.by_user.values() for c in conns]
+
+    def on_bus_message(self, message: BusMessage) -> None:
+        """Bus subscriber: hand events to the player's sockets; apply control messages."""
+        if message.is_control:
+            if message.payload.get("kind") == SESSION_REVOKED:
+                revoked = set(message.payload.get("session_ids") or ())
+                for conn in self.connections():
+                    if conn.session_id in revoked:
+                        conn.request_close(protocol.CLOSE_UNAUTHORIZED, "logged out")
+            return
+        assert message.user_id is not None
+        conns = self.by_user.get(message.user_id)
+        if not conns:
+            return
+        event = Event.of(message.payload)
+        for conn in conns:
+            conn.offer(event)
+
+    def catch_up_all(self) -> None:
+        """Bus reconnected: every socket re-reads what it may have missed."""
+        for conn in self.connections():
+            conn.request_fill()
+
+    async def sweep(self, heartbeat_due: bool) -> None:
+        """One sweeper pass: token expiry, idle sockets, pings, then session liveness and lag from the DB."""
+        now = self.rt.clock.now()
+        conns = self.connections()
+        idle_limit = time.monotonic() - self.rt.settings.ws_idle_timeout_s
+        for conn in conns:
+            if conn.token_exp <= now.timestamp():
+                conn.request_close(protocol.CLOSE_UNAUTHORIZED, "token expired")
+            elif conn.last_client_frame < idle_limit:
+                conn.request_close(protocol.CLOSE_IDLE, "heartbeat timeout")
+            elif heartbeat_due:
+                conn.send_control("ping")
+        live = [c for c in conns if c.close_code is None]
+        for start in range(0, len(live), CHUNK):
+            chunk = live[start:start + CHUNK]
+            try:
+                async with self.rt.sessionmaker() as session:
+                    alive = await service.live_sessions(session, {c.session_id for c in chunk}, now)
+                    seqs = await service.latest_seqs(session, {c.user_id for c in chunk})
+            except SQLAlchemyError as exc:
+                log.warning("ws_session_check_failed", error=repr(exc))
+                return
+            for conn in chunk:
+                if conn.session_id not in alive:
+                    conn.request_close(protocol.CLOSE_UNAUTHORIZED, "session ended")
+                elif seqs.get(conn.user_id, 0) > conn.cursor and not conn.inbox:
+                    conn.request_fill()  # a bus message was lost (or is very late): read it from the table

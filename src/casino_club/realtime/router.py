@@ -1,0 +1,140 @@
+"""WebSocket /api/realtime/sync: authenticate, check Origin, send hello + snapshot, then read client frames.
+
+Token: the `Sec-WebSocket-Protocol` header `bearer, <access token>` (preferred: browsers can set it and it stays
+out of URLs and access logs; the server answers with the `bearer` subprotocol) or the `token` query parameter.
+
+Origin: when the header is present it must be in `settings.ws_origins` (exact match; `*` allowed outside
+production). A missing Origin is accepted (`ws_allow_missing_origin`, default on): browsers always send Origin on
+WebSocket handshakes, so its absence means a non-browser client, which cross-site WebSocket hijacking cannot
+use — and every socket needs a bearer token anyway, never a cookie.
+
+Failures are reported as close codes after accepting the handshake (a handshake rejection only shows the
+browser an opaque 403): 4403 bad Origin or banned, 4401 missing/invalid/expired/logged-out token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+
+import structlog
+from fastapi import APIRouter, WebSocket
+
+from casino_club.auth.deps import authenticate
+from casino_club.kit.errors import DomainError
+from casino_club.kit.runtime import Runtime
+from casino_club.realtime import protocol, service
+from casino_club.realtime.connection import Connection
+from casino_club.realtime.runtime import get_realtime
+
+log = structlog.get_logger("casino_club.realtime")
+router = APIRouter(tags=["realtime"])
+
+BEARER = "bearer"
+
+
+def _token_and_protocol(ws: WebSocket) -> tuple[str | None, str | None]:
+    offered = [p.strip() for p in ws.scope.get("subprotocols") or []]
+    if BEARER in offered:
+        at = offered.index(BEARER)
+        token = offered[at + 1] if at + 1 < len(offered) else None
+        return token, BEARER
+    return ws.query_params.get("token"), None
+
+
+def _origin_allowed(rt: Runtime, origin: str | None) -> bool:
+    if origin is None:
+        return rt.settings.ws_allow_missing_origin
+    allowed = rt.settings.ws_origins
+    return origin in allowed or "*" in allowed
+
+
+@router.websocket("/api/realtime/sync")
+async def sync(ws: WebSocket) -> None:
+    """Live events for the authenticated player (see realtime/protocol.py for the protocol)."""
+    rt: Runtime = ws.app.state.rt
+    token, subprotocol = _token_and_protocol(ws)
+    await ws.accept(subprotocol=subprotocol)
+    if not _origin_allowed(rt, ws.headers.get("origin")):
+        await ws.close(protocol.CLOSE_FORBIDDEN, "origin not allowed")
+        return
+    if not token:
+        await ws.close(protocol.CLOSE_UNAUTHORIZED, "missing token")
+        return
+    try:
+        principal = await authenticate(rt, token)
+    except DomainError as exc:
+        code = protocol.CLOSE_FORBIDDEN if exc.status == 403 else protocol.CLOSE_UNAUTHORIZED
+        await ws.close(code, exc.code.lower())
+        return
+    hub = get_realtime(rt).hub
+    conn = Connection(ws, hub, principal.user_id, principal.claims.session_id, principal.claims.exp)
+    hub.register(conn)  # before the snapshot read, so no event can fall between snapshot and live
+    sender: asyncio.Task[None] | None = None
+    try:
+        async with rt.sessionmaker() as session:
+            snap = await service.snapshot(session, principal.user_id)
+        await ws.send_text(protocol.control("sync_connected", rt.clock.now(), {
+            "user_id": principal.user_id, "latest_seq": snap["seq"], "heartbeat_s": rt.settings.ws_heartbeat_s,
+            "max_message_bytes": rt.settings.ws_max_message_bytes,
+            "retention_days": rt.settings.outbox_retention_days}))
+        await conn.send_snapshot(snap)
+        last_seq = ws.query_params.get("last_seq")
+        if last_seq is not None:
+            if not last_seq.isdigit():
+                await ws.close(protocol.CLOSE_BAD_MESSAGE, "last_seq must be a non-negative integer")
+                return
+            conn.request_resume(int(last_seq))
+        sender = asyncio.create_task(conn.run_sender(), name=f"ws-send-{principal.user_id}")
+        await _read(rt, ws, conn)
+    finally:
+        hub.unregister(conn)
+        if sender is not None:
+            if conn.close_code is not None and not sender.done():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(sender), 2.0)
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
+
+
+async def _read(rt: Runtime, ws: WebSocket, conn: Connection) -> None:
+    """Read client frames until the socket closes or a limit is broken (then ask the sender to close)."""
+    settings = rt.settings
+    tokens, last = float(settings.ws_rate_burst), time.monotonic()
+    while not conn.closed:
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        now = time.monotonic()
+        conn.last_client_frame = now
+        tokens = min(float(settings.ws_rate_burst), tokens + (now - last) * settings.ws_rate_per_s)
+        last = now
+        if tokens < 1:
+            return conn.request_close(protocol.CLOSE_RATE_LIMITED, "too many messages")
+        tokens -= 1
+        text = message.get("text")
+        if text is None:
+            return conn.request_close(protocol.CLOSE_UNSUPPORTED, "text frames only")
+        if len(text) > settings.ws_max_message_bytes or len(text.encode()) > settings.ws_max_message_bytes:
+            return conn.request_close(protocol.CLOSE_TOO_BIG, "message too big")
+        try:
+            frame = json.loads(text)
+        except ValueError:
+            return conn.request_close(protocol.CLOSE_BAD_PAYLOAD, "invalid JSON")
+        if not isinstance(frame, dict):
+            return conn.request_close(protocol.CLOSE_BAD_PAYLOAD, "expected a JSON object")
+        kind = frame.get("type")
+        if kind == "resume":
+            last_seq = frame.get("last_seq")
+            if type(last_seq) is not int or last_seq < 0:
+                return conn.request_close(protocol.CLOSE_BAD_MESSAGE, "last_seq must be a non-negative integer")
+            conn.request_resume(last_seq)
+        elif kind == "ping":
+            conn.send_control("pong")
+        elif kind == "pong":
+            pass  # liveness only (last_client_frame updated above)
+        else:
+            conn.send_control("error", {"code": "UNKNOWN_TYPE", "type": str(kind)[:40]})

@@ -1,0 +1,86 @@
+"""The realtime objects of one app instance (bus, hub, relay), created once per Runtime, and their jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import structlog
+
+from casino_club.bus.base import Bus, LocalBus
+from casino_club.bus.redis_bus import REDIS_DOWN, RedisBus
+from casino_club.bus.relay import OutboxRelay, prune_job
+from casino_club.kit.runtime import Runtime
+from casino_club.realtime.hub import SESSION_REVOKED, Hub
+
+log = structlog.get_logger("casino_club.realtime")
+
+EXTRAS_KEY = "realtime"
+
+
+@dataclass
+class Realtime:
+    """Bus + hub + relay of this instance."""
+
+    bus: Bus
+    hub: Hub
+    relay: OutboxRelay
+
+
+def get_realtime(rt: Runtime) -> Realtime:
+    """This runtime's realtime objects, created (and wired to the outbox commit hook) on first use."""
+    existing = rt.extras.get(EXTRAS_KEY)
+    if existing is not None:
+        return existing
+    bus: Bus = RedisBus(rt.redis, f"{rt.settings.redis_prefix}realtime") if rt.redis is not None else LocalBus()
+    hub = Hub(rt)
+    relay = OutboxRelay(rt, bus)
+    bus.subscribe(hub.on_bus_message)
+    bus.on_reconnect(hub.catch_up_all)
+    rt.on_outbox_commit.append(relay.poke)
+    realtime = Realtime(bus=bus, hub=hub, relay=relay)
+    rt.extras[EXTRAS_KEY] = realtime
+    return realtime
+
+
+async def sessions_revoked(rt: Runtime, session_ids: list[str]) -> None:
+    """Close sockets of these login sessions on every instance now (the sweeper would within seconds anyway)."""
+    try:
+        await get_realtime(rt).bus.publish_control({"kind": SESSION_REVOKED, "session_ids": session_ids})
+    except REDIS_DOWN as exc:
+        log.warning("ws_revoke_publish_failed", error=repr(exc))  # the periodic session check still closes them
+
+
+async def bus_job(rt: Runtime) -> None:
+    """Keep the bus subscription alive."""
+    await get_realtime(rt).bus.run()
+
+
+async def relay_job(rt: Runtime) -> None:
+    """Publish committed outbox rows."""
+    await get_realtime(rt).relay.run()
+
+
+async def sweeper_job(rt: Runtime) -> None:
+    """Heartbeats, token expiry, idle timeout, session checks and lost-message catch-up for open sockets."""
+    hub = get_realtime(rt).hub
+    settings = rt.settings
+    tick = max(0.05, min(settings.ws_session_check_s, settings.ws_heartbeat_s, 1.0))
+    last_ping = last_check = time.monotonic()
+    while True:
+        await asyncio.sleep(tick)
+        now = time.monotonic()
+        heartbeat_due = now - last_ping >= settings.ws_heartbeat_s
+        if heartbeat_due:
+            last_ping = now
+        if now - last_check >= settings.ws_session_check_s or heartbeat_due:
+            last_check = now
+            await hub.sweep(heartbeat_due)
+
+
+def realtime_jobs() -> list[tuple[str, Callable[[Runtime], Awaitable[None]]]]:
+    """(name, job) pairs for jobs.py."""
+    return [("realtime_bus", bus_job), ("outbox_relay", relay_job), ("outbox_prune", prune_job),
+            ("realtime_sweeper", sweeper_job)]
