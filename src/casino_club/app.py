@@ -16,6 +16,7 @@ from casino_club.jobs import all_jobs
 from casino_club.kit.clock import Clock
 from casino_club.kit.http_errors import install_error_handlers
 from casino_club.kit.runtime import Runtime
+from casino_club.missions.service import startup_seed as missions_startup_seed
 from casino_club.ops.middleware import RequestContextMiddleware
 from casino_club.ops.security import SecurityHeadersMiddleware
 from casino_club.routes import all_routers
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, run
                   description="Free-to-play social casino: ledger-backed gold, provably fair games, live sync.")
     app.state.settings = settings
     app.state.startup_hooks = []
+    app.state.startup_hooks.append(missions_startup_seed)  # seed missions exist on a fresh database
     app.state.shutdown_hooks = []
     install_error_handlers(app)
     for router in all_routers(settings):

@@ -94,6 +94,23 @@ class Settings(BaseSettings):
     ws_allow_missing_origin: bool = True  # non-browser clients send no Origin; browsers always do
     ws_coalesce_ms: int = 300  # profile_update bursts within this window are coalesced (last wins)
 
+    # Engagement (streak, VIP, rewards, notifications)
+    streak_base_gold: int = 800  # claim gold = min(base + step * n, cap) for streak day n (day 1 = 1000)
+    streak_step_gold: int = 200
+    streak_max_gold: int = 2800
+    streak_base_xp: int = 25  # claim XP = min(base + step * n, cap) (day 1 = 50)
+    streak_step_xp: int = 25
+    streak_max_xp: int = 275
+    vip_daily_points: int = 50
+    vip_rank_thresholds: dict[str, int] = Field(default_factory=lambda: {"PREMIUM": 500, "VIP": 2000})
+    vip_benefits: dict[str, list[str]] = Field(default_factory=lambda: {
+        "STANDARD": ["daily_vip_points"],
+        "PREMIUM": ["daily_vip_points", "premium_products"],
+        "VIP": ["daily_vip_points", "premium_products", "vip_products", "priority_support"]})
+    reward_segment_max: int = 1000  # most players one admin distribution may reach
+    notification_segment_max: int = 100_000
+    notification_poll_s: float = 2.0
+
     @field_validator("timezone")
     @classmethod
     def _valid_tz(cls, v: str) -> str:

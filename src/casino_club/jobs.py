@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from casino_club.games.service_crash import crash_settler
 from casino_club.kit.runtime import Runtime
+from casino_club.notifications.service import notifications_job
 from casino_club.ops.jobs import outbox_lag_job
 from casino_club.realtime.runtime import realtime_jobs
 from casino_club.shop.jobs import shop_sweeper
@@ -20,4 +21,5 @@ def all_jobs() -> list[tuple[str, Job]]:
         ("outbox_lag", outbox_lag_job),
         ("shop_sweeper", shop_sweeper),
         *realtime_jobs(),
+        ("notifications", notifications_job),
     ]

@@ -12,11 +12,17 @@ from casino_club.devtools.router import router as devtools_router
 from casino_club.fairness.router import router as fairness_router
 from casino_club.games.router import router as games_router
 from casino_club.inventory.router import router as inventory_router
+from casino_club.missions.admin_router import router as missions_admin_router
+from casino_club.missions.router import router as missions_router
+from casino_club.notifications.router import router as notifications_router
 from casino_club.ops.router import router as ops_router
 from casino_club.realtime.dev_router import router as realtime_dev_router
 from casino_club.realtime.router import router as realtime_router
+from casino_club.rewards.router import router as rewards_router
 from casino_club.shop.admin_router import router as shop_admin_router
 from casino_club.shop.router import router as shop_router
+from casino_club.streaks.router import router as streaks_router
+from casino_club.vip.router import router as vip_router
 from casino_club.wallet.router import router as wallet_router
 
 
@@ -35,6 +41,12 @@ def all_routers(settings: Settings | None = None) -> list[APIRouter]:
         fairness_router,
         shop_router,
         shop_admin_router,
+        streaks_router,
+        vip_router,
+        missions_router,
+        missions_admin_router,
+        rewards_router,
+        notifications_router,
     ]
 
 

@@ -29,6 +29,7 @@ def feature_seeders() -> list[Seeder]:
     """Catalog seeders of feature packages (shop products, missions, events…), each idempotent."""
     from casino_club.games.service_gacha import ensure_gacha_items
     from casino_club.inventory.service import CORE_ITEMS, upsert_items
+    from casino_club.missions.seed import engagement_seeder
     from casino_club.shop.seed import seed_shop
 
     async def core_items(session: AsyncSession) -> None:
@@ -38,6 +39,7 @@ def feature_seeders() -> list[Seeder]:
         core_items,
         ensure_gacha_items,
         seed_shop,
+        engagement_seeder,
     ]
 
 

@@ -1,0 +1,1 @@
+"""Missions: see PRODUCT.md §6."""

@@ -1,0 +1,50 @@
+"""Player endpoints: `/api/events` (list, join, claim) and `/api/missions` (list, claim)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Path
+from fastapi.responses import Response
+
+from casino_club.auth.deps import Principal, current_principal, writer
+from casino_club.kit.idempotency import Writer
+from casino_club.kit.runtime import Runtime, get_runtime
+from casino_club.missions import events, service
+from casino_club.missions.schemas import ClaimRewardOut, EventList, JoinOut, MissionList
+
+router = APIRouter(tags=["events & missions"])
+
+
+@router.get("/api/events", response_model=EventList)
+async def list_events(principal: Principal = Depends(current_principal), rt: Runtime = Depends(get_runtime)) -> EventList:
+    """Running events with the caller's progress (computed by the server from play)."""
+    async with rt.sessionmaker() as session:
+        return await events.list_events(session, principal.user_id)
+
+
+@router.post("/api/events/{event_id}/join", response_model=JoinOut)
+async def join_event(event_id: int = Path(ge=1, le=2**62), principal: Principal = Depends(current_principal),
+                     w: Writer = Depends(writer)) -> Response:
+    """Join a running event (idempotent)."""
+    return await w.run(lambda s: events.join(s, principal.user_id, event_id))
+
+
+@router.post("/api/events/{event_id}/claim", response_model=ClaimRewardOut)
+async def claim_event(event_id: int = Path(ge=1, le=2**62), principal: Principal = Depends(current_principal),
+                      w: Writer = Depends(writer)) -> Response:
+    """Claim a completed event's rewards once."""
+    return await w.run(lambda s: events.claim(s, principal.user_id, event_id))
+
+
+@router.get("/api/missions", response_model=MissionList)
+async def list_missions(principal: Principal = Depends(current_principal),
+                        rt: Runtime = Depends(get_runtime)) -> MissionList:
+    """Daily and weekly missions with the caller's progress in the current local period."""
+    async with rt.sessionmaker() as session:
+        return await service.list_missions(session, principal.user_id)
+
+
+@router.post("/api/missions/{mission_id}/claim", response_model=ClaimRewardOut)
+async def claim_mission(mission_id: int = Path(ge=1, le=2**62), principal: Principal = Depends(current_principal),
+                        w: Writer = Depends(writer)) -> Response:
+    """Claim a completed mission once per period."""
+    return await w.run(lambda s: service.claim_mission(s, principal.user_id, mission_id))

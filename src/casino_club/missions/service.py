@@ -1,0 +1,110 @@
+"""Player missions (list, claim) and the seed missions of PRODUCT.md §6."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from casino_club.kit.errors import NotFound, error
+from casino_club.kit.runtime import Runtime, session_clock, session_now
+from casino_club.missions.models import MissionProgress, MissionTemplate
+from casino_club.missions.progress import period_end, period_start
+from casino_club.missions.schemas import ClaimRewardOut, MissionList, MissionOut
+from casino_club.rewards.schemas import RewardSpec
+from casino_club.rewards.service import grant_reward, reward_out
+from casino_club.wallet.service import balance_of
+
+AlreadyClaimed = error(409, "ALREADY_CLAIMED", "This reward was already claimed.", "이미 받은 보상입니다.")
+MissionIncomplete = error(409, "MISSION_INCOMPLETE", "This mission is not complete yet.", "아직 완료하지 않은 미션입니다.")
+
+
+@dataclass(frozen=True)
+class SeedMission:
+    """A mission template created by the seeders."""
+
+    code: str
+    title: str
+    description: str
+    period: str
+    metric: str
+    target: int
+    gold: int
+    xp: int
+    sort: int
+
+
+SEED_MISSIONS = (
+    SeedMission("daily_play_1", "게임 1판 플레이", "Play 1 game today.", "daily", "games_played", 1, 100, 10, 10),
+    SeedMission("daily_slot_5", "슬롯 5회 스핀", "Spin the slot 5 times today.", "daily", "slot_spins", 5, 500, 50, 20),
+    SeedMission("daily_win_3", "3번 승리", "Win 3 rounds today.", "daily", "wins", 3, 1000, 100, 30),
+    SeedMission("weekly_games_20", "주간 20판 플레이", "Play 20 games this week.", "weekly", "games_played", 20,
+                5000, 0, 40),
+)
+
+
+async def ensure_seed_missions(session: AsyncSession) -> None:
+    """Create the seed mission templates that do not exist yet (never overwrites admin edits; idempotent)."""
+    existing = set((await session.execute(select(MissionTemplate.code).where(
+        MissionTemplate.code.in_([m.code for m in SEED_MISSIONS])))).scalars())
+    now = session_now(session)
+    for m in SEED_MISSIONS:
+        if m.code in existing:
+            continue
+        try:
+            async with session.begin_nested():
+                session.add(MissionTemplate(code=m.code, title=m.title, description=m.description, period=m.period,
+                                            metric=m.metric, target=m.target, sort=m.sort, created_at=now,
+                                            updated_at=now, rewards=RewardSpec(gold=m.gold, xp=m.xp).model_dump()))
+        except IntegrityError:
+            pass  # another instance seeded it first
+
+
+async def startup_seed(rt: Runtime) -> None:
+    """App start-up hook: a fresh database has the seed missions without running `casino-club seed`."""
+    await rt.run(ensure_seed_missions)
+
+
+async def list_missions(session: AsyncSession, user_id: int) -> MissionList:
+    """Active missions with the caller's progress in each one's current local period."""
+    clock = session_clock(session)
+    today = clock.today()
+    templates = (await session.execute(select(MissionTemplate).where(MissionTemplate.deleted_at.is_(None))
+                                       .order_by(MissionTemplate.sort, MissionTemplate.id))).scalars().all()
+    starts = {period_start(p, today) for p in ("daily", "weekly")}
+    rows = {(r.template_id, r.period_start): r for r in (await session.execute(select(MissionProgress).where(
+        MissionProgress.user_id == user_id, MissionProgress.period_start.in_(starts)))).scalars()}
+    items = []
+    for t in templates:
+        start = period_start(t.period, today)
+        row = rows.get((t.id, start))
+        value = row.value if row else 0
+        items.append(MissionOut(id=t.id, code=t.code, title=t.title, description=t.description, period=t.period,
+                                metric=t.metric, target=t.target, progress=value, completed=value >= t.target,
+                                claimed=bool(row and row.claimed_at), rewards=RewardSpec(**t.rewards),
+                                period_start=start, resets_at=clock.local_midnight_utc(period_end(t.period, start))))
+    return MissionList(items=items)
+
+
+async def claim_mission(session: AsyncSession, user_id: int, template_id: int) -> ClaimRewardOut:
+    """Pay a completed mission once per period; 409 MISSION_INCOMPLETE / ALREADY_CLAIMED otherwise."""
+    t = await session.get(MissionTemplate, template_id)
+    if t is None or t.deleted_at is not None:
+        raise NotFound({"mission_id": template_id})
+    start = period_start(t.period, session_clock(session).today())
+    row = (await session.execute(select(MissionProgress).where(
+        MissionProgress.template_id == t.id, MissionProgress.user_id == user_id,
+        MissionProgress.period_start == start))).scalar_one_or_none()
+    if row is None or row.value < t.target:
+        raise MissionIncomplete({"mission_id": t.id, "progress": row.value if row else 0, "target": t.target})
+    now = session_now(session)
+    won = await session.execute(update(MissionProgress).where(
+        MissionProgress.id == row.id, MissionProgress.claimed_at.is_(None))
+        .values(claimed_at=now, completed_at=row.completed_at or now).execution_options(synchronize_session=False))
+    if won.rowcount != 1:
+        raise AlreadyClaimed({"mission_id": t.id, "period_start": start.isoformat()})
+    reward = await grant_reward(session, user_id, RewardSpec(**t.rewards), source="mission", title=t.title,
+                                dedupe_key=f"mission:{row.id}", reference=f"mission:{t.code}:{start.isoformat()}")
+    return ClaimRewardOut(kind="mission", id=t.id, reward=reward_out(reward), balance=await balance_of(session, user_id))

@@ -1,0 +1,1 @@
+"""Notifications: see PRODUCT.md §6."""

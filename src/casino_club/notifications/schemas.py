@@ -1,0 +1,108 @@
+"""Notification bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class CampaignIn(BaseModel):
+    """A campaign: to everyone, a rank, or listed players; now (no send_at) or at send_at."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=120)
+    body: str = Field(min_length=1, max_length=2000)
+    target: Literal["all", "rank", "users"]
+    rank: Literal["STANDARD", "PREMIUM", "VIP"] | None = None
+    user_ids: list[int] | None = Field(default=None, min_length=1, max_length=10_000)
+    send_at: AwareDatetime | None = None
+
+    @field_validator("title", "body")
+    @classmethod
+    def _text(cls, v: str) -> str:
+        v = v.strip()
+        if not v:
+            raise ValueError("must not be blank")
+        if any(not ch.isprintable() and ch not in "\n\t" for ch in v):
+            raise ValueError("must not contain control characters")
+        return v
+
+    @field_validator("user_ids")
+    @classmethod
+    def _ids(cls, v: list[int] | None) -> list[int] | None:
+        if v is not None and any(i < 1 or i > 2**62 for i in v):
+            raise ValueError("user ids are positive integers")
+        return None if v is None else sorted(set(v))
+
+    @model_validator(mode="after")
+    def _target(self) -> CampaignIn:
+        if self.target == "rank" and self.rank is None:
+            raise ValueError("target 'rank' needs rank")
+        if self.target == "users" and not self.user_ids:
+            raise ValueError("target 'users' needs user_ids")
+        if self.target != "rank" and self.rank is not None:
+            raise ValueError("rank is only for target 'rank'")
+        if self.target != "users" and self.user_ids is not None:
+            raise ValueError("user_ids is only for target 'users'")
+        return self
+
+
+class CampaignOut(BaseModel):
+    """A campaign and its delivery state."""
+
+    id: int
+    title: str
+    body: str
+    target: str
+    rank: str | None
+    user_ids: list[int] | None
+    status: str
+    scheduled_at: datetime
+    created_at: datetime
+    sent_at: datetime | None
+    cancelled_at: datetime | None
+    recipients: int
+
+
+class CampaignPage(BaseModel):
+    """Campaigns, newest first."""
+
+    items: list[CampaignOut]
+    next_cursor: str | None
+
+
+class NotificationOut(BaseModel):
+    """One inbox message."""
+
+    id: int
+    kind: str
+    title: str
+    body: str
+    data: dict[str, Any]
+    read: bool
+    read_at: datetime | None
+    created_at: datetime
+    campaign_id: int | None
+
+
+class NotificationPage(BaseModel):
+    """A page of the inbox, newest first."""
+
+    items: list[NotificationOut]
+    next_cursor: str | None
+    unread: int
+
+
+class UnreadCount(BaseModel):
+    """Unread messages."""
+
+    unread: int
+
+
+class ReadAllOut(BaseModel):
+    """How many messages were marked read."""
+
+    marked: int
+    unread: int

@@ -1,0 +1,1 @@
+"""Rewards: see PRODUCT.md §6."""

@@ -1,0 +1,32 @@
+"""`GET /api/rewards` (player history) and `POST /api/admin/rewards/distribute`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from casino_club.admin.audit import AuditContext
+from casino_club.auth.deps import Principal, current_principal, require_admin, writer
+from casino_club.kit.idempotency import Writer
+from casino_club.kit.runtime import Runtime, get_runtime
+from casino_club.rewards import service
+from casino_club.rewards.schemas import DistributeIn, DistributeOut, RewardPage
+
+router = APIRouter(tags=["rewards"])
+
+
+@router.get("/api/rewards", response_model=RewardPage)
+async def my_rewards(cursor: str | None = Query(None, max_length=200), limit: int = Query(20, ge=1, le=100),
+                     principal: Principal = Depends(current_principal),
+                     rt: Runtime = Depends(get_runtime)) -> RewardPage:
+    """The caller's reward history, newest first."""
+    async with rt.sessionmaker() as session:
+        return await service.reward_history(session, principal.user_id, cursor, limit)
+
+
+@router.post("/api/admin/rewards/distribute", response_model=DistributeOut, status_code=201)
+async def distribute(body: DistributeIn, request: Request, admin: Principal = Depends(require_admin),
+                     w: Writer = Depends(writer)) -> Response:
+    """Grant gold/items to listed players or a rank (capped); replaying the key returns the same receipt."""
+    ctx = AuditContext.of(request, admin.user_id)
+    return await w.run(lambda s: service.distribute(s, ctx, body), status_code=201)

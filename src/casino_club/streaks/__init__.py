@@ -1,0 +1,1 @@
+"""Streaks: see PRODUCT.md §6."""

@@ -1,0 +1,51 @@
+"""`/api/streak/status|preview|tick|claim|history`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+
+from casino_club.auth.deps import Principal, current_principal, writer
+from casino_club.kit.idempotency import Writer
+from casino_club.kit.runtime import Runtime, get_runtime
+from casino_club.streaks import service
+from casino_club.streaks.schemas import ClaimOut, StreakHistory, StreakPreview, StreakStatus, TickOut
+
+router = APIRouter(prefix="/api/streak", tags=["streak"])
+
+
+@router.get("/status", response_model=StreakStatus)
+async def streak_status(principal: Principal = Depends(current_principal),
+                        rt: Runtime = Depends(get_runtime)) -> StreakStatus:
+    """The caller's run, today's claim state and shields (days in the operator timezone)."""
+    async with rt.sessionmaker() as session:
+        return await service.status(session, principal.user_id)
+
+
+@router.get("/preview", response_model=StreakPreview)
+async def streak_preview(days: int = Query(7, ge=1, le=31), principal: Principal = Depends(current_principal),
+                         rt: Runtime = Depends(get_runtime)) -> StreakPreview:
+    """Today's reward and the next days' rewards."""
+    async with rt.sessionmaker() as session:
+        return await service.preview(session, principal.user_id, days)
+
+
+@router.post("/tick", response_model=TickOut)
+async def streak_tick(principal: Principal = Depends(current_principal), w: Writer = Depends(writer)) -> Response:
+    """Mark today visited (idempotent per local day)."""
+    return await w.run(lambda s: service.tick(s, principal.user_id))
+
+
+@router.post("/claim", response_model=ClaimOut)
+async def streak_claim(principal: Principal = Depends(current_principal), w: Writer = Depends(writer)) -> Response:
+    """Claim today's reward (ticks first); a second claim the same day is 409 ALREADY_CLAIMED."""
+    return await w.run(lambda s: service.claim(s, principal.user_id))
+
+
+@router.get("/history", response_model=StreakHistory)
+async def streak_history(month: str | None = Query(None, pattern=r"^\d{4}-\d{2}$"),
+                         principal: Principal = Depends(current_principal),
+                         rt: Runtime = Depends(get_runtime)) -> StreakHistory:
+    """Attendance calendar of a month (YYYY-MM, default the current local month)."""
+    async with rt.sessionmaker() as session:
+        return await service.history(session, principal.user_id, month)

@@ -1,0 +1,1 @@
+"""Vip: see PRODUCT.md §6."""
