@@ -246,3 +246,17 @@ def auth(player: Player, key: str | None = None) -> dict[str, str]:
 def new_key() -> str:
     """A fresh idempotency key."""
     return uuid.uuid4().hex
+
+
+async def wait_status(client: httpx.AsyncClient, url: str, status: int, within_s: float = 20.0) -> int:
+    """Poll GET url until it answers `status`; returns the last status seen."""
+    last = -1
+    for _ in range(int(within_s / 0.2)):
+        try:
+            last = (await client.get(url)).status_code
+        except httpx.TransportError:
+            last = -1
+        if last == status:
+            return last
+        await asyncio.sleep(0.2)
+    return last
