@@ -13,10 +13,12 @@ import typer
 from casino_club.config import Settings, UnsafeSettings
 from casino_club.fairness.verify_cli import verify as fairness_verify_command
 from casino_club.games.rtp_cli import rtp as rtp_command
+from casino_club.ops.cli_ops import register as register_ops_commands
 
 app = typer.Typer(help="Casino-Club F2P operator CLI.", no_args_is_help=True)
 ledger_app = typer.Typer(help="Ledger tools.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
+register_ops_commands(app)  # clean-seed, smoke
 fairness_app = typer.Typer(help="Provably fair tools.", no_args_is_help=True)
 app.add_typer(fairness_app, name="fairness")
 # Both commands are pure computations (no database): the other modules own their logic.
