@@ -73,19 +73,22 @@ class Hub:
         for conn in self.connections():
             conn.request_fill()
 
-    async def sweep(self, heartbeat_due: bool) -> None:
-        """One sweeper pass: token expiry, idle sockets, pings, then session liveness and lag from the DB."""
-        now = self.rt.clock.now()
-        conns = self.connections()
+    def sweep_local(self, heartbeat_due: bool) -> None:
+        """Checks that need no database: token expiry, idle sockets, pings."""
+        now = self.rt.clock.now().timestamp()
         idle_limit = time.monotonic() - self.rt.settings.ws_idle_timeout_s
-        for conn in conns:
-            if conn.token_exp <= now.timestamp():
+        for conn in self.connections():
+            if conn.token_exp <= now:
                 conn.request_close(protocol.CLOSE_UNAUTHORIZED, "token expired")
             elif conn.last_client_frame < idle_limit:
                 conn.request_close(protocol.CLOSE_IDLE, "heartbeat timeout")
             elif heartbeat_due:
                 conn.send_control("ping")
-        live = [c for c in conns if c.close_code is None]
+
+    async def sweep_db(self) -> None:
+        """Session liveness (logout on any instance, expiry, ban) and lost-message catch-up, in chunked queries."""
+        now = self.rt.clock.now()
+        live = [c for c in self.connections() if c.close_code is None]
         for start in range(0, len(live), CHUNK):
             chunk = live[start:start + CHUNK]
             try:

@@ -75,9 +75,10 @@ async def sweeper_job(rt: Runtime) -> None:
         heartbeat_due = now - last_ping >= settings.ws_heartbeat_s
         if heartbeat_due:
             last_ping = now
-        if now - last_check >= settings.ws_session_check_s or heartbeat_due:
+        hub.sweep_local(heartbeat_due)
+        if now - last_check >= settings.ws_session_check_s:
             last_check = now
-            await hub.sweep(heartbeat_due)
+            await hub.sweep_db()
 
 
 def realtime_jobs() -> list[tuple[str, Callable[[Runtime], Awaitable[None]]]]:

@@ -42,19 +42,23 @@ async def snapshot(session: AsyncSession, user_id: int) -> dict[str, Any]:
     return data
 
 
+STATS_LOADERS = (("casino_club.games.service_stats", "my_stats"), ("casino_club.games.stats", "load_stats"))
+
+
 async def _stats(session: AsyncSession, user_id: int) -> Any:
-    # games.stats is another package's optional module: use it only if it exists and exposes a loader.
-    if importlib.util.find_spec("casino_club.games.stats") is None:
-        return None
-    module = importlib.import_module("casino_club.games.stats")
-    loader = getattr(module, "load_stats", None) or getattr(module, "player_stats", None)
-    if loader is None:
-        return None
-    try:
-        return jsonable_encoder(await loader(session, user_id))
-    except Exception:  # noqa: BLE001 - optional data from another package: the snapshot is still valid without it
-        log.exception("snapshot_stats_failed", user_id=user_id)
-        return None
+    # Game stats belong to the games package: use its loader only if that module exists (imported lazily).
+    for module_name, attr in STATS_LOADERS:
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        loader = getattr(importlib.import_module(module_name), attr, None)
+        if loader is None:
+            continue
+        try:
+            return jsonable_encoder(await loader(session, user_id))
+        except Exception:  # noqa: BLE001 - optional data from another package: the snapshot is valid without it
+            log.exception("snapshot_stats_failed", user_id=user_id, loader=f"{module_name}.{attr}")
+            return None
+    return None
 
 
 async def events_after(session: AsyncSession, user_id: int, after_seq: int, limit: int) -> list[Event]:
