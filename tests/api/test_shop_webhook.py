@@ -1,0 +1,135 @@
+"""Payment webhook (signature, timestamp, nonce, event de-dup), refunds with claw-back, admin force-settle."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+from sqlalchemy import func, select
+
+from casino_club.kit.runtime import Runtime
+from casino_club.wallet.models import Transfer
+from tests.support.api import Player, signup
+from tests.support.shop import buy, ensure_items, item_product, product, webhook
+
+
+async def _pending(client: httpx.AsyncClient, rt: Runtime, admin: Player, gold: int = 2000) -> tuple[Player, str]:
+    pack = await product(admin, gold_amount=gold)
+    player = await signup(client)
+    rt.settings.payment_mode = "pending"
+    response = await buy(player, pack["id"])
+    assert response.status_code == 200 and response.json()["status"] == "pending", response.text
+    return player, response.json()["receipt_code"]
+
+
+async def _credits(rt: Runtime, receipt: str) -> int:
+    async with rt.sessionmaker() as session:
+        return (await session.execute(select(func.count()).select_from(Transfer).where(
+            Transfer.reference == receipt, Transfer.reason == "purchase"))).scalar_one()
+
+
+async def test_webhook_refusals(client: httpx.AsyncClient, rt: Runtime, admin: Player) -> None:
+    player, receipt = await _pending(client, rt, admin)
+    secret = rt.settings.payment_webhook_secret
+    body = {"receipt_code": receipt, "status": "success"}
+    bad = await webhook(client, "wrong-secret", body)
+    assert bad.status_code == 401 and bad.json()["error"]["code"] == "INVALID_SIGNATURE"
+    forged = await webhook(client, secret, body, signature="sha256=" + "0" * 64)
+    assert forged.status_code == 401
+    now = rt.clock.now().timestamp()
+    stale = await webhook(client, secret, body, timestamp=int(now) - 301)
+    assert stale.status_code == 400 and stale.json()["error"]["code"] == "STALE_WEBHOOK"
+    future = await webhook(client, secret, body, timestamp=int(now) + 301)
+    assert future.status_code == 400
+    garbage = await webhook(client, secret, body, timestamp="yesterday")  # type: ignore[arg-type]
+    assert garbage.status_code == 400
+    no_headers = await client.post("/api/shop/webhook/payment", json=body)
+    assert no_headers.status_code == 400 and no_headers.json()["error"]["code"] == "WEBHOOK_HEADERS_MISSING"
+    wrong_status = await webhook(client, secret, {"receipt_code": receipt, "status": "maybe"})
+    assert wrong_status.status_code == 422
+    unknown = await webhook(client, secret, {"receipt_code": "SP-NOPE", "status": "success"})
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "RECEIPT_NOT_FOUND"
+    # Nothing above changed the purchase.
+    assert (await player.get(f"/api/shop/transactions/{receipt}")).json()["status"] == "pending"
+    assert await player.gold() == 1000
+
+
+async def test_webhook_settles_once_nonce_and_event_dedup(client: httpx.AsyncClient, rt: Runtime,
+                                                          admin: Player) -> None:
+    player, receipt = await _pending(client, rt, admin, gold=2000)
+    secret = rt.settings.payment_webhook_secret
+    body = {"receipt_code": receipt, "status": "success"}
+    nonce, event = uuid.uuid4().hex, f"evt_{uuid.uuid4().hex}"
+    first = await webhook(client, secret, body, nonce=nonce, event_id=event)
+    assert first.status_code == 200, first.text
+    assert first.json() == {"ok": True, "duplicate": False, "applied": True, "receipt_code": receipt,
+                            "status": "success"}
+    assert await player.gold() == 3000
+    replayed = await webhook(client, secret, body, nonce=nonce, event_id=event)
+    assert replayed.status_code == 409 and replayed.json()["error"]["code"] == "NONCE_REPLAYED"
+    duplicate = await webhook(client, secret, body, event_id=event)
+    assert duplicate.status_code == 200 and duplicate.json()["duplicate"] is True
+    # Same status again under a new event id: acknowledged, not applied, never a second credit.
+    again = await webhook(client, secret, {**body, "event_id": f"evt_{uuid.uuid4().hex}"})
+    assert again.status_code == 200 and again.json()["applied"] is False
+    assert await player.gold() == 3000 and await _credits(rt, receipt) == 1
+    assert (await player.get("/api/shop/pending-count")).json() == {"pending": 0}
+
+
+async def test_webhook_failure_and_refund_claw_back(client: httpx.AsyncClient, rt: Runtime, admin: Player) -> None:
+    secret = rt.settings.payment_webhook_secret
+    player, failed = await _pending(client, rt, admin, gold=2000)
+    out = await webhook(client, secret, {"receipt_code": failed, "status": "failed"})
+    assert out.status_code == 200 and out.json()["status"] == "failed"
+    late = await webhook(client, secret, {"receipt_code": failed, "status": "success"})
+    assert late.json()["applied"] is False and await player.gold() == 1000
+
+    # Refund while the gold is still there: all of it comes back.
+    rt.settings.payment_mode = "success"
+    pack = await product(admin, gold_amount=500)
+    paid = (await buy(player, pack["id"])).json()
+    assert await player.gold() == 1500
+    refunded = await webhook(client, secret, {"receipt_code": paid["receipt_code"], "status": "refunded"})
+    assert refunded.status_code == 200 and refunded.json()["status"] == "refunded"
+    assert await player.gold() == 1000
+    row = (await player.get(f"/api/shop/transactions/{paid['receipt_code']}")).json()
+    assert row["gold_clawed_back"] == 500 and row["gold_owed"] == 0
+    twice = await webhook(client, secret, {"receipt_code": paid["receipt_code"], "status": "refunded"})
+    assert twice.json()["applied"] is False and await player.gold() == 1000
+
+
+async def test_refund_after_spending_leaves_debt(client: httpx.AsyncClient, rt: Runtime, admin: Player) -> None:
+    await ensure_items(rt)
+    secret = rt.settings.payment_webhook_secret
+    pack = await product(admin, gold_amount=3000)
+    costly = await item_product(admin, price=3500)
+    player = await signup(client)
+    paid = (await buy(player, pack["id"])).json()
+    assert paid["status"] == "success" and await player.gold() == 4000
+    assert (await buy(player, costly["id"])).status_code == 200
+    assert await player.gold() == 500
+    refunded = await webhook(client, secret, {"receipt_code": paid["receipt_code"], "status": "refunded"})
+    assert refunded.status_code == 200
+    assert await player.gold() == 0  # never below zero
+    row = (await player.get(f"/api/shop/transactions/{paid['receipt_code']}")).json()
+    assert (row["status"], row["gold_clawed_back"], row["gold_owed"]) == ("refunded", 500, 2500)
+    owed = (await admin.get("/api/admin/shop/transactions", params={"owed_only": "true"})).json()
+    assert [(t["receipt_code"], t["gold_owed"]) for t in owed["items"]] == [(paid["receipt_code"], 2500)]
+    assert owed["total_owed"] == 2500
+
+
+async def test_admin_force_settle(client: httpx.AsyncClient, rt: Runtime, admin: Player) -> None:
+    player, receipt = await _pending(client, rt, admin, gold=700)
+    forbidden = await player.post(f"/api/admin/transactions/{receipt}/force-settle",
+                                  json={"status": "success", "reason": "support ticket"})
+    assert forbidden.status_code == 403
+    done = await admin.post(f"/api/admin/transactions/{receipt}/force-settle",
+                            json={"status": "success", "reason": "support ticket 42"})
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "success" and done.json()["settled_by"] == "admin"
+    assert await player.gold() == 1700
+    again = await admin.post(f"/api/admin/transactions/{receipt}/force-settle",
+                             json={"status": "failed", "reason": "oops"})
+    assert again.status_code == 409 and again.json()["error"]["code"] == "INVALID_TRANSITION"
+    log = (await admin.get("/api/admin/audit", params={"action": "shop.transaction.force_settle"})).json()["items"]
+    assert [(e["target_id"], e["after"]["status"]) for e in log] == [(receipt, "success")]
