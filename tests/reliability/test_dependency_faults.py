@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import httpx
 import pytest
 
 from tests.reliability.load import Effects, MixedLoad, check_exactly_once
-from tests.reliability.private_services import PrivateRedis
+from tests.reliability.private_services import PrivatePostgres, PrivateRedis
 from tests.reliability.support import (
     ServerSet,
     Tally,
@@ -88,4 +89,56 @@ async def test_redis_stopped_mid_load_app_degrades_without_5xx(pg_url: str, serv
     warnings = server_set.count_in_logs("kv_unavailable")
     proved("redis stopped mid-load", requests_before=before_outage, requests_during_outage=during,
            requests_after_recovery=after, server_5xx=0, kv_degraded_warnings=warnings, **counted,
+           ledger_verify_exit=code)
+
+
+async def test_postgres_restart_app_reconnects_and_ready_reflects_outage(server_set: ServerSet,
+                                                                        proved: Callable[..., None]) -> None:
+    reason = PrivatePostgres.why_unavailable()
+    if reason:
+        pytest.skip(f"private PostgreSQL cluster impossible here: {reason}")
+    from casino_club.migrate import upgrade
+
+    pg = PrivatePostgres()
+    try:
+        await asyncio.to_thread(pg.init)
+        await asyncio.to_thread(upgrade, pg.url)
+        server = server_set.make(pg.url, None, name="api-pg")
+        await server_set.start(server)
+        base = server.url
+        outage_statuses: Counter[int] = Counter()
+        async with httpx.AsyncClient(timeout=30) as client:
+            admin = await admin_at(client, base, pg.url)
+            players = await gather_limited((signup_at(client, base) for _ in range(scale(4, 12))), 4)
+            tally, effects = Tally(), Effects()
+            load = MixedLoad(client, lambda: [base], admin, players, tally, effects)
+            await _load_for(load, players, scale(1, 5))
+            assert (await _ready(client, base))[0] == 200
+
+            await asyncio.to_thread(pg.stop, "immediate")
+            status, body = await _ready(client, base)
+            assert status == 503 and body["checks"]["database"]["ok"] is False, body
+            for player in players:
+                for path in ("/api/users/balance", "/api/auth/me"):
+                    outage_statuses[(await client.get(base + path, headers=auth(player))).status_code] += 1
+                grant = await client.post(f"{base}/api/admin/users/{player.user_id}/gold/grant",
+                                          json={"amount": 5, "reason": "during outage"}, headers=auth(admin, "k"))
+                outage_statuses[grant.status_code] += 1
+
+            await asyncio.to_thread(pg.start)
+            assert await wait_status(client, base + "/ready", 200) == 200
+            before = tally.requests
+            await _load_for(load, players, scale(1, 5))
+            after = tally.requests - before
+            assert server.process is not None and server.process.poll() is None, "the app was never restarted"
+        assert tally.fivexx == 0, tally.server_errors[:5]
+        assert set(outage_statuses) == {503}, f"during the outage every API call must be 503: {outage_statuses}"
+        counted = await check_exactly_once(pg.url, effects, players)
+        code, output = await asyncio.to_thread(ledger_verify_cli, pg.url)
+        assert code == 0, output
+    finally:
+        server_set.stop_all()
+        await asyncio.to_thread(pg.destroy)
+    proved("postgres restart", outage_requests=sum(outage_statuses.values()), outage_503=outage_statuses[503],
+           requests_after_restart=after, app_restarts=0, server_5xx_outside_outage=0, **counted,
            ledger_verify_exit=code)

@@ -47,6 +47,8 @@ RateLimited = error(429, "RATE_LIMITED", "Too many requests. Try again in {retry
 ValidationFailed = error(422, "VALIDATION_ERROR", "Some fields are invalid.", "입력값이 올바르지 않습니다.")
 InternalError = error(500, "INTERNAL_ERROR", "Something went wrong on our side. Please try again.",
                       "서버 오류가 발생했습니다. 잠시 후 다시 시도하세요.")
+ServiceUnavailable = error(503, "SERVICE_UNAVAILABLE", "The service is briefly unavailable. Please try again.",
+                           "서비스를 잠시 사용할 수 없습니다. 잠시 후 다시 시도하세요.")
 PayloadTooLarge = error(413, "PAYLOAD_TOO_LARGE", "The request body is too large.", "요청 본문이 너무 큽니다.")
 IdempotencyKeyReused = error(
     422, "IDEMPOTENCY_KEY_REUSED", "This idempotency key was already used with a different request.",

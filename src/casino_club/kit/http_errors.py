@@ -9,9 +9,11 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from casino_club.kit.errors import DomainError, InternalError, ValidationFailed
+from casino_club.kit.errors import DomainError, InternalError, ServiceUnavailable, ValidationFailed
 
 log = structlog.get_logger("casino_club.errors")
 
@@ -75,7 +77,35 @@ def install_error_handlers(app: FastAPI) -> None:
         return envelope(request, exc.status_code, code, ko if lang == "ko" else en, None,
                         getattr(exc, "headers", None))
 
+    # The database being unreachable (restart, failover, network) is an outage, not a bug: 503 + Retry-After,
+    # handled here (not by the catch-all below, which re-raises and makes uvicorn drop the connection).
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(OSError)
+    async def _dependency(request: Request, exc: Exception) -> JSONResponse:
+        if database_unavailable(exc):
+            log.warning("database_unavailable", path=request.url.path, error=repr(exc)[:200])
+            return domain_response(request, ServiceUnavailable(headers={"Retry-After": "1"}))
+        log.exception("unhandled_error", path=request.url.path, exc_info=exc)
+        return domain_response(request, InternalError())
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled_error", path=request.url.path)
         return domain_response(request, InternalError())
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether an exception means the database cannot be reached right now (connection-level failure)."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError)):
+            return True
+        exc = exc.orig if isinstance(exc.orig, BaseException) else exc
+    return isinstance(exc, (ConnectionError, TimeoutError)) or type(exc).__name__ in _DRIVER_OUTAGES
+
+
+# asyncpg's names for "server going away / not accepting connections yet" (no import: the driver is optional).
+_DRIVER_OUTAGES = {"CannotConnectNowError", "ConnectionDoesNotExistError", "ConnectionFailureError",
+                   "AdminShutdownError", "CrashShutdownError", "TooManyConnectionsError", "InterfaceError"}
