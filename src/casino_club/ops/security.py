@@ -6,14 +6,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
-# FastAPI's interactive docs load Swagger UI / ReDoc from a CDN and bootstrap them with an inline script;
-# only those two pages get this looser policy (they hold no player data and are not framed either).
-DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-            "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
-            "https://cdn.redoc.ly; worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; "
-            "base-uri 'self'")
-DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
 HSTS = b"max-age=31536000; includeSubDomains"
 
 _STATIC = [
@@ -43,8 +35,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = (DOCS_CSP if scope.get("path") in DOCS_PATHS else CSP).encode()
-        extra = [*_STATIC, (b"content-security-policy", csp)]
+        extra = [*_STATIC, (b"content-security-policy", CSP.encode())]
         if is_https(scope):
             extra.append((b"strict-transport-security", HSTS))
 
