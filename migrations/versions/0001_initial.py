@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 13:45:58.063771
+Create Date: 2026-11-26 13:51:40.420626
 """
 
 from collections.abc import Sequence

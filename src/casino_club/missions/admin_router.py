@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
@@ -23,8 +25,11 @@ from casino_club.missions.schemas import (
 )
 
 router = APIRouter(prefix="/api/admin", tags=["admin: events & missions"])
-EventId = Path(ge=1, le=2**62)
-MissionId = Path(ge=1, le=2**62)
+
+
+def _id() -> Any:
+    # A fresh Path() per parameter: FastAPI binds a FieldInfo to the first parameter name it meets.
+    return Path(ge=1, le=2**62)
 
 
 def _ctx(request: Request, admin: Principal) -> AuditContext:
@@ -47,28 +52,28 @@ async def admin_create_event(body: EventIn, request: Request, admin: Principal =
 
 
 @router.put("/events/{event_id}", response_model=EventOut)
-async def admin_update_event(body: EventUpdate, request: Request, event_id: int = EventId,
+async def admin_update_event(body: EventUpdate, request: Request, event_id: int = _id(),
                              admin: Principal = Depends(require_admin), w: Writer = Depends(writer)) -> Response:
     """Change an event (omitted fields stay)."""
     return await w.run(lambda s: svc.update_event(s, _ctx(request, admin), event_id, body))
 
 
 @router.delete("/events/{event_id}", response_model=EventOut)
-async def admin_delete_event(request: Request, event_id: int = EventId, admin: Principal = Depends(require_admin),
+async def admin_delete_event(request: Request, event_id: int = _id(), admin: Principal = Depends(require_admin),
                              w: Writer = Depends(writer)) -> Response:
     """Soft-delete an event."""
     return await w.run(lambda s: svc.delete_event(s, _ctx(request, admin), event_id))
 
 
 @router.post("/events/{event_id}/restore", response_model=EventOut)
-async def admin_restore_event(request: Request, event_id: int = EventId, admin: Principal = Depends(require_admin),
+async def admin_restore_event(request: Request, event_id: int = _id(), admin: Principal = Depends(require_admin),
                               w: Writer = Depends(writer)) -> Response:
     """Restore a soft-deleted event."""
     return await w.run(lambda s: svc.restore_event(s, _ctx(request, admin), event_id))
 
 
 @router.get("/events/{event_id}/participants", response_model=ParticipantPage)
-async def admin_participants(event_id: int = EventId, cursor: str | None = Query(None, max_length=200),
+async def admin_participants(event_id: int = _id(), cursor: str | None = Query(None, max_length=200),
                              limit: int = Query(50, ge=1, le=200), admin: Principal = Depends(require_admin),
                              rt: Runtime = Depends(get_runtime)) -> ParticipantPage:
     """Participants with their progress, newest first."""
@@ -77,7 +82,7 @@ async def admin_participants(event_id: int = EventId, cursor: str | None = Query
 
 
 @router.post("/events/{event_id}/force-claim", response_model=ClaimRewardOut)
-async def admin_force_claim(body: ForceClaimIn, request: Request, event_id: int = EventId,
+async def admin_force_claim(body: ForceClaimIn, request: Request, event_id: int = _id(),
                             admin: Principal = Depends(require_admin), w: Writer = Depends(writer)) -> Response:
     """Pay an event's rewards to a player regardless of progress (once per player)."""
     return await w.run(lambda s: svc.force_claim(s, _ctx(request, admin), event_id, body))
@@ -99,21 +104,21 @@ async def admin_create_mission(body: MissionTemplateIn, request: Request, admin:
 
 
 @router.put("/missions/{mission_id}", response_model=MissionTemplateOut)
-async def admin_update_mission(body: MissionTemplateUpdate, request: Request, mission_id: int = MissionId,
+async def admin_update_mission(body: MissionTemplateUpdate, request: Request, mission_id: int = _id(),
                                admin: Principal = Depends(require_admin), w: Writer = Depends(writer)) -> Response:
     """Change a mission template (omitted fields stay)."""
     return await w.run(lambda s: svc.update_template(s, _ctx(request, admin), mission_id, body))
 
 
 @router.delete("/missions/{mission_id}", response_model=MissionTemplateOut)
-async def admin_delete_mission(request: Request, mission_id: int = MissionId,
+async def admin_delete_mission(request: Request, mission_id: int = _id(),
                                admin: Principal = Depends(require_admin), w: Writer = Depends(writer)) -> Response:
     """Soft-delete a mission template."""
     return await w.run(lambda s: svc.delete_template(s, _ctx(request, admin), mission_id))
 
 
 @router.post("/missions/{mission_id}/restore", response_model=MissionTemplateOut)
-async def admin_restore_mission(request: Request, mission_id: int = MissionId,
+async def admin_restore_mission(request: Request, mission_id: int = _id(),
                                 admin: Principal = Depends(require_admin), w: Writer = Depends(writer)) -> Response:
     """Restore a soft-deleted mission template."""
     return await w.run(lambda s: svc.restore_template(s, _ctx(request, admin), mission_id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
@@ -23,7 +23,11 @@ from casino_club.notifications.schemas import (
 )
 
 router = APIRouter(tags=["notifications"])
-Id = Path(ge=1, le=2**62)
+
+
+def _id() -> Any:
+    # A fresh Path() per parameter: FastAPI binds a FieldInfo to the first parameter name it meets.
+    return Path(ge=1, le=2**62)
 
 
 @router.get("/api/notifications", response_model=NotificationPage)
@@ -49,7 +53,7 @@ async def my_read_all(principal: Principal = Depends(current_principal), w: Writ
 
 
 @router.post("/api/notifications/{notification_id}/read", response_model=NotificationOut)
-async def my_read(notification_id: int = Id, principal: Principal = Depends(current_principal),
+async def my_read(notification_id: int = _id(), principal: Principal = Depends(current_principal),
                   w: Writer = Depends(writer)) -> Response:
     """Mark one message read (idempotent)."""
     return await w.run(lambda s: service.mark_read(s, principal.user_id, notification_id))
@@ -73,7 +77,7 @@ async def list_campaigns(status: Literal["scheduled", "sending", "sent", "cancel
 
 
 @router.get("/api/admin/notifications/{campaign_id}", response_model=CampaignOut)
-async def get_campaign(campaign_id: int = Id, admin: Principal = Depends(require_admin),
+async def get_campaign(campaign_id: int = _id(), admin: Principal = Depends(require_admin),
                        rt: Runtime = Depends(get_runtime)) -> CampaignOut:
     """One campaign and its delivery state."""
     async with rt.sessionmaker() as session:
@@ -81,7 +85,7 @@ async def get_campaign(campaign_id: int = Id, admin: Principal = Depends(require
 
 
 @router.post("/api/admin/notifications/{campaign_id}/cancel", response_model=CampaignOut)
-async def cancel_campaign(request: Request, campaign_id: int = Id, admin: Principal = Depends(require_admin),
+async def cancel_campaign(request: Request, campaign_id: int = _id(), admin: Principal = Depends(require_admin),
                           w: Writer = Depends(writer)) -> Response:
     """Cancel a scheduled campaign before it is sent."""
     ctx = AuditContext.of(request, admin.user_id)
