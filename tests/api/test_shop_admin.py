@@ -28,12 +28,15 @@ async def test_product_lifecycle(client: httpx.AsyncClient, rt: Runtime, admin: 
     unknown = await admin.post("/api/admin/shop/products", json={**body, "sku": "x1", "item_id": "nope"})
     assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "UNKNOWN_ITEM"
     for bad in ({**body, "sku": "x2", "price": -1}, {**body, "sku": "x3", "kind": "gold_pack", "gold_amount": 0},
-                {**body, "sku": "x4", "min_rank": "GOD"}, {**body, "sku": "x5", "discount_percent": 101}):
+                {**body, "sku": "x4", "min_rank": "GOD"}, {**body, "sku": "x5", "discount_percent": 101},
+                {**body, "sku": "x7", "discount_percent": 5, "discount_ends_at": "2030-01-01T00:00:00"}):
         assert (await admin.post("/api/admin/shop/products", json=bad)).status_code == 422
 
     player = await signup(client)
     assert (await player.post("/api/admin/shop/products", json={**body, "sku": "x6"})).status_code == 403
     assert (await client.get("/api/admin/shop/products")).status_code == 401
+    huge = await player.post("/api/shop/buy", json={"product_id": 10**30})
+    assert huge.status_code == 422
     refused = await buy(player, crown["id"])
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "RANK_REQUIRED"
 

@@ -9,6 +9,7 @@ import httpx
 from sqlalchemy import func, select
 
 from casino_club.kit.runtime import Runtime
+from casino_club.outbox.models import OutboxEvent
 from casino_club.shop.models import ShopTransaction
 from casino_club.shop.seed import seed_shop
 from casino_club.wallet.models import Transfer
@@ -62,6 +63,14 @@ async def test_item_purchase_moves_gold_and_inventory_atomically(client: httpx.A
     assert [(t["receipt_code"], t["status"]) for t in history] == [(body["receipt_code"], "success")]
     ledger = (await player.get("/api/wallet/transactions")).json()["items"]
     assert ledger[0]["amount"] in (600, -600) and ledger[0]["reason"] == "shop_purchase"
+    actions = (await player.get("/api/actions/recent")).json()["items"]
+    assert actions[0]["kind"] == "purchase" and actions[0]["reference"] == body["receipt_code"]
+    async with rt.sessionmaker() as session:
+        events = list((await session.execute(select(OutboxEvent.type, OutboxEvent.data).where(
+            OutboxEvent.user_id == player.user_id).order_by(OutboxEvent.seq))).all())
+    purchase_events = [d for t, d in events if t == "purchase_update"]
+    assert [(d["receipt_code"], d["status"]) for d in purchase_events] == [(body["receipt_code"], "success")]
+    assert events[-1][0] == "profile_update" and events[-1][1]["gold"] == 400
 
 
 async def test_discount_end_time_and_inactive_products(client: httpx.AsyncClient, rt: Runtime, admin: Player,

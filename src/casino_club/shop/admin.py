@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from casino_club.admin.audit import AuditContext, audit
 from casino_club.inventory.models import Item
+from casino_club.kit.errors import ValidationFailed
 from casino_club.kit.pagination import decode_cursor, next_cursor
 from casino_club.kit.runtime import session_now
 from casino_club.shop import errors, settle
@@ -153,7 +154,8 @@ async def update_package(session: AsyncSession, ctx: AuditContext, package_id: i
     if enabled is not None:
         package.enabled = enabled
     if package.starts_at and package.ends_at and package.ends_at <= package.starts_at:
-        raise errors.WindowClosed({"reason": "ends_at must be after starts_at"})
+        raise ValidationFailed({"fields": [{"loc": ["body", "ends_at"], "msg": "ends_at must be after starts_at",
+                                            "type": "value_error"}]})
     package.updated_at = session_now(session)
     await session.flush()
     action = "shop.limited.update" if enabled is None else ("shop.limited.enable" if enabled else "shop.limited.disable")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Rank = Literal["STANDARD", "PREMIUM", "VIP"]
 Kind = Literal["gold_pack", "item"]
 Status = Literal["pending", "success", "failed", "voided", "refunded"]
 RANK_ORDER = {"STANDARD": 0, "PREMIUM": 1, "VIP": 2}
 MAX_PRICE = 1_000_000_000
+MAX_ID = 2**62
 CODE_PATTERN = r"^[A-Za-z0-9_-]{3,32}$"
 
 
@@ -70,7 +71,7 @@ class BuyIn(BaseModel):
     """A purchase request."""
 
     model_config = ConfigDict(extra="forbid")
-    product_id: int = Field(ge=1, strict=True)
+    product_id: int = Field(ge=1, le=MAX_ID, strict=True)
     quantity: int = Field(1, ge=1, le=99, strict=True)
     promo_code: str | None = Field(None, max_length=32)
 
@@ -151,7 +152,7 @@ class ProductIn(BaseModel):
     item_id: str | None = Field(None, max_length=64)
     item_quantity: int = Field(1, ge=1, le=1000, strict=True)
     discount_percent: int = Field(0, ge=0, le=100, strict=True)
-    discount_ends_at: datetime | None = None
+    discount_ends_at: AwareDatetime | None = None
     min_rank: Rank = "STANDARD"
     active: bool = True
     sort_order: int = Field(0, ge=-10_000, le=10_000)
@@ -176,7 +177,7 @@ class ProductUpdate(BaseModel):
     gold_amount: int | None = Field(None, ge=1, le=MAX_PRICE, strict=True)
     item_quantity: int | None = Field(None, ge=1, le=1000, strict=True)
     discount_percent: int | None = Field(None, ge=0, le=100, strict=True)
-    discount_ends_at: datetime | None = None
+    discount_ends_at: AwareDatetime | None = None
     min_rank: Rank | None = None
     active: bool | None = None
     sort_order: int | None = Field(None, ge=-10_000, le=10_000)
@@ -186,11 +187,11 @@ class LimitedIn(BaseModel):
     """Create a limited package on a product."""
 
     model_config = ConfigDict(extra="forbid")
-    product_id: int = Field(ge=1, strict=True)
+    product_id: int = Field(ge=1, le=MAX_ID, strict=True)
     stock: int = Field(ge=0, le=10_000_000, strict=True)
     per_user_limit: int | None = Field(None, ge=1, le=10_000, strict=True)
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
     enabled: bool = True
 
     @model_validator(mode="after")
@@ -206,8 +207,8 @@ class LimitedUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     stock: int | None = Field(None, ge=0, le=10_000_000, strict=True)
     per_user_limit: int | None = Field(None, ge=1, le=10_000, strict=True)
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
     enabled: bool | None = None
 
 
@@ -233,10 +234,10 @@ class PromoIn(BaseModel):
     code: str = Field(pattern=CODE_PATTERN)
     kind: Literal["percent", "fixed"]
     value: int = Field(ge=1, le=MAX_PRICE, strict=True)
-    product_id: int | None = Field(None, ge=1, strict=True)
+    product_id: int | None = Field(None, ge=1, le=MAX_ID, strict=True)
     max_uses: int | None = Field(None, ge=1, le=10_000_000, strict=True)
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
     active: bool = True
 
     @field_validator("code")
@@ -258,8 +259,8 @@ class PromoUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     max_uses: int | None = Field(None, ge=1, le=10_000_000, strict=True)
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
     active: bool | None = None
 
 
