@@ -24,6 +24,7 @@ from casino_club.shop.router import router as shop_router
 from casino_club.streaks.router import router as streaks_router
 from casino_club.vip.router import router as vip_router
 from casino_club.wallet.router import router as wallet_router
+from casino_club.web.router import router as web_router
 
 
 def all_routers(settings: Settings | None = None) -> list[APIRouter]:
@@ -47,6 +48,7 @@ def all_routers(settings: Settings | None = None) -> list[APIRouter]:
         missions_admin_router,
         rewards_router,
         notifications_router,
+        web_router,
     ]
 
 

@@ -1,0 +1,1 @@
+"""Browser UI: pages, templates and static assets."""

@@ -1,0 +1,106 @@
+"""Browser pages: Jinja2 templates rendered in the player's language, plus the static CSS/JS/i18n files.
+
+Pages carry no data: every number comes from the API, fetched by the ES modules in `static/js/`.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from casino_club.kit.http_errors import request_lang
+
+HERE = Path(__file__).resolve().parent
+STATIC_DIR = HERE / "static"
+LANGS = ("ko", "en")
+
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=HERE / "templates")
+static_files = StaticFiles(directory=STATIC_DIR)
+
+# path -> (template, page module, title key, needs login)
+PAGES: dict[str, tuple[str, str, str, bool]] = {
+    "/": ("home.html", "home", "nav.home", True),
+    "/login": ("login.html", "login", "auth.login", False),
+    "/signup": ("signup.html", "signup", "auth.signup", False),
+    "/games": ("games.html", "games", "nav.games", True),
+    "/games/slot": ("slot.html", "slot", "game.slot", True),
+    "/games/rps": ("rps.html", "rps", "game.rps", True),
+    "/games/gacha": ("gacha.html", "gacha", "game.gacha", True),
+    "/games/crash": ("crash.html", "crash", "game.crash", True),
+    "/shop": ("shop.html", "shop", "nav.shop", True),
+    "/inventory": ("inventory.html", "inventory", "nav.inventory", True),
+    "/profile": ("profile.html", "profile", "nav.profile", True),
+    "/events": ("events.html", "events", "nav.events", True),
+    "/fairness": ("fairness.html", "fairness", "nav.fairness", True),
+    "/notifications": ("notifications.html", "notifications", "nav.notifications", True),
+}
+ADMIN_SECTIONS = ("users", "products", "limited", "promos", "transactions", "events", "missions",
+                  "notifications", "invites", "audit", "economy")
+
+
+@cache
+def dictionary(lang: str) -> dict[str, str]:
+    """The UI strings of one language (the same JSON files the browser loads)."""
+    return json.loads((STATIC_DIR / "i18n" / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def _render(request: Request, template: str, page: str, title_key: str, guest: bool,
+            extra: dict[str, Any] | None = None) -> Response:
+    lang = request_lang(request)
+    strings = dictionary(lang)
+
+    def t(key: str) -> str:
+        return strings.get(key, key)
+
+    settings = request.app.state.settings
+    context = {"lang": lang, "t": t, "page": page, "title_key": title_key, "guest": guest,
+               "min_bet": settings.min_bet, "max_bet": settings.max_bet, **(extra or {})}
+    response = templates.TemplateResponse(request, template, context)
+    # The strict CSP (script-src 'self', no inline code or style attributes) comes from
+    # ops.security.SecurityHeadersMiddleware; these pages are written to satisfy it.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _page_route(path: str, template: str, page: str, title_key: str, needs_login: bool) -> None:
+    async def handler(request: Request) -> Response:
+        return _render(request, template, page, title_key, guest=not needs_login)
+
+    handler.__name__ = f"page_{page}"
+    router.add_api_route(path, handler, methods=["GET"], response_class=HTMLResponse)
+
+
+for _path, (_template, _page, _title, _login) in PAGES.items():
+    _page_route(_path, _template, _page, _title, _login)
+
+
+@router.get("/admin", response_class=HTMLResponse)
+async def admin_home() -> Response:
+    """The console opens on the users section."""
+    return RedirectResponse("/admin/users", status_code=307)
+
+
+@router.get("/admin/{section}", response_class=HTMLResponse)
+async def admin_page(section: str, request: Request) -> Response:
+    """One section of the admin console (the API enforces the admin role; the page only hides)."""
+    if section not in ADMIN_SECTIONS:
+        return _render(request, "notfound.html", "notfound", "common.notFound", guest=False)
+    return _render(request, "admin.html", "admin", f"admin.{section}", guest=False,
+                   extra={"section": section, "sections": ADMIN_SECTIONS})
+
+
+@router.get("/static/{path:path}")
+async def static(path: str, request: Request) -> Response:
+    """CSS, ES modules, i18n dictionaries and images (StaticFiles guards against path traversal)."""
+    response = await static_files.get_response(path, request.scope)
+    response.headers.setdefault("Cache-Control", "no-cache")
+    return response

@@ -1,0 +1,40 @@
+// Economy dashboard: gold in/out by source per day, purchases by status, active players.
+import { get } from "../api.js";
+import { bars, legend, line, stackedBars } from "../chart.js";
+import { fmtGold, h } from "../fmt.js";
+import { t } from "../i18n.js";
+import { card, showError } from "./kit.js";
+
+function bySource(days, key) {
+  const names = [...new Set(days.flatMap((d) => Object.keys(d[key] || {})))].sort();
+  const series = Object.fromEntries(names.map((n) => [n, days.map((d) => d[key]?.[n] || 0)]));
+  return { names, series };
+}
+
+export function mount(host) {
+  const daysSel = h("select", { id: "eco-days" }, ...[7, 14, 30, 90].map((d) => h("option", { value: d, selected: d === 14 }, String(d))));
+  const body = h("div", { testid: "economy" });
+  async function load() {
+    try {
+      const eco = await get("/admin/economy", { days: daysSel.value });
+      const days = eco.days;
+      const labels = days.map((d) => d.day);
+      const gin = bySource(days, "gold_in");
+      const gout = bySource(days, "gold_out");
+      const purchases = Object.entries(eco.purchases || {});
+      body.replaceChildren(
+        h("div", { class: "kpis" },
+          h("div", { class: "kpi" }, h("div", { class: "muted" }, t("admin.players")), h("div", { class: "stat-value" }, fmtGold(eco.players))),
+          h("div", { class: "kpi" }, h("div", { class: "muted" }, t("admin.playerGold")), h("div", { class: "stat-value" }, fmtGold(eco.player_gold))),
+          h("div", { class: "kpi" }, h("div", { class: "muted" }, t("admin.activePlayers")), h("div", { class: "stat-value" }, fmtGold(days.length ? days[days.length - 1].active_players : 0)))),
+        card(t("admin.goldIn"), stackedBars(labels, gin.series, t("admin.goldIn")), legend(gin.names)),
+        card(t("admin.goldOut"), stackedBars(labels, gout.series, t("admin.goldOut")), legend(gout.names)),
+        card(t("admin.purchases"), purchases.length ? bars(purchases, t("admin.purchases")) : h("p", { class: "muted" }, t("admin.noRows")),
+          h("p", { class: "muted" }, purchases.map(([k, v]) => `${k}: ${fmtGold(v)}`).join(" · "))),
+        card(t("admin.activePlayers"), line(labels, days.map((d) => d.active_players), t("admin.activePlayers"))));
+    } catch (e) { showError(host, e); }
+  }
+  daysSel.addEventListener("change", load);
+  host.replaceChildren(h("div", { class: "admin-tools" }, h("div", { class: "field" }, h("label", { for: "eco-days" }, t("admin.days")), daysSel)), body);
+  load();
+}

@@ -1,0 +1,65 @@
+// Events: create (requirements + rewards), soft delete / restore; reward distribution to players.
+import { api, get, newKey, post } from "../api.js";
+import { fmtGold, h } from "../fmt.js";
+import { t } from "../i18n.js";
+import { actionButton, card, form, json, showError, table, when } from "./kit.js";
+
+export const METRICS = ["games_played", "wins", "slot_spins", "rps_plays", "gacha_pulls", "crash_rounds", "gold_wagered", "gold_spent", "purchases", "login_days", "streak_claims"];
+
+function rewardsOf(v) {
+  const items = v.item_id ? [{ item_id: v.item_id, quantity: v.item_qty || 1 }] : [];
+  return { gold: v.gold || 0, xp: v.xp || 0, items };
+}
+
+export function mount(host) {
+  const listBox = h("div");
+  const now = new Date();
+  const local = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  const create = form([
+    { name: "title", label: "f.title", required: true },
+    { name: "priority", label: "f.priority", type: "number", value: "0" },
+    { name: "starts_at", label: "f.startsAt", type: "datetime", required: true, value: local(now) },
+    { name: "ends_at", label: "f.endsAt", type: "datetime", required: true, value: local(new Date(now.getTime() + 7 * 86400000)) },
+    { name: "metric", label: "f.metric", type: "select", options: METRICS, value: "games_played" },
+    { name: "target", label: "f.target", type: "number", required: true, min: 1, value: "10" },
+    { name: "gold", label: "common.gold", type: "number", min: 0, value: "1000" },
+    { name: "xp", label: "f.xp", type: "number", min: 0, value: "50" },
+    { name: "item_id", label: "f.itemId" },
+    { name: "description", label: "f.description", type: "textarea", full: true },
+  ], "common.create", async (v) => {
+    const body = { title: v.title, description: v.description || "", priority: v.priority || 0, starts_at: v.starts_at, ends_at: v.ends_at,
+      requirements: { [v.metric]: v.target }, rewards: rewardsOf(v) };
+    const out = await post("/admin/events", body, { key: newKey() });
+    await load();
+    return t("admin.created", { id: out.id });
+  }, "event-form");
+
+  const cols = [
+    { key: "id", label: "ID", num: true }, { key: "title", label: t("f.title") }, { key: "priority", label: t("f.priority"), num: true },
+    { key: "requirements", label: t("f.metric"), render: (e) => json(e.requirements) },
+    { key: "rewards", label: t("f.rewards"), render: (e) => `${fmtGold(e.rewards.gold)} / ${e.rewards.xp} XP` },
+    { key: "starts_at", label: t("f.startsAt"), render: (e) => when(e.starts_at) }, { key: "ends_at", label: t("f.endsAt"), render: (e) => when(e.ends_at) },
+    { key: "participants", label: t("f.participants"), num: true },
+    { key: "x", label: t("common.actions"), render: (e) => (e.deleted_at
+      ? actionButton(t("common.restore"), async () => { await post(`/admin/events/${e.id}/restore`, {}, { key: newKey() }); await load(); })
+      : actionButton(t("common.delete"), async () => { await api(`/admin/events/${e.id}`, { method: "DELETE" }); await load(); }, { confirm: true, danger: true })) },
+  ];
+  async function load() {
+    try { listBox.replaceChildren(table(cols, await get("/admin/events", { include_deleted: "true" }), "admin-events-table")); } catch (e) { showError(host, e); }
+  }
+
+  const distribute = form([
+    { name: "user_ids", label: "f.userIds", type: "ids", placeholder: "1, 2, 3" },
+    { name: "rank", label: "profile.rank", type: "select", options: ["", "STANDARD", "PREMIUM", "VIP"], value: "" },
+    { name: "gold", label: "common.gold", type: "number", min: 0, value: "100" },
+    { name: "reason", label: "common.reason", required: true },
+  ], "admin.distribute", async (v) => {
+    const body = { gold: v.gold || 0, reason: v.reason, items: [], user_ids: v.user_ids, rank: v.rank || null };
+    if (!window.confirm(t("admin.confirmAction", { action: t("admin.distribute") }))) return "";
+    const out = await post("/admin/rewards/distribute", body, { key: newKey() });
+    return `${out.batch_code} · ${out.recipients} · ${fmtGold(out.gold)}`;
+  }, "distribute-form");
+
+  host.replaceChildren(card(t("admin.newEvent"), create.el), card(t("admin.events"), listBox), card(t("admin.distribute"), distribute.el));
+  load();
+}

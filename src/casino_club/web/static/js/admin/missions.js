@@ -1,0 +1,40 @@
+// Mission templates: daily / weekly, metric + target, rewards; soft delete / restore.
+import { api, get, newKey, post } from "../api.js";
+import { fmtGold, h } from "../fmt.js";
+import { t } from "../i18n.js";
+import { METRICS } from "./events.js";
+import { actionButton, card, form, showError, table } from "./kit.js";
+
+export function mount(host) {
+  const listBox = h("div");
+  const create = form([
+    { name: "code", label: "f.code", required: true },
+    { name: "title", label: "f.title", required: true },
+    { name: "period", label: "f.period", type: "select", options: ["daily", "weekly"], value: "daily" },
+    { name: "metric", label: "f.metric", type: "select", options: METRICS, value: "games_played" },
+    { name: "target", label: "f.target", type: "number", required: true, min: 1, value: "5" },
+    { name: "gold", label: "common.gold", type: "number", min: 0, value: "100" },
+    { name: "xp", label: "f.xp", type: "number", min: 0, value: "10" },
+    { name: "sort", label: "f.sort", type: "number", value: "0" },
+    { name: "description", label: "f.description", full: true },
+  ], "common.create", async (v) => {
+    const body = { code: v.code, title: v.title, description: v.description || "", period: v.period, metric: v.metric, target: v.target,
+      sort: v.sort || 0, rewards: { gold: v.gold || 0, xp: v.xp || 0, items: [] } };
+    const out = await post("/admin/missions", body, { key: newKey() });
+    await load();
+    return t("admin.created", { id: out.id });
+  }, "mission-form");
+  const cols = [
+    { key: "id", label: "ID", num: true }, { key: "code", label: t("f.code") }, { key: "title", label: t("f.title") },
+    { key: "period", label: t("f.period") }, { key: "metric", label: t("f.metric") }, { key: "target", label: t("f.target"), num: true },
+    { key: "rewards", label: t("f.rewards"), render: (m) => `${fmtGold(m.rewards.gold)} / ${m.rewards.xp} XP` },
+    { key: "x", label: t("common.actions"), render: (m) => (m.deleted_at
+      ? actionButton(t("common.restore"), async () => { await post(`/admin/missions/${m.id}/restore`, {}, { key: newKey() }); await load(); })
+      : actionButton(t("common.delete"), async () => { await api(`/admin/missions/${m.id}`, { method: "DELETE" }); await load(); }, { confirm: true, danger: true })) },
+  ];
+  async function load() {
+    try { listBox.replaceChildren(table(cols, await get("/admin/missions", { include_deleted: "true" }), "admin-missions-table")); } catch (e) { showError(host, e); }
+  }
+  host.replaceChildren(card(t("admin.newMission"), create.el), card(t("admin.missions"), listBox));
+  load();
+}

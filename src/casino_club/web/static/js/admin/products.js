@@ -1,0 +1,75 @@
+// Products: list (optionally with soft-deleted), create, edit, soft delete and restore.
+import { api, get, newKey, post, put } from "../api.js";
+import { h } from "../fmt.js";
+import { t } from "../i18n.js";
+import { actionButton, card, form, showError, table, when } from "./kit.js";
+
+const FIELDS = [
+  { name: "sku", label: "f.sku", required: true },
+  { name: "kind", label: "f.kind", type: "select", options: ["item", "gold_pack"], value: "item" },
+  { name: "name_ko", label: "f.nameKo", required: true },
+  { name: "name_en", label: "f.nameEn", required: true },
+  { name: "price", label: "f.price", type: "number", required: true, min: 0 },
+  { name: "gold_amount", label: "f.goldAmount", type: "number", min: 0, omitEmpty: true },
+  { name: "item_id", label: "f.itemId", omitEmpty: true },
+  { name: "item_quantity", label: "f.itemQuantity", type: "number", min: 1, omitEmpty: true },
+  { name: "discount_percent", label: "f.discount", type: "number", min: 0, max: 100, omitEmpty: true },
+  { name: "discount_ends_at", label: "f.discountEnds", type: "datetime", omitEmpty: true },
+  { name: "min_rank", label: "profile.rank", type: "select", options: ["STANDARD", "PREMIUM", "VIP"], value: "STANDARD" },
+  { name: "sort_order", label: "f.sort", type: "number", omitEmpty: true },
+  { name: "description", label: "f.description", omitEmpty: true, full: true },
+  { name: "active", label: "admin.active", type: "checkbox", value: true },
+];
+
+export function mount(host) {
+  const listBox = h("div");
+  const includeDeleted = h("input", { type: "checkbox", id: "inc-deleted", testid: "include-deleted" });
+  let editing = null;
+  const create = form(FIELDS, "common.save", async (v) => {
+    if (editing) {
+      const { sku, kind, item_id, ...rest } = v; // not editable after creation
+      const out = await put(`/admin/shop/products/${editing}`, rest, { key: newKey() });
+      editing = null;
+      await load();
+      return t("admin.done", { what: `#${out.id} ${out.sku}` });
+    }
+    const out = await post("/admin/shop/products", v, { key: newKey() });
+    await load();
+    return t("admin.created", { id: out.id });
+  }, "product-form");
+
+  function edit(p) {
+    editing = p.id;
+    for (const f of FIELDS) create.set(f.name, f.type === "datetime" ? (p[f.name] ? p[f.name].slice(0, 16) : "") : p[f.name]);
+    create.el.scrollIntoView({ block: "center" });
+  }
+
+  const cols = [
+    { key: "id", label: "ID", num: true },
+    { key: "sku", label: t("f.sku") },
+    { key: "kind", label: t("f.kind") },
+    { key: "name_ko", label: t("f.nameKo") },
+    { key: "name_en", label: t("f.nameEn") },
+    { key: "price", label: t("f.price"), num: true },
+    { key: "effective_price", label: t("shop.price"), num: true },
+    { key: "gold_amount", label: t("f.goldAmount"), num: true },
+    { key: "min_rank", label: t("profile.rank") },
+    { key: "active", label: t("admin.active"), render: (p) => (p.active ? "✓" : "–") },
+    { key: "deleted_at", label: t("admin.deleted"), render: (p) => (p.deleted_at ? h("span", { class: "pill bad" }, when(p.deleted_at)) : "") },
+    { key: "x", label: t("common.actions"), render: (p) => h("span", { class: "row" },
+      actionButton(t("common.edit"), async () => edit(p), { testid: `edit-${p.sku}` }),
+      p.deleted_at ? actionButton(t("common.restore"), async () => { await post(`/admin/shop/products/${p.id}/restore`, {}, { key: newKey() }); await load(); }, { testid: `restore-${p.sku}` })
+        : actionButton(t("common.delete"), async () => { await api(`/admin/shop/products/${p.id}`, { method: "DELETE" }); await load(); }, { confirm: true, danger: true, testid: `delete-${p.sku}` })) },
+  ];
+
+  async function load() {
+    try {
+      const rows = await get("/admin/shop/products", { include_deleted: includeDeleted.checked ? "true" : undefined });
+      listBox.replaceChildren(table(cols, rows, "admin-products-table"));
+    } catch (e) { showError(host, e); }
+  }
+  includeDeleted.addEventListener("change", load);
+  host.replaceChildren(card(t("admin.newProduct"), create.el),
+    card(t("admin.products"), h("p", { class: "row" }, includeDeleted, h("label", { for: "inc-deleted" }, t("admin.includeDeleted"))), listBox));
+  load();
+}

@@ -1,0 +1,109 @@
+// Home dashboard: gold, level/XP, streak widget with claim, recent actions, active events.
+import { errorText, get, newKey, post } from "../api.js";
+import { fmtGold, fmtTime, h } from "../fmt.js";
+import { t } from "../i18n.js";
+import * as realtime from "../realtime.js";
+import { refreshBalance, setBalance, subscribe } from "../store.js";
+import { repaintGold } from "../shell.js";
+
+function actionText(a) {
+  const d = a.data || {};
+  if (a.kind === "game") return t("action.game", { game: t(`game.${d.game}`), stake: fmtGold(d.stake), payout: fmtGold(d.payout) });
+  const key = `action.${a.kind}`;
+  const text = t(key, { amount: fmtGold(d.amount ?? d.gold ?? 0) });
+  return text === key ? a.kind : text;
+}
+
+export function mount(root) {
+  repaintGold();
+  const level = root.querySelector("#home-level");
+  const xpText = root.querySelector("#home-xp");
+  const bar = root.querySelector("#home-xp-bar");
+  const claim = root.querySelector("#streak-claim");
+  const msg = root.querySelector("#streak-msg");
+  const ok = root.querySelector("#streak-ok");
+  const unsub = subscribe((s) => {
+    if (s.level === null) return;
+    level.textContent = String(s.level);
+    const into = (s.xp ?? 0) - (s.level - 1) * 500;
+    const span = into + (s.xpToNext ?? 500);
+    const pct = span > 0 ? Math.round((into / span) * 100) : 0;
+    xpText.textContent = `${fmtGold(into)} / ${fmtGold(span)} XP`;
+    bar.setAttribute("aria-valuenow", String(pct));
+    bar.firstElementChild.style.setProperty("--pct", `${pct}%`);
+  });
+
+  async function loadStreak() {
+    try {
+      const s = await get("/streak/status");
+      root.querySelector("#streak-count").textContent = String(s.current_streak);
+      const days = root.querySelector("#streak-days");
+      const shown = Math.max(7, s.current_streak);
+      days.replaceChildren(...Array.from({ length: 7 }, (_, i) => {
+        const n = shown - 6 + i;
+        return h("span", { class: `streak-day${n <= s.current_streak ? " done" : ""}` }, String(n));
+      }));
+      root.querySelector("#streak-next").textContent = s.claimed_today ? t("streak.claimedToday")
+        : t("streak.todayReward", { gold: fmtGold(s.today_reward.gold), xp: s.today_reward.xp });
+      claim.dataset.claimed = String(s.claimed_today);
+    } catch (err) {
+      msg.textContent = errorText(err);
+    }
+  }
+
+  claim.addEventListener("click", async () => {
+    msg.textContent = "";
+    ok.textContent = "";
+    claim.disabled = true;
+    try {
+      const out = await post("/streak/claim", {}, { key: newKey() });
+      setBalance(out);
+      ok.textContent = t("streak.claimed", { gold: fmtGold(out.gold), xp: out.xp });
+      await loadStreak();
+    } catch (err) {
+      msg.textContent = errorText(err);
+      msg.dataset.code = err.code || "";
+      refreshBalance().catch(() => {});
+    } finally {
+      claim.disabled = false;
+    }
+  });
+
+  async function loadRecent() {
+    const list = root.querySelector("#recent-list");
+    try {
+      const page = await get("/actions/recent", { limit: 8 });
+      if (!page.items.length) {
+        list.replaceChildren(h("li", { class: "muted" }, t("home.noRecent")));
+        return;
+      }
+      list.replaceChildren(...page.items.map((a) => h("li", { dataset: { kind: a.kind } },
+        h("span", {}, actionText(a)), h("span", { class: "muted" }, fmtTime(a.created_at)))));
+    } catch (err) {
+      list.replaceChildren(h("li", { class: "error-msg" }, errorText(err)));
+    }
+  }
+
+  async function loadEvents() {
+    const list = root.querySelector("#home-events");
+    try {
+      const page = await get("/events");
+      const items = page.items.filter((e) => !e.claimed).slice(0, 4);
+      if (!items.length) {
+        list.replaceChildren(h("li", { class: "muted" }, t("events.none")));
+        return;
+      }
+      list.replaceChildren(...items.map((e) => h("li", {}, h("a", { href: "/events" }, e.title),
+        h("span", { class: "muted" }, e.completed ? t("events.completed") : fmtTime(e.ends_at)))));
+    } catch (err) {
+      list.replaceChildren(h("li", { class: "muted" }, t("events.unavailable")));
+    }
+  }
+
+  loadStreak();
+  loadRecent();
+  loadEvents();
+  const offs = [realtime.on("game_update", loadRecent), realtime.on("reward_granted", loadRecent),
+    realtime.on("streak_update", loadStreak), realtime.on("event_progress", loadEvents)];
+  return () => { unsub(); offs.forEach((off) => off()); };
+}

@@ -1,0 +1,63 @@
+// Rock-paper-scissors: three big buttons, a 3-2-1 countdown while the request runs, both hands, banner.
+import { errorText, newKey, post } from "../api.js";
+import { fmtGold, reducedMotion, sleep } from "../fmt.js";
+import { betBox, busy, resultsStrip } from "../game.js";
+import { t } from "../i18n.js";
+import { setBalance } from "../store.js";
+
+const HAND = { rock: "✊", paper: "✋", scissors: "✌️" };
+
+export function mount(root) {
+  const bet = betBox(root, "rps");
+  const strip = resultsStrip(root, "rps");
+  const buttons = [...root.querySelectorAll("[data-choice]")];
+  const countdown = root.querySelector("#rps-countdown");
+  const you = root.querySelector("#rps-you-hand");
+  const house = root.querySelector("#rps-house-hand");
+  const banner = root.querySelector("#rps-result");
+  strip.load();
+
+  async function play(choice) {
+    const stake = bet.value();
+    if (stake === null) return;
+    busy(buttons, true);
+    banner.textContent = "";
+    banner.className = "result-banner";
+    you.textContent = "✊";
+    house.textContent = "✊";
+    const hands = [you.parentElement, house.parentElement];
+    const motion = !reducedMotion();
+    if (motion) hands.forEach((el) => el.classList.add("shake"));
+    const request = post("/games/rps/play", { bet: stake, choice }, { key: newKey() });
+    request.catch(() => {});
+    try {
+      for (const n of [3, 2, 1]) {
+        countdown.textContent = String(n);
+        if (motion) await sleep(380);
+      }
+      const round = await request;
+      hands.forEach((el) => el.classList.remove("shake"));
+      countdown.textContent = "VS";
+      you.textContent = HAND[round.outcome.player] || "?";
+      house.textContent = HAND[round.outcome.house] || "?";
+      house.dataset.move = round.outcome.house;
+      setBalance(round);
+      const result = round.outcome.result || round.result;
+      const cls = result === "win" ? "win" : result === "draw" ? "tie" : "loss";
+      banner.classList.add(cls);
+      banner.dataset.result = result;
+      banner.textContent = result === "win" ? t("rps.win", { payout: fmtGold(round.payout) })
+        : result === "draw" ? t("rps.draw") : t("rps.lose", { stake: fmtGold(round.stake) });
+      strip.add(round);
+      strip.fair(round);
+    } catch (err) {
+      hands.forEach((el) => el.classList.remove("shake"));
+      countdown.textContent = "VS";
+      bet.showError(errorText(err));
+    } finally {
+      busy(buttons, false);
+    }
+  }
+
+  for (const b of buttons) b.addEventListener("click", () => play(b.dataset.choice));
+}

@@ -1,0 +1,140 @@
+// Realtime client for /api/realtime/sync: reconnects with backoff, resumes from the last seq,
+// drops duplicates by event id, and re-hydrates on resync_required.
+import { freshToken, refreshToken } from "./api.js";
+
+const listeners = new Map(); // type -> Set(fn); "*" gets everything
+const seenIds = new Set();
+const seenOrder = [];
+let socket = null;
+let lastSeq = 0;
+let attempt = 0;
+let timer = null;
+let stopped = false;
+let onResync = null;
+let connected = false;
+
+export function on(type, fn) {
+  if (!listeners.has(type)) listeners.set(type, new Set());
+  listeners.get(type).add(fn);
+  return () => listeners.get(type)?.delete(fn);
+}
+
+export function isConnected() {
+  return connected;
+}
+
+export function lastSeenSeq() {
+  return lastSeq;
+}
+
+function dispatch(env) {
+  for (const key of [env.type, "*"]) {
+    for (const fn of listeners.get(key) || []) {
+      try { fn(env.data || {}, env); } catch (err) { console.error(err); }
+    }
+  }
+}
+
+function remember(id) {
+  if (!id) return true;
+  if (seenIds.has(id)) return false;
+  seenIds.add(id);
+  seenOrder.push(id);
+  if (seenOrder.length > 2000) seenIds.delete(seenOrder.shift());
+  return true;
+}
+
+function handle(env) {
+  if (!env || typeof env !== "object") return;
+  if (env.type === "sync_connected") {
+    connected = true;
+    document.body.dataset.realtime = "on";
+    if (typeof env.data?.last_seq === "number" && lastSeq === 0) lastSeq = env.data.last_seq;
+    dispatch(env);
+    return;
+  }
+  if (env.type === "resync_required") {
+    lastSeq = typeof env.data?.last_seq === "number" ? env.data.last_seq : (env.seq || lastSeq);
+    if (onResync) onResync();
+    dispatch(env);
+    return;
+  }
+  if (env.type === "snapshot") {
+    if (typeof env.data?.last_seq === "number") lastSeq = Math.max(lastSeq, env.data.last_seq);
+    else if (typeof env.seq === "number") lastSeq = Math.max(lastSeq, env.seq);
+    dispatch(env);
+    return;
+  }
+  if (!remember(env.id)) return;
+  if (typeof env.seq === "number") {
+    if (env.seq <= lastSeq) return; // already applied (replayed after resume)
+    lastSeq = env.seq;
+  }
+  dispatch(env);
+}
+
+async function open() {
+  if (stopped) return;
+  let token;
+  try {
+    token = await freshToken();
+  } catch {
+    schedule();
+    return;
+  }
+  const proto = location.protocol === "https:" ? "wss" : "ws";
+  const ws = new WebSocket(`${proto}://${location.host}/api/realtime/sync?token=${encodeURIComponent(token)}`);
+  socket = ws;
+  ws.addEventListener("open", () => {
+    attempt = 0;
+    if (lastSeq > 0) ws.send(JSON.stringify({ type: "resume", last_seq: lastSeq }));
+  });
+  ws.addEventListener("message", (msg) => {
+    let env;
+    try { env = JSON.parse(msg.data); } catch { return; }
+    if (env && env.type === "ping") {
+      ws.send(JSON.stringify({ type: "pong" }));
+      return;
+    }
+    handle(env);
+  });
+  ws.addEventListener("close", async (ev) => {
+    connected = false;
+    document.body.dataset.realtime = "off";
+    if (socket !== ws) return;
+    socket = null;
+    if (stopped) return;
+    if (ev.code === 4401 || ev.code === 4403 || ev.code === 1008) {
+      try { await refreshToken(); } catch { /* handled by schedule */ }
+    }
+    schedule();
+  });
+}
+
+function schedule() {
+  if (stopped || timer) return;
+  const delay = Math.min(15000, 500 * 2 ** attempt) + Math.floor(Math.random() * 300);
+  attempt += 1;
+  timer = setTimeout(() => { timer = null; open(); }, delay);
+}
+
+export function connect(resyncHandler) {
+  onResync = resyncHandler;
+  stopped = false;
+  if (!socket) open();
+  window.addEventListener("online", () => {
+    if (!socket && !stopped) {
+      clearTimeout(timer);
+      timer = null;
+      attempt = 0;
+      open();
+    }
+  });
+}
+
+export function disconnect() {
+  stopped = true;
+  clearTimeout(timer);
+  if (socket) socket.close(1000);
+  socket = null;
+}
