@@ -73,12 +73,13 @@ async def mark_sold(session: AsyncSession, package_id: int, quantity: int) -> No
 
 async def _give_back(session: AsyncSession, tx: ShopTransaction) -> None:
     assert tx.package_id is not None
-    await session.execute(update(LimitedPackage).where(LimitedPackage.id == tx.package_id).values(
-        stock=LimitedPackage.stock + tx.quantity, updated_at=session_now(session))
-        .execution_options(synchronize_session=False))
+    # Same lock order as reserve() (allowance row, then the package row) so the two cannot deadlock.
     await session.execute(update(LimitedAllowance).where(
         LimitedAllowance.package_id == tx.package_id, LimitedAllowance.user_id == tx.user_id,
         LimitedAllowance.used >= tx.quantity).values(used=LimitedAllowance.used - tx.quantity)
+        .execution_options(synchronize_session=False))
+    await session.execute(update(LimitedPackage).where(LimitedPackage.id == tx.package_id).values(
+        stock=LimitedPackage.stock + tx.quantity, updated_at=session_now(session))
         .execution_options(synchronize_session=False))
 
 
