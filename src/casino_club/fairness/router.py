@@ -40,7 +40,11 @@ async def current_out(session: AsyncSession, user_id: int, pair: SeedPair | None
 @router.get("", response_model=FairnessOut)
 async def fairness(principal: Principal = Depends(current_principal), rt: Runtime = Depends(get_runtime)) -> FairnessOut:
     """Current seed pair: server seed hash (committed), client seed, next nonce; revealed pairs."""
-    return await rt.run(lambda s: current_out(s, principal.user_id))
+    async with rt.sessionmaker() as session:
+        pair = await service.find_active(session, principal.user_id)
+        if pair is not None:
+            return await current_out(session, principal.user_id, pair)
+    return await rt.run(lambda s: current_out(s, principal.user_id))  # first visit: commit to a seed now
 
 
 @router.put("/client-seed", response_model=FairnessOut)

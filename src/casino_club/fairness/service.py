@@ -57,11 +57,16 @@ async def _insert_pair(session: AsyncSession, user_id: int, client_seed: str | N
         pass  # a concurrent request created the player's active pair first; use that one
 
 
+async def find_active(session: AsyncSession, user_id: int) -> SeedPair | None:
+    """The player's active seed pair, if one exists (read-only)."""
+    return (await session.execute(select(SeedPair).where(SeedPair.active_user_id == user_id)
+                                  .execution_options(populate_existing=True))).scalar_one_or_none()
+
+
 async def active_pair(session: AsyncSession, user_id: int) -> SeedPair:
     """The player's active seed pair, created on first use."""
     for _ in range(2):
-        pair = (await session.execute(select(SeedPair).where(SeedPair.active_user_id == user_id)
-                                      .execution_options(populate_existing=True))).scalar_one_or_none()
+        pair = await find_active(session, user_id)
         if pair is not None:
             return pair
         await _insert_pair(session, user_id)
