@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import json
 import subprocess
@@ -136,3 +137,19 @@ async def test_rotate_refused_while_crash_round_open(client: httpx.AsyncClient, 
     view = (await player.get(f"/api/games/crash/rounds/{bet['round_id']}")).json()
     assert view["status"] == "settled" and view["result"] == "lose"
     assert (await player.post("/api/fairness/rotate")).status_code == 200
+
+
+async def test_non_finite_and_huge_inputs_are_422(client: httpx.AsyncClient) -> None:
+    player = await signup(client)
+    raw = '{"bet": 10, "auto_cashout": Infinity}'
+    response = await player.post("/api/games/crash/bet", content=raw, headers={"Content-Type": "application/json"})
+    assert response.status_code == 422, response.text
+    response = await client.post("/api/fairness/verify", content=(
+        '{"game": "crash", "server_seed": "s", "client_seed": "c", "nonce": 0, "params": {"auto_cashout": Infinity}}'),
+        headers={"Content-Type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert (await player.post("/api/games/crash/cashout", json={"round_id": 2**70})).status_code == 422
+    assert (await player.get(f"/api/games/crash/rounds/{2**70}")).status_code == 422
+    cursor = base64.urlsafe_b64encode(b'{"i": 1180591620717411303424}').decode().rstrip("=")
+    assert (await player.get("/api/games/history", params={"cursor": cursor})).status_code == 422
+    assert await player.gold() == 1000

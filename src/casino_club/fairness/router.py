@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import APIRouter, Depends
@@ -71,8 +72,9 @@ async def rotate(body: RotateIn | None = None, principal: Principal = Depends(cu
 async def verify(body: VerifyIn) -> dict[str, Any]:
     """Recompute a round's outcome from (game, server seed, client seed, nonce, params) alone."""
     for name, value in body.params.items():
-        if not isinstance(value, str | int | float | None) or (name == "choice" and not isinstance(value, str | None)):
-            raise input_error(InvalidGameInput("INVALID_PARAMS", f"{name} has an invalid type"))
+        if (not isinstance(value, str | int | float | None) or (name == "choice" and not isinstance(value, str | None))
+                or (isinstance(value, float) and not math.isfinite(value))):
+            raise input_error(InvalidGameInput("INVALID_PARAMS", f"{name} has an invalid type or value"))
     try:
         return recompute(body.game, body.server_seed, body.client_seed, body.nonce, body.params)
     except (InvalidGameInput, ValueError) as exc:

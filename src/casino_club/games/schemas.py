@@ -35,14 +35,14 @@ class GachaPullIn(BaseModel):
 class CrashBetIn(BetIn):
     """`POST /api/games/crash/bet`: optional auto cash-out multiplier (1.01-1000, two decimals)."""
 
-    auto_cashout: float | None = Field(None, description="Auto cash-out multiplier, e.g. 2.5")
+    auto_cashout: float | None = Field(None, allow_inf_nan=False, description="Auto cash-out multiplier, e.g. 2.5")
 
 
 class CrashCashoutIn(BaseModel):
     """`POST /api/games/crash/cashout`."""
 
     model_config = ConfigDict(extra="forbid")
-    round_id: int = Field(strict=True, ge=1)
+    round_id: int = Field(strict=True, ge=1, le=2**62)
 
 
 class FairnessRef(BaseModel):

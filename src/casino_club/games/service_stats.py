@@ -9,7 +9,10 @@ from casino_club.games.errors import InvalidGame
 from casino_club.games.models import GameRound, GameStats
 from casino_club.games.schemas import HistoryPage, StatLine, StatsOut
 from casino_club.games.service_common import GAMES, revealed_seeds, round_out
+from casino_club.kit.errors import InvalidCursor
 from casino_club.kit.pagination import decode_cursor, next_cursor
+
+MAX_ID = 2**62  # beyond any BIGINT id; larger cursors are forged
 
 
 def _line(row: GameStats) -> StatLine:
@@ -37,6 +40,8 @@ async def history(session: AsyncSession, user_id: int, cursor: str | None, limit
     if game is not None and game not in GAMES:
         raise InvalidGame({"games": list(GAMES)})
     before = decode_cursor(cursor)
+    if before is not None and before > MAX_ID:
+        raise InvalidCursor()
     q = select(GameRound).where(GameRound.user_id == user_id)
     if game is not None:
         q = q.where(GameRound.game == game)
