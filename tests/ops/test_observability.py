@@ -117,3 +117,26 @@ async def test_outbox_lag_gauge(rt: Runtime, clock: Clock, client: httpx.AsyncCl
         await session.execute(update(OutboxEvent).values(published_at=clock.now()))
     assert await measure_outbox_lag(rt) == 0.0
 
+
+
+async def test_game_and_purchase_metrics_are_fed(rt: Runtime, client: httpx.AsyncClient) -> None:
+    from casino_club.seed import run_seed
+
+    await run_seed(rt)  # the shop catalog
+    player = await signup(client)
+    rounds = sum(sample("casino_game_rounds_total", game="rps", result=r) for r in ("win", "lose", "draw"))
+    wager = sample("casino_game_wager_gold_total", game="rps")
+    bought = sample("casino_purchases_total", result="success", reason="")
+    spent = sample("casino_ledger_gold_total", reason="shop_purchase", direction="out")
+    played = await player.post("/api/games/rps/play", json={"bet": 10, "choice": "rock"})
+    assert played.status_code == 200, played.text
+    assert sum(sample("casino_game_rounds_total", game="rps", result=r) for r in ("win", "lose", "draw")) == rounds + 1
+    assert sample("casino_game_wager_gold_total", game="rps") == wager + 10
+    catalog = (await player.get("/api/shop/catalog")).json()
+    item = min((p for group in catalog.values() if isinstance(group, list) for p in group
+                if p["currency"] == "gold" and p["purchasable"]), key=lambda p: p["effective_price"])
+    buy = await player.post("/api/shop/buy", json={"product_id": item["id"], "quantity": 1})
+    assert buy.status_code in (200, 201), buy.text
+    assert sample("casino_purchases_total", result="success", reason="") == bought + 1
+    assert sample("casino_ledger_gold_total", reason="shop_purchase", direction="out") == spent + item["effective_price"]
+
