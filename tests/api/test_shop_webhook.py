@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import httpx
@@ -133,3 +134,22 @@ async def test_admin_force_settle(client: httpx.AsyncClient, rt: Runtime, admin:
     assert again.status_code == 409 and again.json()["error"]["code"] == "INVALID_TRANSITION"
     log = (await admin.get("/api/admin/audit", params={"action": "shop.transaction.force_settle"})).json()["items"]
     assert [(e["target_id"], e["after"]["status"]) for e in log] == [(receipt, "success")]
+
+
+async def test_racing_settlers_credit_once(client: httpx.AsyncClient, rt: Runtime, admin: Player) -> None:
+    player, receipt = await _pending(client, rt, admin, gold=900)
+    secret = rt.settings.payment_webhook_secret
+    rt.settings.payment_mode = "success"
+    body = {"receipt_code": receipt, "status": "success"}
+    racers = [webhook(client, secret, body, event_id="evt-race") for _ in range(8)]
+    racers += [webhook(client, secret, body, event_id=f"evt-{i}") for i in range(4)]
+    racers += [player.post(f"/api/shop/transactions/{receipt}/settle") for _ in range(4)]
+    racers += [admin.post(f"/api/admin/transactions/{receipt}/force-settle",
+                          json={"status": "success", "reason": "racing"}) for _ in range(2)]
+    responses = await asyncio.gather(*racers)
+    assert all(r.status_code in (200, 409) for r in responses), [r.text for r in responses if r.status_code >= 300]
+    applied = [r for r in responses if r.status_code == 200 and r.json().get("applied")]
+    forced = [r for r in responses if r.status_code == 200 and r.json().get("settled_by") == "admin"]
+    assert len(applied) + len(forced) <= 1
+    assert await player.gold() == 1900 and await _credits(rt, receipt) == 1
+    assert (await player.get(f"/api/shop/transactions/{receipt}")).json()["status"] == "success"
