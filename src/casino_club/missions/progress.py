@@ -31,21 +31,23 @@ def period_end(period: str, start: date) -> date:
 
 
 async def _bump_mission(session: AsyncSession, template_id: int, user_id: int, start: date, inc: int,
-                        now: datetime) -> int:
+                        now: datetime) -> tuple[int, bool]:
     stmt = (update(MissionProgress).where(MissionProgress.template_id == template_id, MissionProgress.user_id == user_id,
                                           MissionProgress.period_start == start)
-            .values(value=MissionProgress.value + inc, updated_at=now).returning(MissionProgress.value)
+            .values(value=MissionProgress.value + inc, updated_at=now)
+            .returning(MissionProgress.value, MissionProgress.claimed_at)
             .execution_options(synchronize_session=False))
-    value = (await session.execute(stmt)).scalar_one_or_none()
-    if value is not None:
-        return value
+    row = (await session.execute(stmt)).one_or_none()
+    if row is not None:
+        return row[0], row[1] is not None
     try:
         async with session.begin_nested():
             session.add(MissionProgress(template_id=template_id, user_id=user_id, period_start=start, value=inc,
                                         updated_at=now))
-        return inc
+        return inc, False
     except IntegrityError:  # created concurrently: increment that row instead
-        return (await session.execute(stmt)).scalar_one()
+        row = (await session.execute(stmt)).one()
+        return row[0], row[1] is not None
 
 
 async def _missions(session: AsyncSession, user_id: int, metrics: dict[str, int], today: date,
@@ -56,13 +58,15 @@ async def _missions(session: AsyncSession, user_id: int, metrics: dict[str, int]
     for t in templates:
         inc = metrics[t.metric]
         start = period_start(t.period, today)
-        value = await _bump_mission(session, t.id, user_id, start, inc, now)
+        value, claimed = await _bump_mission(session, t.id, user_id, start, inc, now)
         completed = value >= t.target
         if completed and value - inc < t.target:
             await session.execute(update(MissionProgress).where(
                 MissionProgress.template_id == t.id, MissionProgress.user_id == user_id,
                 MissionProgress.period_start == start, MissionProgress.completed_at.is_(None))
                 .values(completed_at=now).execution_options(synchronize_session=False))
+        if claimed:  # already paid this period: keep counting quietly
+            continue
         changes.append({"kind": "mission", "id": t.id, "code": t.code, "title": t.title, "metric": t.metric,
                         "value": value, "target": t.target, "completed": completed,
                         "period_start": start.isoformat()})
@@ -71,13 +75,16 @@ async def _missions(session: AsyncSession, user_id: int, metrics: dict[str, int]
 
 async def _events(session: AsyncSession, user_id: int, metrics: dict[str, int], now: datetime) -> list[dict[str, Any]]:
     active = select(Event.id).where(Event.deleted_at.is_(None), Event.starts_at <= now, Event.ends_at > now)
-    open_ = select(EventParticipation.event_id).where(EventParticipation.user_id == user_id,
-                                                      EventParticipation.claimed_at.is_(None))
+    open_ids = list((await session.execute(select(EventParticipation.event_id).where(
+        EventParticipation.user_id == user_id, EventParticipation.claimed_at.is_(None),
+        EventParticipation.event_id.in_(active)))).scalars())
+    if not open_ids:  # the usual case for a game round: one cheap indexed read, no writes
+        return []
     touched: dict[int, dict[str, int]] = {}
     for metric, inc in metrics.items():
         rows = (await session.execute(
             update(EventProgress).where(EventProgress.user_id == user_id, EventProgress.metric == metric,
-                                        EventProgress.event_id.in_(active), EventProgress.event_id.in_(open_))
+                                        EventProgress.event_id.in_(open_ids))
             .values(value=EventProgress.value + inc).returning(EventProgress.event_id, EventProgress.value)
             .execution_options(synchronize_session=False))).all()
         for event_id, value in rows:
