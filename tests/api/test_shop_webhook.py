@@ -8,6 +8,7 @@ import uuid
 import httpx
 from sqlalchemy import func, select
 
+from casino_club.app import create_app
 from casino_club.kit.runtime import Runtime
 from casino_club.wallet.models import Transfer
 from tests.support.api import Player, signup
@@ -153,3 +154,21 @@ async def test_racing_settlers_credit_once(client: httpx.AsyncClient, rt: Runtim
     assert len(applied) + len(forced) <= 1
     assert await player.gold() == 1900 and await _credits(rt, receipt) == 1
     assert (await player.get(f"/api/shop/transactions/{receipt}")).json()["status"] == "success"
+
+
+async def test_nonce_replay_refused_by_another_instance(client: httpx.AsyncClient, rt: Runtime, admin: Player,
+                                                        settings, clock) -> None:  # type: ignore[no-untyped-def]
+    player, receipt = await _pending(client, rt, admin, gold=600)
+    other_app = create_app(settings, clock, run_jobs=False)
+    async with other_app.router.lifespan_context(other_app):
+        transport = httpx.ASGITransport(app=other_app, client=("127.0.0.1", 50001))  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8001") as second:
+            secret = rt.settings.payment_webhook_secret
+            body = {"receipt_code": receipt, "status": "success"}
+            nonce = uuid.uuid4().hex
+            assert (await webhook(client, secret, body, nonce=nonce, event_id="evt-a")).status_code == 200
+            replay = await webhook(second, secret, body, nonce=nonce, event_id="evt-b")
+            assert replay.status_code == 409 and replay.json()["error"]["code"] == "NONCE_REPLAYED"
+            dup = await webhook(second, secret, body, event_id="evt-a")
+            assert dup.status_code == 200 and dup.json()["duplicate"] is True
+    assert await player.gold() == 1600 and await _credits(rt, receipt) == 1
