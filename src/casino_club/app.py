@@ -17,6 +17,7 @@ from casino_club.kit.clock import Clock
 from casino_club.kit.http_errors import install_error_handlers
 from casino_club.kit.runtime import Runtime
 from casino_club.missions.service import startup_seed as missions_startup_seed
+from casino_club.ops.docs import install_docs
 from casino_club.ops.middleware import RequestContextMiddleware
 from casino_club.ops.security import SecurityHeadersMiddleware
 from casino_club.routes import all_routers
@@ -51,13 +52,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, run
                 await hook(rt)
             await rt.close()
 
-    app = FastAPI(title="Casino-Club F2P", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="Casino-Club F2P", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Free-to-play social casino: ledger-backed gold, provably fair games, live sync.")
     app.state.settings = settings
     app.state.startup_hooks = []
     app.state.startup_hooks.append(missions_startup_seed)  # seed missions exist on a fresh database
     app.state.shutdown_hooks = []
     install_error_handlers(app)
+    install_docs(app)
     for router in all_routers(settings):
         app.include_router(router)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,

@@ -82,3 +82,13 @@ async def test_oversized_body_is_413_and_unknown_route_404(client: httpx.AsyncCl
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "NOT_FOUND"
     malformed = await client.post("/api/auth/login", content=b"{not json", headers={"Content-Type": "application/json"})
     assert malformed.status_code == 422
+
+
+async def test_docs_are_self_hosted_under_strict_csp(client: httpx.AsyncClient) -> None:
+    page = await client.get("/docs")
+    assert page.status_code == 200 and "/docs-static/swagger-ui-bundle.js" in page.text
+    assert "<script>" not in page.text  # no inline script: works under script-src 'self'
+    bundle = await client.get("/docs-static/swagger-ui-bundle.js")
+    init = await client.get("/docs-local/docs-init.js")
+    assert bundle.status_code == init.status_code == 200 and "SwaggerUIBundle" in init.text
+    assert (await client.get("/openapi.json")).json()["info"]["title"] == "Casino-Club F2P"
