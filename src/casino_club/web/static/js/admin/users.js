@@ -34,10 +34,10 @@ export function mount(host) {
     results.replaceChildren(table(cols, rows, "admin-users-table"));
   });
 
-  async function open(id) {
+  async function open(id, note = null) {
     try {
       const [u, actions] = await Promise.all([get(`/admin/users/${id}`), get("/actions/recent", { user_id: id, limit: 10 }).catch(() => ({ items: [] }))]);
-      renderDetail(u, actions.items);
+      renderDetail(u, actions.items, note);
     } catch (e) { showError(host, e); }
   }
 
@@ -49,19 +49,20 @@ export function mount(host) {
       const label = t(direction === "grant" ? "admin.grant" : "admin.deduct");
       if (!confirmed(t("admin.confirmGold", { user: u.site_id, amount: fmtGold(v.amount), action: label }))) return "";
       const r = await post(`/admin/users/${u.id}/gold/${direction}`, v, { key: newKey() });
-      setTimeout(() => open(u.id), 0);
-      return t("admin.receipt", { code: r.receipt_code, before: fmtGold(r.balance_before), after: fmtGold(r.balance_after), audit: r.audit_id });
+      const text = t("admin.receipt", { code: r.receipt_code, before: fmtGold(r.balance_before), after: fmtGold(r.balance_after), audit: r.audit_id });
+      await open(u.id, { direction, text }); // fresh balance and history; the receipt stays on screen
+      return "";
     }, `gold-${direction}`);
   }
 
-  function renderDetail(u, actions) {
+  function renderDetail(u, actions, note = null) {
     const info = h("ul", { class: "list" },
       ...[["ID", u.id], [t("auth.siteId"), u.site_id], [t("auth.nickname"), u.nickname], [t("f.role"), u.role], [t("profile.rank"), u.rank],
         [t("common.gold"), fmtGold(u.gold)], [t("common.level"), `${u.level} (${fmtGold(u.xp)} XP)`], [t("profile.vip"), fmtGold(u.vip_points)],
         [t("f.banned"), u.banned ? t("common.yes") : t("common.no")], [t("profile.sessions"), u.active_sessions], [t("f.lastLogin"), when(u.last_login)]]
         .map(([k, v]) => h("li", {}, h("span", {}, k), h("strong", { class: "num" }, String(v)))));
     const status = h("p", { class: "receipt", role: "status", testid: "admin-user-status" });
-    const done = (what) => (detailOut) => { status.textContent = t("admin.done", { what }); renderDetail(detailOut, actions); };
+    const done = (what) => (detailOut) => { renderDetail(detailOut, actions); document.querySelector('[data-testid="admin-user-status"]').textContent = t("admin.done", { what }); };
     const banReason = h("input", { id: "ban-reason", maxlength: 200 });
     const rankSel = h("select", { id: "rank-sel" }, ...["STANDARD", "PREMIUM", "VIP"].map((r) => h("option", { value: r, selected: r === u.rank }, r)));
     const roleSel = h("select", { id: "role-sel" }, ...["user", "admin"].map((r) => h("option", { value: r, selected: r === u.role }, r)));
@@ -74,8 +75,11 @@ export function mount(host) {
       actionButton(t("admin.setRank"), async () => done(t("admin.setRank"))(await post(`/admin/users/${u.id}/rank`, { rank: rankSel.value }, { key: newKey() })), { confirm: true }),
       h("div", { class: "field" }, h("label", { for: "role-sel" }, t("f.role")), roleSel),
       actionButton(t("admin.setRole"), async () => done(t("admin.setRole"))(await post(`/admin/users/${u.id}/role`, { role: roleSel.value }, { key: newKey() })), { confirm: true, danger: true }));
+    const grant = goldForm(u, "grant");
+    const deduct = goldForm(u, "deduct");
+    if (note) (note.direction === "grant" ? grant : deduct).receipt.textContent = note.text;
     detail.replaceChildren(card(`${t("admin.detail")} · ${u.site_id}`, info, controls, status),
-      card(t("admin.grant"), goldForm(u, "grant").el), card(t("admin.deduct"), goldForm(u, "deduct").el),
+      card(t("admin.grant"), grant.el), card(t("admin.deduct"), deduct.el),
       card(t("home.recent"), table([{ key: "kind", label: t("f.kind") }, { key: "reference", label: t("f.reference") },
         { key: "data", label: "data", render: (a) => json(a.data) }, { key: "created_at", label: t("common.time"), render: (a) => when(a.created_at) }], actions)));
   }

@@ -1,0 +1,135 @@
+"""Admin console against a live player tab, plus an accessibility check and screenshots."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from playwright.sync_api import expect
+
+from tests.e2e.a11y import audit, inline_code
+from tests.e2e.helpers import SEED_PASSWORD, open_page, signup_in_context
+
+
+def admin_page(new_context, path: str):  # type: ignore[no-untyped-def]
+    """A separate browser context logged in as the seeded admin through the login form."""
+    ctx = new_context()
+    page = ctx.new_page()
+    page.goto(f"/login?next={path}")
+    page.get_by_test_id("login-site-id").fill("admin")
+    page.get_by_test_id("login-password").fill(SEED_PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url(f"**{path}")
+    page.wait_for_selector("body[data-booted=true]")
+    page.on("dialog", lambda d: d.accept())  # destructive actions ask first; the test confirms
+    return page
+
+
+def test_admin_grant_reaches_open_player_tab_once(new_context, api) -> None:  # type: ignore[no-untyped-def]
+    player_ctx = new_context()
+    site_id = signup_in_context(player_ctx)
+    player = open_page(player_ctx, "/")
+    expect(player.get_by_test_id("header-gold")).to_have_text("1,000")
+    player.wait_for_selector("body[data-realtime=on]")
+
+    admin = admin_page(new_context, "/admin/users")
+    admin.get_by_test_id("user-search-q").fill(site_id)
+    admin.get_by_test_id("user-search-submit").click()
+    admin.get_by_test_id(f"admin-open-{site_id}").click()
+    admin.get_by_test_id("gold-grant-amount").fill("777")
+    admin.get_by_test_id("gold-grant-reason").fill("e2e live grant")
+    admin.get_by_test_id("gold-grant-submit").click()
+    receipt = admin.get_by_test_id("gold-grant-receipt")
+    expect(receipt).to_contain_text("1,000 → 1,777")
+    expect(receipt).to_contain_text(re.compile(r"#\d+"))  # the audit id
+
+    expect(player.get_by_test_id("header-gold")).to_have_text("1,777", timeout=2000)
+    toasts = player.get_by_test_id("toast").filter(has_text="777")
+    expect(toasts).to_have_count(1)
+    player.wait_for_timeout(1000)  # a late duplicate delivery would show up here
+    expect(toasts).to_have_count(1)
+    token = api.token(site_id, "password123")
+    assert api.get(token, "/api/users/balance")["gold"] == 1777
+
+
+def test_admin_product_create_delete_restore_reflected_in_shop(new_context) -> None:  # type: ignore[no-untyped-def]
+    admin = admin_page(new_context, "/admin/products")
+    sku = f"e2e_{uuid.uuid4().hex[:8]}"
+    admin.get_by_test_id("product-form-sku").fill(sku)
+    admin.locator('[data-testid="product-form"] select[name="kind"]').select_option("item")
+    admin.get_by_test_id("product-form-name_ko").fill("테스트 클로버")
+    admin.get_by_test_id("product-form-name_en").fill("Test Clover")
+    admin.get_by_test_id("product-form-price").fill("50")
+    admin.get_by_test_id("product-form-item_id").fill("lucky_clover")
+    admin.get_by_test_id("product-form-submit").click()
+    expect(admin.get_by_test_id("product-form-receipt")).to_contain_text("#")
+
+    player_ctx = new_context()
+    signup_in_context(player_ctx)
+    shop = open_page(player_ctx, "/shop")
+    expect(shop.get_by_test_id(f"product-{sku}")).to_be_visible()
+
+    admin.get_by_test_id(f"delete-{sku}").click()
+    admin.get_by_test_id("include-deleted").check()
+    expect(admin.get_by_test_id(f"restore-{sku}")).to_be_visible()
+    shop.reload()
+    shop.wait_for_selector("body[data-booted=true]")
+    expect(shop.get_by_test_id("catalog")).not_to_be_empty()
+    expect(shop.get_by_test_id(f"product-{sku}")).to_have_count(0)
+
+    admin.get_by_test_id(f"restore-{sku}").click()
+    expect(admin.get_by_test_id(f"delete-{sku}")).to_be_visible()
+    shop.reload()
+    shop.wait_for_selector("body[data-booted=true]")
+    expect(shop.get_by_test_id(f"product-{sku}")).to_be_visible()
+
+
+PAGES = [("home", "/", "home-gold"), ("slot", "/games/slot", "slot-spin"), ("shop", "/shop", "catalog")]
+SHOTS = [("rps", "/games/rps", "rps-rock"), ("gacha", "/games/gacha", "gacha-pull-1"),
+         ("crash", "/games/crash", "crash-bet"), ("profile", "/profile", "profile-stats"),
+         ("events", "/events", "missions-list")]
+
+
+def test_accessibility_and_screenshots(new_context, artifacts) -> None:  # type: ignore[no-untyped-def]
+    for width, height in ((360, 780), (1280, 900)):
+        ctx = new_context(width, height)
+        signup_in_context(ctx)
+        page = ctx.new_page()
+        for name, path, ready in PAGES + SHOTS:
+            response = page.goto(path)
+            assert "script-src 'self'" in (response.headers.get("content-security-policy") or "")
+            assert not inline_code(response.text()), inline_code(response.text())
+            page.wait_for_selector("body[data-booted=true]")
+            expect(page.get_by_test_id(ready)).to_be_visible()
+            page.wait_for_timeout(300)
+            if (name, path, ready) in PAGES:
+                problems = audit(page)
+                assert not problems, f"{name} @ {width}px: {problems}"
+                overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                assert overflow <= 0, f"{name} scrolls sideways at {width}px"
+            page.screenshot(path=str(artifacts / f"{name}-{width}.png"), full_page=True)
+    admin = admin_page(new_context, "/admin/economy")
+    expect(admin.get_by_test_id("economy").locator("svg").first).to_be_visible()
+    admin.screenshot(path=str(artifacts / "admin-economy-1280.png"), full_page=True)
+    admin.goto("/admin/users")
+    admin.wait_for_selector("body[data-booted=true]")
+    expect(admin.get_by_test_id("admin-users-table")).to_be_visible()
+    admin.screenshot(path=str(artifacts / "admin-users-1280.png"), full_page=True)
+
+
+def test_keyboard_reaches_controls_with_visible_focus(new_context) -> None:  # type: ignore[no-untyped-def]
+    ctx = new_context()
+    signup_in_context(ctx)
+    page = open_page(ctx, "/games/rps")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.classList.contains('skip-link')")
+    seen = set()
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        info = page.evaluate("""() => { const el = document.activeElement; const cs = getComputedStyle(el);
+            return {id: el.dataset.testid || el.id || el.tagName, outline: cs.outlineStyle, width: cs.outlineWidth}; }""")
+        if info["id"] == "BODY":  # focus left the document after the last control
+            break
+        seen.add(info["id"])
+        assert info["outline"] != "none" and info["width"] != "0px", info
+    assert {"rps-rock", "rps-paper", "rps-scissors", "rps-bet-amount"} <= seen
