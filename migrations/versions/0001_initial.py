@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 14:01:17.424004
+Create Date: 2026-11-26 14:04:34.886457
 """
 
 from collections.abc import Sequence

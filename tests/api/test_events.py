@@ -110,6 +110,8 @@ async def test_force_claim_pays_once(client: httpx.AsyncClient, admin: Player, c
     assert parts[0]["forced"] and parts[0]["claimed_at"]
     missing = await admin.post(f"/api/admin/events/{event['id']}/force-claim", json={"user_id": 99999})
     assert missing.status_code == 404
+    huge = await admin.post(f"/api/admin/events/{event['id']}/force-claim", json={"user_id": 2**63})
+    assert huge.status_code == 422
 
 
 async def test_event_window_and_validation(client: httpx.AsyncClient, admin: Player, clock: Clock, rt: Runtime) -> None:

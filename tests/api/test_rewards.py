@@ -67,6 +67,7 @@ async def test_rank_segment_and_cap(client: httpx.AsyncClient, admin: Player, rt
     {"user_ids": [1], "gold": 10, "reason": " "},
     {"user_ids": [1], "gold": 10, "reason": "ok", "items": [{"item_id": "nope", "quantity": 1}]},
     {"user_ids": [987654], "gold": 10, "reason": "missing user"},
+    {"user_ids": [2**63], "gold": 10, "reason": "too big an id"},
 ])
 async def test_bad_distributions_are_422(client: httpx.AsyncClient, admin: Player, body: dict) -> None:
     response = await admin.post("/api/admin/rewards/distribute", json=body)

@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from casino_club.auth.models import User
 from casino_club.inventory.service import CORE_ITEMS, STREAK_SHIELD, grant_item, quantity_of, upsert_items
 from casino_club.kit.clock import Clock
 from casino_club.kit.runtime import Runtime
@@ -145,7 +146,8 @@ async def test_history_calendar_and_bad_months(client: httpx.AsyncClient, clock:
     assert [d["streak_day"] for d in feb["days"]] == [1, 2] and feb["days"][1]["gold"] == 1200
     current = (await player.get("/api/streak/history")).json()
     assert current["month"] == "2026-03" and [d["streak_day"] for d in current["days"]] == [3, 4]
-    for bad, code in (("2026-13", "INVALID_MONTH"), ("2026-00", "INVALID_MONTH"), ("march", "VALIDATION_ERROR")):
+    for bad, code in (("2026-13", "INVALID_MONTH"), ("2026-00", "INVALID_MONTH"), ("9999-12", "INVALID_MONTH"),
+                      ("0000-01", "INVALID_MONTH"), ("march", "VALIDATION_ERROR")):
         response = await player.get("/api/streak/history", params={"month": bad})
         assert response.status_code == 422 and response.json()["error"]["code"] == code, bad
 
@@ -153,3 +155,14 @@ async def test_history_calendar_and_bad_months(client: httpx.AsyncClient, clock:
 async def test_streak_needs_auth(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/streak/status")).status_code == 401
     assert (await client.post("/api/streak/claim")).status_code == 401
+
+
+async def test_claim_xp_goes_through_levels(client: httpx.AsyncClient, clock: Clock, rt: Runtime) -> None:
+    set_local(clock, 2026, 3, 10)
+    player = await signup(client)
+    async with rt.transaction() as session:
+        await session.execute(update(User).where(User.id == player.user_id).values(xp=480))
+    body = await _claim(player)
+    assert body["total_xp"] == 530 and body["level"] == 2
+    level_ups = await events_of(rt, player.user_id, "level_up")
+    assert [e["data"]["level"] for e in level_ups] == [2] and level_ups[0]["data"]["source"] == "streak"

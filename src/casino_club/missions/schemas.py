@@ -143,7 +143,7 @@ class ForceClaimIn(BaseModel):
     """Admin force-claim of an event for a player."""
 
     model_config = ConfigDict(extra="forbid")
-    user_id: int = Field(ge=1, strict=True)
+    user_id: int = Field(ge=1, le=2**62, strict=True)
 
 
 class MissionTemplateIn(BaseModel):

@@ -69,7 +69,7 @@ class DistributeIn(BaseModel):
     @field_validator("user_ids")
     @classmethod
     def _ids(cls, v: list[int] | None) -> list[int] | None:
-        if v is not None and any(i < 1 for i in v):
+        if v is not None and any(i < 1 or i > 2**62 for i in v):
             raise ValueError("user ids are positive integers")
         return None if v is None else sorted(set(v))
 

@@ -207,6 +207,8 @@ def parse_month(month: str | None, today: date) -> tuple[date, date]:
         try:
             year_s, mon_s = month.split("-")
             year, mon = int(year_s), int(mon_s)
+            if not 1970 <= year <= 9000:
+                raise ValueError("year out of range")
             first = date(year, mon, 1)
         except ValueError as exc:
             raise InvalidMonth({"month": month}) from exc
