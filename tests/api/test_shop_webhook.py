@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 
 import httpx
 from sqlalchemy import func, select
 
 from casino_club.app import create_app
 from casino_club.kit.runtime import Runtime
+from casino_club.shop.jobs import run_once
+from casino_club.shop.models import WebhookNonce
 from casino_club.wallet.models import Transfer
 from tests.support.api import Player, signup
 from tests.support.shop import buy, ensure_items, item_product, product, webhook
@@ -172,3 +175,17 @@ async def test_nonce_replay_refused_by_another_instance(client: httpx.AsyncClien
             dup = await webhook(second, secret, body, event_id="evt-a")
             assert dup.status_code == 200 and dup.json()["duplicate"] is True
     assert await player.gold() == 1600 and await _credits(rt, receipt) == 1
+
+
+async def test_sweeper_prunes_old_nonces(client: httpx.AsyncClient, rt: Runtime, admin: Player, clock) -> None:  # type: ignore[no-untyped-def]
+    player, receipt = await _pending(client, rt, admin)
+    secret = rt.settings.payment_webhook_secret
+    body = {"receipt_code": receipt, "status": "failed"}
+    assert (await webhook(client, secret, body, nonce="n-1")).status_code == 200
+    clock.advance(timedelta(minutes=15))
+    await run_once(rt)  # (the background sweeper may get there first)
+    async with rt.sessionmaker() as session:
+        assert (await session.execute(select(func.count()).select_from(WebhookNonce))).scalar_one() == 0
+    # Once pruned, the old nonce could only come back with a timestamp that is now stale.
+    late = await webhook(client, secret, body, nonce="n-1", now=rt.clock.now().timestamp() - 900)
+    assert late.status_code == 400

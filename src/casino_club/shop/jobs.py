@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from casino_club.kit.runtime import Runtime
 from casino_club.shop import limited, settle
-from casino_club.shop.models import ShopTransaction
+from casino_club.shop.models import ShopTransaction, WebhookNonce
 from casino_club.shop.webhook import prune_nonces
 
 BATCH = 200
@@ -55,12 +55,15 @@ async def run_once(rt: Runtime) -> SweepResult:
         stale_holds = list((await session.execute(select(ShopTransaction.id).where(
             ShopTransaction.hold_state == "held", ShopTransaction.hold_expires_at <= now,
             ShopTransaction.status == "pending").order_by(ShopTransaction.id).limit(BATCH))).scalars())
+        stale_nonce = (await session.execute(select(WebhookNonce.nonce).where(
+            WebhookNonce.expires_at < now).limit(1))).first() is not None
     for tx_id in expired:
         result.voided += await _void(rt, tx_id)
     for tx_id in stale_holds:
         result.holds_released += await _release(rt, tx_id)
-    async with rt.transaction() as session:
-        result.nonces_pruned = await prune_nonces(session, now)
+    if stale_nonce:  # no write transaction (a SQLite write lock) when there is nothing to prune
+        async with rt.transaction() as session:
+            result.nonces_pruned = await prune_nonces(session, now)
     return result
 
 
