@@ -29,22 +29,15 @@ def test_production_with_default_secret_refuses_to_start(tmp_path: Path) -> None
     assert not (tmp_path / "prod.db").exists()  # refused before touching the database
 
 
-def test_production_with_safe_settings_starts(tmp_path: Path) -> None:
-    # server_env supplies a long random-looking secret; other secrets the app checks get one too.
-    env = server_env(f"sqlite+aiosqlite:///{tmp_path / 'prod.db'}", env="production",
-                     payment_webhook_secret="whsec-" + "0123456789abcdef" * 3)
-    server = Server(env, log_path=tmp_path / "server.log").start()
-    try:
-        assert httpx.get(server.url + "/ready", timeout=5).status_code == 200
-    finally:
-        server.stop()
-
-
-def test_json_access_log_has_request_and_user_id(tmp_path: Path) -> None:
+def test_production_starts_with_safe_settings_and_logs_json_with_ids(tmp_path: Path) -> None:
     log_path = tmp_path / "server.log"
-    server = Server(server_env(f"sqlite+aiosqlite:///{tmp_path / 'casino.db'}"), log_path=log_path).start()
+    # server_env supplies a long random-looking secret; the payment webhook gets its own key too.
+    env = server_env(f"sqlite+aiosqlite:///{tmp_path / 'casino.db'}", env="production",
+                     payment_webhook_secret="whsec-" + "0123456789abcdef" * 3)
+    server = Server(env, log_path=log_path).start()
     try:
         with httpx.Client(base_url=server.url, timeout=10) as c:
+            assert c.get("/ready").status_code == 200
             signed = c.post("/api/auth/signup", json={"site_id": "logme1", "nickname": "logme1",
                                                       "password": "password123"}, headers={"Idempotency-Key": key()})
             assert signed.status_code == 201, signed.text
