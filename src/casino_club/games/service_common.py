@@ -32,10 +32,11 @@ def check_bet(session: AsyncSession, bet: int) -> int:
     return bet
 
 
-async def take_stake(session: AsyncSession, user_id: int, game: str, stake: int, reason: str) -> Moved:
-    """Debit the stake into the house account (409 INSUFFICIENT_GOLD leaves nothing behind)."""
-    moved = await debit_player(session, user_id, stake, sink=System.HOUSE, reason=reason)
-    GAME_WAGER.labels(game).inc(stake)
+async def take_stake(session: AsyncSession, user_id: int, r: GameRound, reason: str) -> Moved:
+    """Debit the round's stake into the house account (409 INSUFFICIENT_GOLD rolls the whole round back)."""
+    moved = await debit_player(session, user_id, r.stake, sink=System.HOUSE, reason=reason,
+                               reference=f"round:{r.id}")
+    GAME_WAGER.labels(r.game).inc(r.stake)
     return moved
 
 
@@ -143,7 +144,6 @@ async def publish(session: AsyncSession, user_id: int, summary: dict[str, Any]) 
 async def finish_instant(session: AsyncSession, user_id: int, r: GameRound, stake_moved: Moved, *,
                          progress: dict[str, int], multiplier_x100: int) -> PlayOut:
     """Shared tail of slot / RPS / gacha: payout, stats, XP, progress, events; returns the response."""
-    stake_moved.transfer.reference = f"round:{r.id}"
     balance = await pay(session, user_id, r, r.payout) or stake_moved.balance
     done = await after_round(session, user_id, r, progress=progress, multiplier_x100=multiplier_x100)
     out = PlayOut(**round_out(r).model_dump(), balance=balance, xp=done.xp, level=done.level)

@@ -55,14 +55,13 @@ async def bet(session: AsyncSession, user_id: int, body: CrashBetIn) -> CrashPla
     except InvalidGameInput as exc:
         raise input_error(exc) from exc
     stake = check_bet(session, body.bet)
-    moved = await take_stake(session, user_id, "crash", stake, "crash_bet")
     draw = await next_outcome(session, user_id, crash.floats_needed())
     point = crash.play(draw.floats, target).crash_point_x100
     now = session_now(session)
     r = await insert_round(session, user_id, "crash", stake, draw, {"bet": stake, "auto_cashout_x100": target},
                            {"auto_cashout_x100": target, "started_at": now.isoformat()},
                            payout=0, result="open", status="open")
-    moved.transfer.reference = f"round:{r.id}"
+    moved = await take_stake(session, user_id, r, "crash_bet")
     c = CrashRound(round_id=r.id, user_id=user_id, seed_pair_id=draw.seed_pair_id, stake=stake, crash_x100=point,
                    auto_cashout_x100=target, started_at=now, due_at=due_at(now, point, target), status="open")
     session.add(c)

@@ -68,16 +68,16 @@ async def pull(session: AsyncSession, user_id: int, body: GachaPullIn) -> PlayOu
     except InvalidGameInput as exc:
         raise input_error(exc) from exc
     cost = gacha.cost(count)
-    # The debit's conditional UPDATE locks the player's account row, so pity reads below are serialised.
-    moved = await take_stake(session, user_id, "gacha", cost, "gacha_pull")
+    # Taking the nonce locks the player's seed pair row, so the pity read below is serialised per player.
     draw = await next_outcome(session, user_id, gacha.floats_needed(count))
     pity_before = await _pity(session, user_id)
     outcome = gacha.pull(draw.floats, count, pity_before)
-    await _store_pity(session, user_id, outcome.new_pulls_since_legendary, count)
-    await _grant(session, user_id, [item.id for item in outcome.items])
     params: dict[str, Any] = {"count": count, "pulls_since_legendary": pity_before}
     r = await insert_round(session, user_id, "gacha", cost, draw, params, gacha.outcome_dict(outcome),
                            payout=0, result="item")
+    moved = await take_stake(session, user_id, r, "gacha_pull")
+    await _store_pity(session, user_id, outcome.new_pulls_since_legendary, count)
+    await _grant(session, user_id, [item.id for item in outcome.items])
     return await finish_instant(session, user_id, r, moved, multiplier_x100=0, progress={
         "games_played": 1, "gacha_pulls": count, "gold_spent": cost})
 

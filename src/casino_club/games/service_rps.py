@@ -18,11 +18,11 @@ async def play(session: AsyncSession, user_id: int, body: RpsPlayIn) -> PlayOut:
     except InvalidGameInput as exc:
         raise input_error(exc) from exc
     stake = check_bet(session, body.bet)
-    moved = await take_stake(session, user_id, "rps", stake, "rps_bet")
     draw = await next_outcome(session, user_id, rps.floats_needed())
     outcome = rps.play(draw.floats, choice)
     payout = rps.payout(stake, outcome)
     r = await insert_round(session, user_id, "rps", stake, draw, {"bet": stake, "choice": choice},
                            rps.outcome_dict(outcome), payout=payout, result=outcome.result)
+    moved = await take_stake(session, user_id, r, "rps_bet")
     return await finish_instant(session, user_id, r, moved, multiplier_x100=outcome.multiplier_x100, progress={
         "games_played": 1, "rps_plays": 1, "wins": int(outcome.result == "win"), "gold_wagered": stake})
