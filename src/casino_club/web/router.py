@@ -93,7 +93,9 @@ async def admin_home() -> Response:
 async def admin_page(section: str, request: Request) -> Response:
     """One section of the admin console (the API enforces the admin role; the page only hides)."""
     if section not in ADMIN_SECTIONS:
-        return _render(request, "notfound.html", "notfound", "common.notFound", guest=False)
+        response = _render(request, "notfound.html", "notfound", "common.notFound", guest=False)
+        response.status_code = 404
+        return response
     return _render(request, "admin.html", "admin", f"admin.{section}", guest=False,
                    extra={"section": section, "sections": ADMIN_SECTIONS})
 

@@ -23,9 +23,8 @@ function wireEvents() {
   realtime.on("profile_update", (data) => store.setProfile(data));
   realtime.on("snapshot", (data) => {
     if (data.profile) store.setProfile(data.profile);
-    else if (typeof data.gold === "number") store.setBalance(data);
-    if (typeof data.pending_purchases === "number") store.setPending(data.pending_purchases);
-    if (typeof data.unread_notifications === "number") store.setUnread(data.unread_notifications);
+    if (typeof data.balance === "number") store.setBalance({ balance: data.balance });
+    if (data.stats) store.setStats(data.stats);
   });
   realtime.on("game_update", (data) => {
     if (typeof data.balance === "number") store.setBalance({ balance: data.balance });

@@ -44,32 +44,35 @@ function remember(id) {
   return true;
 }
 
+let resyncing = false;
+
 function handle(env) {
   if (!env || typeof env !== "object") return;
-  if (env.type === "sync_connected") {
-    connected = true;
-    document.body.dataset.realtime = "on";
-    if (typeof env.data?.last_seq === "number" && lastSeq === 0) lastSeq = env.data.last_seq;
+  if (env.seq === null || env.seq === undefined) {
+    // Control frames: sync_connected, snapshot, resumed, resync_required, pong, error.
+    if (env.type === "sync_connected") {
+      connected = true;
+      document.body.dataset.realtime = "on";
+    } else if (env.type === "snapshot") {
+      // First connection (or after resync_required): continue from the snapshot's seq. On a plain
+      // reconnect we keep our own last_seq so the resume replays what we missed (with its toasts).
+      if ((lastSeq === 0 || resyncing) && typeof env.data?.seq === "number") lastSeq = env.data.seq;
+      resyncing = false;
+    } else if (env.type === "resync_required") {
+      resyncing = true;
+      if (onResync) onResync();
+    }
     dispatch(env);
     return;
   }
-  if (env.type === "resync_required") {
-    lastSeq = typeof env.data?.last_seq === "number" ? env.data.last_seq : (env.seq || lastSeq);
-    if (onResync) onResync();
-    dispatch(env);
+  const first = typeof env.coalesced_from === "number" ? env.coalesced_from : env.seq;
+  if (env.seq <= lastSeq || !remember(env.id)) return; // already applied (replayed after resume)
+  if (lastSeq > 0 && first > lastSeq + 1 && socket && socket.readyState === WebSocket.OPEN) {
+    socket.send(JSON.stringify({ type: "resume", last_seq: lastSeq })); // a gap: ask for the missing events
+    seenIds.delete(env.id);
     return;
   }
-  if (env.type === "snapshot") {
-    if (typeof env.data?.last_seq === "number") lastSeq = Math.max(lastSeq, env.data.last_seq);
-    else if (typeof env.seq === "number") lastSeq = Math.max(lastSeq, env.seq);
-    dispatch(env);
-    return;
-  }
-  if (!remember(env.id)) return;
-  if (typeof env.seq === "number") {
-    if (env.seq <= lastSeq) return; // already applied (replayed after resume)
-    lastSeq = env.seq;
-  }
+  lastSeq = env.seq;
   dispatch(env);
 }
 

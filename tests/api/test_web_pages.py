@@ -1,0 +1,43 @@
+"""The page routes: every page renders in the chosen language, static files are served safely."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from casino_club.web.router import ADMIN_SECTIONS, PAGES
+
+INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\son[a-z]+\s*=|\sstyle\s*=", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("path", [*PAGES, *(f"/admin/{s}" for s in ADMIN_SECTIONS)])
+async def test_page_renders_without_inline_code(client: httpx.AsyncClient, path: str) -> None:
+    r = await client.get(path)
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    assert 'id="app"' in r.text and 'src="/static/js/app.js"' in r.text
+    assert not INLINE.findall(r.text)
+
+
+async def test_korean_by_default_english_from_cookie(client: httpx.AsyncClient) -> None:
+    ko = await client.get("/login")
+    assert '<html lang="ko">' in ko.text and "로그인" in ko.text
+    en = await client.get("/login", cookies={"lang": "en"})
+    assert '<html lang="en">' in en.text and "Log in" in en.text
+
+
+async def test_static_files_and_traversal(client: httpx.AsyncClient) -> None:
+    js = await client.get("/static/js/app.js")
+    assert js.status_code == 200 and "javascript" in js.headers["content-type"]
+    assert (await client.get("/static/i18n/en.json")).json()["nav.home"] == "Home"
+    assert (await client.get("/static/../router.py")).status_code == 404
+    assert (await client.get("/static/%2e%2e/router.py")).status_code == 404
+    assert (await client.get("/static/nope.css")).status_code == 404
+
+
+async def test_unknown_admin_section_and_redirect(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/admin/nope")).status_code == 404
+    r = await client.get("/admin")
+    assert r.status_code == 307 and r.headers["location"] == "/admin/users"
