@@ -141,12 +141,12 @@ async def create_package(session: AsyncSession, ctx: AuditContext, body: Limited
     return package_out(package, product, None, now)
 
 
-async def update_package(session: AsyncSession, ctx: AuditContext, package_id: int, body: LimitedUpdate,
+async def update_package(session: AsyncSession, ctx: AuditContext, package_id: int, body: LimitedUpdate | None,
                          enabled: bool | None = None) -> LimitedOut:
     """Change a package's stock, limit, window or enabled flag."""
     package, product = await _package(session, package_id)
     before = _snap(package, PACKAGE_FIELDS)
-    for field in body.model_fields_set:
+    for field in body.model_fields_set if body is not None else ():
         value = getattr(body, field)
         if value is None and field in ("stock", "enabled"):
             continue

@@ -106,14 +106,14 @@ async def update_package(package_id: Id, body: LimitedUpdate, request: Request,
 async def enable_package(package_id: Id, request: Request, who: Principal = Depends(require_admin),
                          w: Writer = Depends(writer)) -> Response:
     """Put a package on sale."""
-    return await w.run(lambda s: admin.update_package(s, _ctx(request, who), package_id, LimitedUpdate(), True))
+    return await w.run(lambda s: admin.update_package(s, _ctx(request, who), package_id, None, True))
 
 
 @router.post("/shop/limited-packages/{package_id}/disable", response_model=LimitedOut)
 async def disable_package(package_id: Id, request: Request, who: Principal = Depends(require_admin),
                           w: Writer = Depends(writer)) -> Response:
     """Take a package off sale (its product disappears from the catalog)."""
-    return await w.run(lambda s: admin.update_package(s, _ctx(request, who), package_id, LimitedUpdate(), False))
+    return await w.run(lambda s: admin.update_package(s, _ctx(request, who), package_id, None, False))
 
 
 @router.delete("/shop/limited-packages/{package_id}", response_model=DeletedOut)
