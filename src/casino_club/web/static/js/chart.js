@@ -15,7 +15,7 @@ function frame(width, height, title) {
 }
 
 function niceMax(v) {
-  if (v <= 0) return 1;
+  if (v <= 4) return 4; // keeps the four grid steps on whole numbers
   const p = 10 ** Math.floor(Math.log10(v));
   return Math.ceil(v / p) * p;
 }

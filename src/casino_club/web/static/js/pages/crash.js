@@ -19,7 +19,11 @@ export function mount(root) {
   const autoInput = root.querySelector("#crash-auto");
   const canvas = root.querySelector("#crash-canvas");
   const ctx = canvas.getContext("2d");
-  let round = null; // {id, stake, startedMs, rate, offset, points: []}
+  const css = getComputedStyle(document.documentElement);
+  const color = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
+  const C = { line: color("--line", "#2c3566"), muted: color("--text-muted", "#aeb6dc"), live: color("--cyan", "#2fe3ff"),
+    won: color("--ok", "#3ff0a0"), crashed: color("--danger", "#ff5470") };
+  let round = null; // {id, stake, startedMs, rate, offset, ended}
   let frame = 0;
   let poll = 0;
   let alive = true;
@@ -40,9 +44,9 @@ export function mount(root) {
     ctx.clearRect(0, 0, w, h);
     const tMax = Math.max(8, elapsed * 1.15);
     const mMax = Math.max(2, mult * 1.15);
-    ctx.strokeStyle = "#2c3566";
+    ctx.strokeStyle = C.line;
     ctx.lineWidth = 1;
-    ctx.fillStyle = "#aeb6dc";
+    ctx.fillStyle = C.muted;
     ctx.font = "11px system-ui";
     for (let i = 1; i <= 4; i++) {
       const m = 1 + ((mMax - 1) * i) / 4;
@@ -78,7 +82,7 @@ export function mount(root) {
     const m = Math.exp(round.rate * el);
     readout.textContent = fmtMult(m);
     payoutEl.textContent = fmtGold(Math.floor(round.stake * m));
-    draw(el, m, "#2fe3ff");
+    draw(el, m, C.live);
     frame = requestAnimationFrame(tick);
   }
 
@@ -97,7 +101,7 @@ export function mount(root) {
     readout.textContent = fmtMult(shown);
     readout.dataset.state = won ? "cashed" : "crashed";
     readout.classList.add(won ? "cashed" : "crashed");
-    draw(el, shown, won ? "#3ff0a0" : "#ff5470");
+    draw(el, shown, won ? C.won : C.crashed);
     banner.className = `result-banner ${won ? "win" : "loss"}`;
     banner.dataset.result = won ? "cashed" : "crashed";
     banner.textContent = won ? t("crash.cashed", { mult: fmtMult(shown), payout: fmtGold(data.payout), crash: fmtMult(crashPoint) })
@@ -186,7 +190,7 @@ export function mount(root) {
   betButton.addEventListener("click", placeBet);
   cashButton.addEventListener("click", cashOut);
   const off = realtime.on("game_update", (data) => { if (data.game === "crash") finish(data); });
-  draw(0, 1, "#2fe3ff");
+  draw(0, 1, C.live);
   return () => {
     alive = false;
     off();

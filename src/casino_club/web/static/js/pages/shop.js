@@ -142,6 +142,7 @@ export function mount(root) {
       confirm.disabled = false;
     }
   });
+  root.querySelector("#buy-form").addEventListener("submit", (ev) => { ev.preventDefault(); confirm.click(); });
   root.querySelector("#buy-cancel").addEventListener("click", () => dialog.close());
   moreButton.addEventListener("click", () => loadHistory(true));
 
