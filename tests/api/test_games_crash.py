@@ -214,3 +214,38 @@ async def test_open_round_is_settled_after_a_restart(settings: Settings, clock: 
                 if e.data.get("status") == "settled"]
         assert report.ok, report.problems
         assert len(ended) == 1 and ended[0].data["round_id"] == round_id
+
+
+async def test_two_settlers_settle_each_round_once(client: httpx.AsyncClient, rt: Runtime, clock: Clock,
+                                                  settings: Settings) -> None:
+    """Several instances race to settle the same due rounds: each round ends (and pays) exactly once."""
+    from casino_club.games.service_crash import settle_due_rounds
+    from casino_club.wallet.models import Transfer
+
+    player = await signup(client)
+    clock.advance(timedelta(hours=-1))  # hold every round open while betting
+    ids = []
+    for _ in range(8):
+        bet = await player.post("/api/games/crash/bet", json={"bet": 100, "auto_cashout": 1.01})
+        assert bet.status_code == 200, bet.text
+        ids.append(bet.json()["round_id"])
+    others = [Runtime.build(settings, clock) for _ in range(2)]
+    try:
+        clock.advance(timedelta(hours=1, seconds=200))
+        await asyncio.gather(*(settle_due_rounds(x) for x in [rt, *others]))
+    finally:
+        for other in others:
+            await other.close()
+    async with rt.sessionmaker() as session:
+        rows = list((await session.execute(select(GameRound).where(GameRound.id.in_(ids)))).scalars())
+        payouts = list((await session.execute(select(Transfer.reference).where(
+            Transfer.reason == "crash_payout"))).scalars())
+        ended = [e.data["round_id"] for e in (await session.execute(select(OutboxEvent).where(
+            OutboxEvent.user_id == player.user_id, OutboxEvent.type == "game_update"))).scalars()
+            if e.data.get("status") == "settled"]
+    assert all(r.status == "settled" for r in rows)
+    assert sorted(ended) == sorted(ids)  # one end event per round
+    winners = [r for r in rows if r.result == "win"]
+    assert sorted(payouts) == sorted(f"round:{r.id}" for r in winners)
+    assert all(r.payout == 101 for r in winners) and len(winners) >= 1
+    assert await player.gold() == 1000 - 800 + sum(r.payout for r in rows)
