@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -155,6 +156,8 @@ def main() -> None:
                      "p99": round(large["p99_ms"] / small["p99_ms"], 2)}
             report["ratio"][path] = ratio
             print(f"  {path:<22} p50 x{ratio['p50']}  p99 x{ratio['p99']}  (target <= 1.5)")
+        report["loadavg_1m"] = round(os.getloadavg()[0], 2)
+        print(f"load average {report['loadavg_1m']} on {os.cpu_count()} CPUs")
         print(json.dumps(report))
     finally:
         stop_servers(servers)

@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import random
 import tempfile
 import time
@@ -191,11 +192,11 @@ def run_config(instances: int, args: argparse.Namespace, redis_url: str) -> dict
               "all": summary(ok), "by_kind": {k: summary(v) for k, v in sorted(stats.latencies.items())},
               "statuses": dict(sorted(stats.statuses.items())), "ws_events": stats.ws_events,
               "ws_push_delay": summary(stats.push_delays), "ws_closed_early": stats.ws_closed_early,
-              "ledger_ok": ledger_ok}
+              "ledger_ok": ledger_ok, "loadavg_1m_after": round(os.getloadavg()[0], 2)}
     print(f"{instances} instance(s): {result['throughput_rps']} req/s, p50 {result['all']['p50_ms']} ms, "
           f"p99 {result['all']['p99_ms']} ms, ws events {stats.ws_events} (push p50 "
           f"{result['ws_push_delay']['p50_ms']} ms, p99 {result['ws_push_delay']['p99_ms']} ms), "
-          f"ledger ok={ledger_ok}", flush=True)
+          f"ledger ok={ledger_ok}, load average {result['loadavg_1m_after']} on {os.cpu_count()} CPUs", flush=True)
     for kind, s in result["by_kind"].items():
         print(f"    {kind:<8} n={s['n']:<6} p50={s['p50_ms']:>7.2f} ms  p99={s['p99_ms']:>7.2f} ms", flush=True)
     errors = {k: v for k, v in stats.statuses.items() if not k.split(":")[1].startswith("2")}
