@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -83,6 +83,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PoolTimeout)
     @app.exception_handler(OSError)
     async def _dependency(request: Request, exc: Exception) -> JSONResponse:
+        if value_rejected_by_database(exc):
+            return domain_response(request, ValidationFailed({"reason": "value out of range"}))
         if database_unavailable(exc):
             log.warning("database_unavailable", path=request.url.path, error=repr(exc)[:200])
             return domain_response(request, ServiceUnavailable(headers={"Retry-After": "1"}))
@@ -109,3 +111,18 @@ def database_unavailable(exc: BaseException) -> bool:
 # asyncpg's names for "server going away / not accepting connections yet" (no import: the driver is optional).
 _DRIVER_OUTAGES = {"CannotConnectNowError", "ConnectionDoesNotExistError", "ConnectionFailureError",
                    "AdminShutdownError", "CrashShutdownError", "TooManyConnectionsError", "InterfaceError"}
+
+
+def value_rejected_by_database(exc: BaseException) -> bool:
+    """A parameter the driver/database cannot represent (e.g. an id beyond BIGINT): the client's mistake, 422."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if isinstance(exc, DataError):
+        return True
+    cause = exc.orig.__cause__ if exc.orig is not None else None
+    # asyncpg refuses an argument it cannot encode (an int beyond BIGINT) with SQLSTATE 22000; PostgreSQL refuses
+    # NUL characters in text with 22021, too-long strings with 22001, out-of-range numbers with 22003.
+    return any(str(getattr(e, "sqlstate", "") or "") in _INPUT_SQLSTATES for e in (exc.orig, cause) if e is not None)
+
+
+_INPUT_SQLSTATES = {"22000", "22001", "22003", "22021", "22P02", "22P05"}
