@@ -31,12 +31,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # ty
     """Print every test's proved numbers in one section."""
     seen: set[tuple[str, str]] = set()
     lines: list[str] = []
-    for category in ("passed", "failed", "error", "xfailed"):
-        for report in terminalreporter.stats.get(category, []):
+    for category, reports in terminalreporter.stats.items():
+        for report in reports:
             for name, value in getattr(report, "user_properties", []) or []:
                 if name == _PROVED and (report.nodeid, value) not in seen:
                     seen.add((report.nodeid, value))
-                    status = "" if category == "passed" else f" [{category.upper()}]"
+                    status = "" if category in ("passed", "") else f" [{category.upper()}]"
                     lines.append(f"{report.nodeid.split('::')[-1]}{status} — {value}")
     if lines:
         mode = "long" if LONG else "CI-sized"
