@@ -79,14 +79,32 @@ class PgTemplates:
         _run(_pg_exec(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)'))
 
 
-def _run(coro) -> None:  # type: ignore[no-untyped-def]
-    """Run a coroutine to completion even when called from inside a running loop."""
+def run_sync(coro):  # type: ignore[no-untyped-def]
+    """Run a coroutine to completion (and return its result) even when called from inside a running loop."""
     import concurrent.futures
 
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        asyncio.run(coro)
-        return
+        return asyncio.run(coro)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, coro).result()
+        return pool.submit(asyncio.run, coro).result()
+
+
+_run = run_sync
+
+
+async def truncate_all(url: str) -> None:
+    """Empty every application table, children first, leaving the schema in place."""
+    # DELETE on near-empty tables is ~1 ms each; TRUNCATE of ~50 tables rewrites files and costs ~0.7 s.
+    import asyncpg
+
+    import casino_club.models  # noqa: F401  (fills the metadata)
+    from casino_club.db import Base
+
+    script = "; ".join(f'DELETE FROM "{t.name}"' for t in reversed(Base.metadata.sorted_tables))
+    conn = await asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
+    try:
+        await conn.execute(script)  # one round trip; asyncpg runs a multi-statement script without arguments
+    finally:
+        await conn.close()
