@@ -55,7 +55,7 @@ class OutboxRelay:
         stmt = select(OutboxEvent).where(OutboxEvent.published_at.is_(None)).order_by(OutboxEvent.id).limit(self.batch)
         if not self.rt.settings.is_sqlite:
             stmt = stmt.with_for_update(skip_locked=True)
-        async with self.rt.sessionmaker() as session, session.begin():
+        async with self.rt.transaction() as session:
             rows = list((await session.execute(stmt)).scalars())
             if not rows:
                 return 0
