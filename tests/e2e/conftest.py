@@ -7,10 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.helpers import Api
 from tests.support.servers import ROOT, Server, server_env
 
+# Generous waits: the suite often shares the machine with other test runs.
+expect.set_options(timeout=10_000)
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -24,9 +27,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def server(sqlite_templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:  # type: ignore[no-untyped-def]
-    """The app on a free port: seeded (admin + catalog), sandbox payments stay pending until settled."""
+    """The app on a free port, shared by the e2e package (starting one costs seconds): seeded (admin +
+    catalog), sandbox payments stay pending until settled, admin TOTP off so the console login is a form."""
     directory = tmp_path_factory.mktemp("e2e")
     url = sqlite_templates.fresh(directory)
     env = server_env(url, admin_totp_required="false", payment_mode="pending")
@@ -75,6 +79,7 @@ def new_context(browser, server, problems: Problems):  # type: ignore[no-untyped
     def make(width: int = 1280, height: int = 900):  # type: ignore[no-untyped-def]
         ctx = browser.new_context(viewport={"width": width, "height": height}, base_url=server.url,
                                   reduced_motion="no-preference")
+        ctx.set_default_timeout(20_000)
         ctx.on("page", problems.watch)
         contexts.append(ctx)
         return ctx
@@ -92,7 +97,7 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def api(server: Server) -> Iterator[Api]:
     """Direct API client for assertions."""
     client = Api(server.url)

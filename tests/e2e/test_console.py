@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from tests.e2e.a11y import audit, inline_code
@@ -19,7 +20,11 @@ def admin_page(new_context, path: str):  # type: ignore[no-untyped-def]
     page.get_by_test_id("login-site-id").fill("admin")
     page.get_by_test_id("login-password").fill(SEED_PASSWORD)
     page.get_by_test_id("login-submit").click()
-    page.wait_for_url(f"**{path}")
+    try:
+        page.wait_for_url(f"**{path}", timeout=30_000)
+    except PlaywrightTimeout as exc:
+        raise AssertionError(f"admin login did not land on {path}: url={page.url} "
+                             f"error={page.get_by_test_id('login-error').inner_text()!r}") from exc
     page.wait_for_selector("body[data-booted=true]")
     page.on("dialog", lambda d: d.accept())  # destructive actions ask first; the test confirms
     return page
@@ -101,7 +106,6 @@ def test_accessibility_and_screenshots(new_context, artifacts) -> None:  # type:
             assert not inline_code(response.text()), inline_code(response.text())
             page.wait_for_selector("body[data-booted=true]")
             expect(page.get_by_test_id(ready)).to_be_visible()
-            page.wait_for_timeout(300)
             if (name, path, ready) in PAGES:
                 problems = audit(page)
                 assert not problems, f"{name} @ {width}px: {problems}"
