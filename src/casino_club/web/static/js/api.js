@@ -27,14 +27,6 @@ export function getLastError() {
   return lastError;
 }
 
-export function hasToken() {
-  return accessToken !== null;
-}
-
-export function getToken() {
-  return accessToken;
-}
-
 export function setToken(token, expiresIn) {
   accessToken = token;
   tokenExp = token ? Date.now() + (Number(expiresIn) || 900) * 1000 : 0;
@@ -156,7 +148,6 @@ export async function api(path, opts = {}) {
 export const get = (path, query) => api(path, { query });
 export const post = (path, body, opts = {}) => api(path, { ...opts, method: "POST", body: body ?? {} });
 export const put = (path, body, opts = {}) => api(path, { ...opts, method: "PUT", body: body ?? {} });
-export const patch = (path, body, opts = {}) => api(path, { ...opts, method: "PATCH", body: body ?? {} });
 export const del = (path, opts = {}) => api(path, { ...opts, method: "DELETE" });
 
 /** The message to show for an error (server messages already come in the chosen language). */

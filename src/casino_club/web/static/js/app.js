@@ -1,7 +1,7 @@
 // Boot: language, token (refresh cookie -> access token in memory), store hydration, realtime,
 // toasts for pushed events, then the page module. Links inside the app swap <main> without a full
 // reload so the token, the store and the WebSocket survive navigation.
-import { api, getLastError, refreshToken } from "./api.js";
+import { getLastError, refreshToken } from "./api.js";
 import { applyI18n, loadI18n, t, toggleLang } from "./i18n.js";
 import { initNet, onFailure } from "./net.js";
 import * as realtime from "./realtime.js";
@@ -45,18 +45,12 @@ function wireEvents() {
     toast({ id: env.id, icon: "🎁", kind: "gold", text: t("toast.reward", { gold: (gold ?? 0).toLocaleString("en-US") }) });
   });
   realtime.on("level_up", (data, env) => {
-    toast({ id: env.id, icon: "⭐", text: t("toast.levelUp", { level: data.level ?? data.new_level ?? "" }) });
+    toast({ id: env.id, icon: "⭐", text: t("toast.levelUp", { level: data.level }) });
   });
   realtime.on("notification", (data, env) => {
-    const title = data.title_ko || data.title_en ? (document.documentElement.lang === "en" ? data.title_en || data.title_ko : data.title_ko || data.title_en) : data.title;
-    toast({ id: env.id, icon: "🔔", text: title || data.body || t("nav.notifications") });
+    toast({ id: env.id, icon: "🔔", text: data.title || data.body || t("nav.notifications") });
     if (typeof data.unread === "number") store.setUnread(data.unread);
     else store.refreshUnread();
-  });
-  realtime.on("streak_update", (data, env) => {
-    if (data.claimed && (data.gold || data.reward_gold)) {
-      toast({ id: env.id, icon: "🔥", kind: "gold", text: t("toast.streak", { gold: (data.gold || data.reward_gold).toLocaleString("en-US") }) });
-    }
   });
 }
 
@@ -132,12 +126,6 @@ function installNavigation() {
   window.addEventListener("popstate", () => navigate(location.href, false));
 }
 
-/** Go to a page from code (soft when possible). */
-export function go(path) {
-  if (document.body.classList.contains("guest")) location.href = path;
-  else navigate(path);
-}
-
 async function boot() {
   await loadI18n();
   applyI18n();
@@ -169,5 +157,4 @@ async function boot() {
   document.body.dataset.booted = "true";
 }
 
-export { api };
 boot();

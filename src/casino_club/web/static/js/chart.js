@@ -1,7 +1,7 @@
 // Tiny SVG charts (our own): stacked bars per day, simple bars, and a line. Presentation attributes
 // only (no style attributes), so they pass the strict CSP.
 const NS = "http://www.w3.org/2000/svg";
-export const PALETTE = ["#2fe3ff", "#ff4fb0", "#ffcc4d", "#9b7bff", "#3ff0a0", "#ff8a4c", "#b8c2e6", "#4fb4ff"];
+const PALETTE = ["#2fe3ff", "#ff4fb0", "#ffcc4d", "#9b7bff", "#3ff0a0", "#ff8a4c", "#b8c2e6", "#4fb4ff"];
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElementNS(NS, tag);

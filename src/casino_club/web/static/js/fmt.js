@@ -60,23 +60,6 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-export function clear(el) {
-  while (el && el.firstChild) el.removeChild(el.firstChild);
-  return el;
-}
-
-export function $(sel, root = document) {
-  return root.querySelector(sel);
-}
-
-export function $$(sel, root = document) {
-  return [...root.querySelectorAll(sel)];
-}
-
-export function coinIcon(size = 16) {
-  return h("img", { class: "coin", src: "/static/img/coin.svg", alt: "", width: size, height: size });
-}
-
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

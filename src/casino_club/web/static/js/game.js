@@ -2,10 +2,10 @@
 // fairness line (seed hash + nonce of the latest round).
 import { get } from "./api.js";
 import { fmtGold, h } from "./fmt.js";
-import { getState, subscribe } from "./store.js";
+import { getState } from "./store.js";
 import { t } from "./i18n.js";
 
-export const LIMITS = { min: 10, max: 100000 };
+const LIMITS = { min: 10, max: 100000 };
 
 export function betBox(root, game) {
   LIMITS.min = Number(root.dataset.minBet) || LIMITS.min;
@@ -95,7 +95,7 @@ export function resultsStrip(root, game) {
   return { add, fair, load };
 }
 
-/** Keep the chips' max in sync with the gold and disable play buttons while busy. */
+/** Disable play buttons while a request is in flight. */
 export function busy(buttons, on) {
   for (const b of buttons) {
     if (!b) continue;
@@ -103,5 +103,3 @@ export function busy(buttons, on) {
     b.setAttribute("aria-busy", String(on));
   }
 }
-
-export { subscribe };

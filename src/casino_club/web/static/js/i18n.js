@@ -50,7 +50,7 @@ export function applyI18n(root = document) {
   if (sw) sw.textContent = lang === "ko" ? "EN" : "한국어";
 }
 
-export async function setLang(next) {
+async function setLang(next) {
   if (!LANGS.includes(next)) return;
   lang = next;
   try { localStorage.setItem(STORAGE_KEY, next); } catch { /* ignore */ }

@@ -9,12 +9,12 @@ function banner() {
   return document.getElementById("net-banner");
 }
 
-export function showBanner() {
+function showBanner() {
   const el = banner();
   if (el) el.hidden = false;
 }
 
-export function hideBanner() {
+function hideBanner() {
   const el = banner();
   if (el) el.hidden = true;
 }
@@ -25,16 +25,12 @@ export function waitForRetry() {
   return new Promise((resolve) => waiters.push(resolve));
 }
 
-export function retryNow() {
+function retryNow() {
   const pending = waiters;
   waiters = [];
   hideBanner();
   for (const resolve of pending) resolve();
   notifyFailure({ kind: "retry" });
-}
-
-export function pendingRetries() {
-  return waiters.length;
 }
 
 /** Listeners run after any failed request (used to re-read the balance from the server). */

@@ -2,16 +2,14 @@
 // drops duplicates by event id, and re-hydrates on resync_required.
 import { freshToken, refreshToken } from "./api.js";
 
-const listeners = new Map(); // type -> Set(fn); "*" gets everything
+const listeners = new Map(); // type -> Set(fn)
 const seenIds = new Set();
 const seenOrder = [];
 let socket = null;
 let lastSeq = 0;
 let attempt = 0;
 let timer = null;
-let stopped = false;
 let onResync = null;
-let connected = false;
 
 export function on(type, fn) {
   if (!listeners.has(type)) listeners.set(type, new Set());
@@ -19,19 +17,9 @@ export function on(type, fn) {
   return () => listeners.get(type)?.delete(fn);
 }
 
-export function isConnected() {
-  return connected;
-}
-
-export function lastSeenSeq() {
-  return lastSeq;
-}
-
 function dispatch(env) {
-  for (const key of [env.type, "*"]) {
-    for (const fn of listeners.get(key) || []) {
-      try { fn(env.data || {}, env); } catch (err) { console.error(err); }
-    }
+  for (const fn of listeners.get(env.type) || []) {
+    try { fn(env.data || {}, env); } catch (err) { console.error(err); }
   }
 }
 
@@ -51,7 +39,6 @@ function handle(env) {
   if (env.seq === null || env.seq === undefined) {
     // Control frames: sync_connected, snapshot, resumed, resync_required, pong, error.
     if (env.type === "sync_connected") {
-      connected = true;
       document.body.dataset.realtime = "on";
     } else if (env.type === "snapshot") {
       // First connection (or after resync_required): continue from the snapshot's seq. On a plain
@@ -76,14 +63,19 @@ function handle(env) {
   dispatch(env);
 }
 
+let opening = false;
+
 async function open() {
-  if (stopped) return;
+  if (socket || opening) return;
+  opening = true;
   let token;
   try {
     token = await freshToken();
   } catch {
     schedule();
     return;
+  } finally {
+    opening = false;
   }
   const proto = location.protocol === "https:" ? "wss" : "ws";
   const ws = new WebSocket(`${proto}://${location.host}/api/realtime/sync?token=${encodeURIComponent(token)}`);
@@ -102,20 +94,18 @@ async function open() {
     handle(env);
   });
   ws.addEventListener("close", async (ev) => {
-    connected = false;
     document.body.dataset.realtime = "off";
     if (socket !== ws) return;
     socket = null;
-    if (stopped) return;
-    if (ev.code === 4401 || ev.code === 4403 || ev.code === 1008) {
-      try { await refreshToken(); } catch { /* handled by schedule */ }
+    if (ev.code === 4401) {
+      try { await refreshToken(); } catch { /* the next attempt retries */ }
     }
     schedule();
   });
 }
 
 function schedule() {
-  if (stopped || timer) return;
+  if (timer) return;
   const delay = Math.min(15000, 500 * 2 ** attempt) + Math.floor(Math.random() * 300);
   attempt += 1;
   timer = setTimeout(() => { timer = null; open(); }, delay);
@@ -123,21 +113,11 @@ function schedule() {
 
 export function connect(resyncHandler) {
   onResync = resyncHandler;
-  stopped = false;
-  if (!socket) open();
+  open();
   window.addEventListener("online", () => {
-    if (!socket && !stopped) {
-      clearTimeout(timer);
-      timer = null;
-      attempt = 0;
-      open();
-    }
+    clearTimeout(timer);
+    timer = null;
+    attempt = 0;
+    open();
   });
-}
-
-export function disconnect() {
-  stopped = true;
-  clearTimeout(timer);
-  if (socket) socket.close(1000);
-  socket = null;
 }

@@ -48,7 +48,7 @@ export function repaintGold() {
   }
 }
 
-export function badgeText(n) {
+function badgeText(n) {
   return n > 9 ? "9+" : String(n);
 }
 

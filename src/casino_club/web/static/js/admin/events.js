@@ -1,5 +1,5 @@
 // Events: create (requirements + rewards), soft delete / restore; reward distribution to players.
-import { api, get, newKey, post } from "../api.js";
+import { del, get, newKey, post } from "../api.js";
 import { fmtGold, h } from "../fmt.js";
 import { t } from "../i18n.js";
 import { actionButton, card, form, json, showError, table, when } from "./kit.js";
@@ -42,7 +42,7 @@ export function mount(host) {
     { key: "participants", label: t("f.participants"), num: true },
     { key: "x", label: t("common.actions"), render: (e) => (e.deleted_at
       ? actionButton(t("common.restore"), async () => { await post(`/admin/events/${e.id}/restore`, {}, { key: newKey() }); await load(); })
-      : actionButton(t("common.delete"), async () => { await api(`/admin/events/${e.id}`, { method: "DELETE" }); await load(); }, { confirm: true, danger: true })) },
+      : actionButton(t("common.delete"), async () => { await del(`/admin/events/${e.id}`); await load(); }, { confirm: true, danger: true })) },
   ];
   async function load() {
     try { listBox.replaceChildren(table(cols, await get("/admin/events", { include_deleted: "true" }), "admin-events-table")); } catch (e) { showError(host, e); }

@@ -1,5 +1,5 @@
 // Limited packages: stock, per-user limit, sale window, enable/disable, delete.
-import { api, get, newKey, post } from "../api.js";
+import { del, get, newKey, post } from "../api.js";
 import { h, localName } from "../fmt.js";
 import { t } from "../i18n.js";
 import { actionButton, card, form, showError, table, when } from "./kit.js";
@@ -29,7 +29,7 @@ export function mount(host) {
     { key: "on_sale", label: t("f.onSale"), render: (l) => (l.on_sale ? "✓" : "–") },
     { key: "x", label: t("common.actions"), render: (l) => h("span", { class: "row" },
       actionButton(l.enabled ? t("f.disable") : t("f.enable"), async () => { await post(`/admin/shop/limited-packages/${l.id}/${l.enabled ? "disable" : "enable"}`, {}, { key: newKey() }); await load(); }, { confirm: l.enabled }),
-      actionButton(t("common.delete"), async () => { await api(`/admin/shop/limited-packages/${l.id}`, { method: "DELETE" }); await load(); }, { confirm: true, danger: true })) },
+      actionButton(t("common.delete"), async () => { await del(`/admin/shop/limited-packages/${l.id}`); await load(); }, { confirm: true, danger: true })) },
   ];
   async function load() {
     try { listBox.replaceChildren(table(cols, await get("/admin/shop/limited-packages"), "admin-limited-table")); } catch (e) { showError(host, e); }

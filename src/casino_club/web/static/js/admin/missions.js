@@ -1,5 +1,5 @@
 // Mission templates: daily / weekly, metric + target, rewards; soft delete / restore.
-import { api, get, newKey, post } from "../api.js";
+import { del, get, newKey, post } from "../api.js";
 import { fmtGold, h } from "../fmt.js";
 import { t } from "../i18n.js";
 import { METRICS } from "./events.js";
@@ -30,7 +30,7 @@ export function mount(host) {
     { key: "rewards", label: t("f.rewards"), render: (m) => `${fmtGold(m.rewards.gold)} / ${m.rewards.xp} XP` },
     { key: "x", label: t("common.actions"), render: (m) => (m.deleted_at
       ? actionButton(t("common.restore"), async () => { await post(`/admin/missions/${m.id}/restore`, {}, { key: newKey() }); await load(); })
-      : actionButton(t("common.delete"), async () => { await api(`/admin/missions/${m.id}`, { method: "DELETE" }); await load(); }, { confirm: true, danger: true })) },
+      : actionButton(t("common.delete"), async () => { await del(`/admin/missions/${m.id}`); await load(); }, { confirm: true, danger: true })) },
   ];
   async function load() {
     try { listBox.replaceChildren(table(cols, await get("/admin/missions", { include_deleted: "true" }), "admin-missions-table")); } catch (e) { showError(host, e); }

@@ -1,5 +1,5 @@
 // Products: list (optionally with soft-deleted), create, edit, soft delete and restore.
-import { api, get, newKey, post, put } from "../api.js";
+import { del, get, newKey, post, put } from "../api.js";
 import { h } from "../fmt.js";
 import { t } from "../i18n.js";
 import { actionButton, card, form, showError, table, when } from "./kit.js";
@@ -59,7 +59,7 @@ export function mount(host) {
     { key: "x", label: t("common.actions"), render: (p) => h("span", { class: "row" },
       actionButton(t("common.edit"), async () => edit(p), { testid: `edit-${p.sku}` }),
       p.deleted_at ? actionButton(t("common.restore"), async () => { await post(`/admin/shop/products/${p.id}/restore`, {}, { key: newKey() }); await load(); }, { testid: `restore-${p.sku}` })
-        : actionButton(t("common.delete"), async () => { await api(`/admin/shop/products/${p.id}`, { method: "DELETE" }); await load(); }, { confirm: true, danger: true, testid: `delete-${p.sku}` })) },
+        : actionButton(t("common.delete"), async () => { await del(`/admin/shop/products/${p.id}`); await load(); }, { confirm: true, danger: true, testid: `delete-${p.sku}` })) },
   ];
 
   async function load() {

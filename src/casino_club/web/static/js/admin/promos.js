@@ -1,5 +1,5 @@
 // Promo codes: percent or fixed, per product or global, max uses, window; delete.
-import { api, get, newKey, post } from "../api.js";
+import { del, get, newKey, post } from "../api.js";
 import { h } from "../fmt.js";
 import { t } from "../i18n.js";
 import { actionButton, card, form, showError, table, when } from "./kit.js";
@@ -26,7 +26,7 @@ export function mount(host) {
     { key: "max_uses", label: t("f.maxUses"), num: true }, { key: "product_id", label: t("f.productId") },
     { key: "ends_at", label: t("f.endsAt"), render: (p) => when(p.ends_at) },
     { key: "active", label: t("admin.active"), render: (p) => (p.deleted_at ? t("admin.deleted") : p.active ? "✓" : "–") },
-    { key: "x", label: t("common.actions"), render: (p) => (p.deleted_at ? "" : actionButton(t("common.delete"), async () => { await api(`/admin/shop/promo-codes/${p.id}`, { method: "DELETE" }); await load(); }, { confirm: true, danger: true })) },
+    { key: "x", label: t("common.actions"), render: (p) => (p.deleted_at ? "" : actionButton(t("common.delete"), async () => { await del(`/admin/shop/promo-codes/${p.id}`); await load(); }, { confirm: true, danger: true })) },
   ];
   async function load() {
     try { listBox.replaceChildren(table(cols, await get("/admin/shop/promo-codes", { include_deleted: "true" }), "admin-promos-table")); } catch (e) { showError(host, e); }

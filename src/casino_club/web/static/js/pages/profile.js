@@ -1,6 +1,6 @@
 // Profile: account, nickname edit, VIP daily points, per-game stats (from the store, i.e. the
 // server's /games/stats/me), active sessions, logout / logout-all, gold ledger.
-import { errorText, get, newKey, post, put, api, setToken } from "../api.js";
+import { del, errorText, get, newKey, post, put, setToken } from "../api.js";
 import { fmtGold, fmtTime, h } from "../fmt.js";
 import { t } from "../i18n.js";
 import { refreshStats, setProfile, subscribe } from "../store.js";
@@ -91,7 +91,7 @@ export function mount(root) {
         h("span", {}, `${(s.user_agent || "?").slice(0, 60)} · ${s.ip || ""}`, s.current ? h("span", { class: "pill ok" }, ` ${t("profile.current")}`) : ""),
         h("span", { class: "row" }, h("span", { class: "muted" }, fmtTime(s.last_used_at)),
           s.current ? "" : h("button", { type: "button", class: "btn btn-sm btn-ghost", "aria-label": `${t("profile.endSession")} ${s.id.slice(0, 8)}`,
-            on: { click: async () => { await api(`/auth/sessions/${s.id}`, { method: "DELETE" }).catch((e) => { root.querySelector("#sessions-error").textContent = errorText(e); }); loadSessions(); } } }, t("profile.endSession"))))));
+            on: { click: async () => { await del(`/auth/sessions/${s.id}`).catch((e) => { root.querySelector("#sessions-error").textContent = errorText(e); }); loadSessions(); } } }, t("profile.endSession"))))));
     } catch (e) {
       root.querySelector("#sessions-error").textContent = errorText(e);
     }
