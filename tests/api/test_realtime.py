@@ -177,3 +177,25 @@ async def test_dev_endpoints_are_absent_when_disabled(backend: str, database_url
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as c:
         assert (await c.post("/api/test/realtime/emit/notification", json={})).status_code == 404
         assert (await c.post("/api/test/clock/advance", json={"seconds": 1})).status_code == 404
+
+
+async def test_relay_sweep_publishes_rows_committed_without_a_poke(client: httpx.AsyncClient, ws_base: str,
+                                                                   rt: Runtime) -> None:
+    from sqlalchemy import func, select
+
+    from casino_club.outbox.models import OutboxEvent
+    from casino_club.outbox.service import emit as outbox_emit
+
+    player = await signup(client)
+    tab, snap = await open_synced(ws_base, player.access_token)
+    # A plain session commit (as another process would do) does not poke this instance's relay: the sweep finds it.
+    async with rt.sessionmaker() as session, session.begin():
+        for i in range(3):
+            await outbox_emit(session, player.user_id, "notification", {"swept": i})
+    got = await tab.events(3, wait_s=5)
+    assert [e["seq"] for e in got] == [snap["seq"] + 1, snap["seq"] + 2, snap["seq"] + 3]
+    async with rt.sessionmaker() as session:
+        unpublished = (await session.execute(select(func.count()).select_from(OutboxEvent)
+                                             .where(OutboxEvent.published_at.is_(None)))).scalar_one()
+    assert unpublished == 0
+    await tab.close()

@@ -27,6 +27,7 @@ from casino_club.kit.errors import DomainError
 from casino_club.kit.runtime import Runtime
 from casino_club.realtime import protocol, service
 from casino_club.realtime.connection import Connection
+from casino_club.realtime.hub import Hub
 from casino_club.realtime.runtime import get_realtime
 
 log = structlog.get_logger("casino_club.realtime")
@@ -55,39 +56,13 @@ def _origin_allowed(rt: Runtime, origin: str | None) -> bool:
 async def sync(ws: WebSocket) -> None:
     """Live events for the authenticated player (see realtime/protocol.py for the protocol)."""
     rt: Runtime = ws.app.state.rt
-    token, subprotocol = _token_and_protocol(ws)
-    await ws.accept(subprotocol=subprotocol)
-    if not _origin_allowed(rt, ws.headers.get("origin")):
-        await ws.close(protocol.CLOSE_FORBIDDEN, "origin not allowed")
-        return
-    if not token:
-        await ws.close(protocol.CLOSE_UNAUTHORIZED, "missing token")
-        return
-    try:
-        principal = await authenticate(rt, token)
-    except DomainError as exc:
-        code = protocol.CLOSE_FORBIDDEN if exc.status == 403 else protocol.CLOSE_UNAUTHORIZED
-        await ws.close(code, exc.code.lower())
-        return
     hub = get_realtime(rt).hub
-    conn = Connection(ws, hub, principal.user_id, principal.claims.session_id, principal.claims.exp)
-    hub.register(conn)  # before the snapshot read, so no event can fall between snapshot and live
+    conn = await _open(rt, hub, ws)
+    if conn is None:
+        return
     sender: asyncio.Task[None] | None = None
     try:
-        async with rt.sessionmaker() as session:
-            snap = await service.snapshot(session, principal.user_id)
-        await ws.send_text(protocol.control("sync_connected", rt.clock.now(), {
-            "user_id": principal.user_id, "latest_seq": snap["seq"], "heartbeat_s": rt.settings.ws_heartbeat_s,
-            "max_message_bytes": rt.settings.ws_max_message_bytes,
-            "retention_days": rt.settings.outbox_retention_days}))
-        await conn.send_snapshot(snap)
-        last_seq = ws.query_params.get("last_seq")
-        if last_seq is not None:
-            if not last_seq.isdigit():
-                await ws.close(protocol.CLOSE_BAD_MESSAGE, "last_seq must be a non-negative integer")
-                return
-            conn.request_resume(int(last_seq))
-        sender = asyncio.create_task(conn.run_sender(), name=f"ws-send-{principal.user_id}")
+        sender = asyncio.create_task(conn.run_sender(), name=f"ws-send-{conn.user_id}")
         await _read(rt, ws, conn)
     finally:
         hub.unregister(conn)
@@ -98,6 +73,48 @@ async def sync(ws: WebSocket) -> None:
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sender
+
+
+async def _open(rt: Runtime, hub: Hub, ws: WebSocket) -> Connection | None:
+    """Handshake, checks, hello + snapshot; None when the socket was refused (and closed).
+
+    Kept apart from `sync` so the user row, claims and snapshot it reads are freed once the socket is live:
+    only the small Connection stays referenced for the socket's lifetime (memory per held socket).
+    """
+    token, subprotocol = _token_and_protocol(ws)
+    await ws.accept(subprotocol=subprotocol)
+    if not _origin_allowed(rt, ws.headers.get("origin")):
+        await ws.close(protocol.CLOSE_FORBIDDEN, "origin not allowed")
+        return None
+    if not token:
+        await ws.close(protocol.CLOSE_UNAUTHORIZED, "missing token")
+        return None
+    try:
+        principal = await authenticate(rt, token)
+    except DomainError as exc:
+        code = protocol.CLOSE_FORBIDDEN if exc.status == 403 else protocol.CLOSE_UNAUTHORIZED
+        await ws.close(code, exc.code.lower())
+        return None
+    last_seq = ws.query_params.get("last_seq")
+    if last_seq is not None and not last_seq.isdigit():
+        await ws.close(protocol.CLOSE_BAD_MESSAGE, "last_seq must be a non-negative integer")
+        return None
+    conn = Connection(ws, hub, principal.user_id, principal.claims.session_id, principal.claims.exp)
+    hub.register(conn)  # before the snapshot read, so no event can fall between snapshot and live
+    try:
+        async with rt.sessionmaker() as session:
+            snap = await service.snapshot(session, principal.user_id)
+        await ws.send_text(protocol.control("sync_connected", rt.clock.now(), {
+            "user_id": principal.user_id, "latest_seq": snap["seq"], "heartbeat_s": rt.settings.ws_heartbeat_s,
+            "max_message_bytes": rt.settings.ws_max_message_bytes,
+            "retention_days": rt.settings.outbox_retention_days}))
+        await conn.send_snapshot(snap)
+    except BaseException:
+        hub.unregister(conn)
+        raise
+    if last_seq is not None:
+        conn.request_resume(int(last_seq))
+    return conn
 
 
 async def _read(rt: Runtime, ws: WebSocket, conn: Connection) -> None:
