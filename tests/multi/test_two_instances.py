@@ -58,6 +58,9 @@ async def test_write_on_one_is_visible_and_pushed_through_the_other(pair: tuple[
                                   headers={**auth, "Idempotency-Key": key()})
             assert played.status_code == 200, played.text
             balance = played.json()["balance"]
+            metrics = (await c.get(b.url + "/metrics")).text
+            gauge = next(line for line in metrics.splitlines() if line.startswith("casino_ws_connections "))
+            assert float(gauge.split()[1]) >= 1  # B counts the socket it holds
             seen = await c.get(b.url + "/api/users/balance", headers=auth)
             assert seen.status_code == 200 and seen.json()["gold"] == balance
             events = await sock.events(1, wait_s=15)
