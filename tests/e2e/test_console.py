@@ -137,3 +137,41 @@ def test_keyboard_reaches_controls_with_visible_focus(new_context) -> None:  # t
         seen.add(info["id"])
         assert info["outline"] != "none" and info["width"] != "0px", info
     assert {"rps-rock", "rps-paper", "rps-scissors", "rps-bet-amount"} <= seen
+
+
+SECTIONS = {"users": "admin-users-table", "products": "admin-products-table", "limited": "admin-limited-table",
+            "promos": "admin-promos-table", "transactions": "admin-tx-table", "events": "admin-events-table",
+            "missions": "admin-missions-table", "notifications": "admin-campaigns-table",
+            "invites": "admin-invites-table", "audit": "admin-audit-table", "economy": "economy"}
+
+
+def test_every_admin_section_loads_and_the_audit_log_shows_grants(new_context, api) -> None:  # type: ignore[no-untyped-def]
+    token = api.token("admin", SEED_PASSWORD)
+    me = api.get(token, "/api/auth/me")
+    assert api.post(token, f"/api/admin/users/{me['id']}/gold/grant", {"amount": 5, "reason": "audit check"}).status_code == 200
+    admin = admin_page(new_context, "/admin/users")
+    for section, ready in SECTIONS.items():
+        admin.get_by_test_id(f"admin-nav-{section}").click()  # in-app navigation, no reload
+        expect(admin.get_by_test_id(f"admin-nav-{section}")).to_have_attribute("aria-current", "page")
+        expect(admin.get_by_test_id(ready)).to_be_visible()
+        expect(admin.get_by_test_id("admin-error")).to_be_empty()
+    admin.get_by_test_id("admin-nav-audit").click()
+    admin.get_by_test_id("audit-filter-action").fill("gold.grant")
+    admin.get_by_test_id("audit-filter-submit").click()
+    rows = admin.get_by_test_id("admin-audit-table").locator("tbody tr")
+    expect(rows.first).to_contain_text("gold.grant")
+
+
+def test_shop_badge_caps_at_nine_plus(new_context) -> None:  # type: ignore[no-untyped-def]
+    ctx = new_context()
+    signup_in_context(ctx)
+    token = ctx.request.post("/api/auth/refresh", data={}).json()["access_token"]
+    catalog = ctx.request.get("/api/shop/catalog", headers={"Authorization": f"Bearer {token}"}).json()
+    pack = next(p for p in catalog["gold_packs"] if p["sku"] == "gold_1000")
+    for _ in range(10):
+        r = ctx.request.post("/api/shop/buy", data={"product_id": pack["id"], "quantity": 1},
+                             headers={"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex})
+        assert r.ok and r.json()["status"] == "pending", r.text()
+    page = open_page(ctx, "/")
+    expect(page.get_by_test_id("shop-badge")).to_have_text("9+")
+    expect(page.get_by_test_id("shop-badge")).to_have_attribute("data-count", "10")
