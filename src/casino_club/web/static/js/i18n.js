@@ -39,6 +39,11 @@ export function t(key, vars) {
   return text;
 }
 
+/** Translate a key built from server data, or show `fallback` when the dictionary has no entry. */
+export function tOr(key, fallback, vars) {
+  return key in dict ? t(key, vars) : fallback;
+}
+
 /** Re-apply every data-i18n* attribute under `root` (after a language switch or a page swap). */
 export function applyI18n(root = document) {
   for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);

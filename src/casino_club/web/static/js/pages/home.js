@@ -1,7 +1,7 @@
 // Home dashboard: gold, level/XP, streak widget with claim, recent actions, active events.
 import { errorText, get, newKey, post } from "../api.js";
 import { fmtGold, fmtTime, h } from "../fmt.js";
-import { t } from "../i18n.js";
+import { t, tOr } from "../i18n.js";
 import * as realtime from "../realtime.js";
 import { refreshBalance, setBalance, subscribe } from "../store.js";
 import { repaintGold } from "../shell.js";
@@ -9,9 +9,9 @@ import { repaintGold } from "../shell.js";
 function actionText(a) {
   const d = a.data || {};
   if (a.kind === "game") return t("action.game", { game: t(`game.${d.game}`), stake: fmtGold(d.stake), payout: fmtGold(d.payout) });
-  const key = `action.${a.kind}`;
-  const text = t(key, { amount: fmtGold(d.amount ?? d.gold ?? 0) });
-  return text === key ? a.kind : text;
+  const vars = { amount: fmtGold(d.amount ?? d.gold ?? d.points ?? 0) };
+  if (a.kind.endsWith("_reward")) return tOr(`action.${a.kind}`, t("action.reward", vars), vars);
+  return tOr(`action.${a.kind}`, a.kind, vars);
 }
 
 export function mount(root) {

@@ -2,7 +2,7 @@
 // server's /games/stats/me), active sessions, logout / logout-all, gold ledger.
 import { del, errorText, get, newKey, post, put, setToken } from "../api.js";
 import { fmtGold, fmtTime, h } from "../fmt.js";
-import { t } from "../i18n.js";
+import { t, tOr } from "../i18n.js";
 import { refreshStats, setProfile, subscribe } from "../store.js";
 import { repaintGold } from "../shell.js";
 
@@ -115,7 +115,7 @@ export function mount(root) {
     try {
       const page = await get("/wallet/transactions", { limit: 15 });
       list.replaceChildren(...page.items.map((l) => h("li", {},
-        h("span", {}, `${l.reason}${l.memo ? ` · ${l.memo}` : ""}`),
+        h("span", {}, `${tOr(`reason.${l.reason}`, l.reason)}${l.memo ? ` · ${l.memo}` : ""}`),
         h("span", { class: `num ${l.amount >= 0 ? "ok-msg" : ""}` }, `${l.amount >= 0 ? "+" : ""}${fmtGold(l.amount)} → ${fmtGold(l.balance_after)}`))));
     } catch (e) {
       list.replaceChildren(h("li", { class: "muted" }, errorText(e)));
