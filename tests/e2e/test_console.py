@@ -175,3 +175,32 @@ def test_shop_badge_caps_at_nine_plus(new_context) -> None:  # type: ignore[no-u
     page = open_page(ctx, "/")
     expect(page.get_by_test_id("shop-badge")).to_have_text("9+")
     expect(page.get_by_test_id("shop-badge")).to_have_attribute("data-count", "10")
+
+
+def test_admin_enrols_totp_in_profile_then_logs_in_with_a_code(new_context, api) -> None:  # type: ignore[no-untyped-def]
+    import pyotp
+
+    ctx = new_context()
+    site_id = signup_in_context(ctx)
+    token = api.token("admin", SEED_PASSWORD)
+    uid = api.get(api.token(site_id, "password123"), "/api/auth/me")["id"]
+    assert api.post(token, f"/api/admin/users/{uid}/role", {"role": "admin"}).status_code == 200
+    page = open_page(ctx, "/profile")
+    page.get_by_test_id("totp-start").click()
+    expect(page.get_by_test_id("totp-secret")).not_to_be_empty()
+    totp = pyotp.TOTP(page.get_by_test_id("totp-secret").inner_text())
+    page.get_by_test_id("totp-code").fill(totp.now())
+    page.get_by_test_id("totp-confirm").click()
+    expect(page.locator("#totp-ok")).not_to_be_empty()
+    page.get_by_test_id("logout").click()
+    page.wait_for_url("**/login")
+    page.get_by_test_id("login-site-id").fill(site_id)
+    page.get_by_test_id("login-password").fill("password123")
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("login-otp")).to_be_visible()  # the server asked for the second factor
+    expect(page.get_by_test_id("login-error")).not_to_be_empty()
+    page.get_by_test_id("login-otp").fill(totp.now())
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url("**/")
+    page.wait_for_selector("body[data-booted=true]")
+    expect(page.get_by_test_id("nav-admin")).to_be_visible()

@@ -122,8 +122,42 @@ export function mount(root) {
     }
   }
 
+  // Admins enrol TOTP here: admin endpoints refuse to work without it outside development.
+  const totpCard = root.querySelector("#totp-card");
+  const totpErr = root.querySelector("#totp-error");
+  const unsubTotp = subscribe((st) => {
+    const p = st.profile;
+    totpCard.hidden = !p || p.role !== "admin";
+    if (p && p.totp_enabled) {
+      root.querySelector("#totp-status").textContent = t("totp.enabled");
+      root.querySelector("#totp-start").hidden = true;
+    }
+  });
+  root.querySelector("#totp-start").addEventListener("click", async () => {
+    totpErr.textContent = "";
+    try {
+      const out = await post("/auth/totp/enroll", {}, { key: newKey() });
+      root.querySelector("#totp-secret").textContent = out.secret;
+      root.querySelector("#totp-uri").textContent = out.otpauth_uri;
+      root.querySelector("#totp-enrol").hidden = false;
+      root.querySelector("#totp-code").focus();
+    } catch (e) { totpErr.textContent = errorText(e); }
+  });
+  root.querySelector("#totp-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    totpErr.textContent = "";
+    const code = root.querySelector("#totp-code").value.trim();
+    if (!/^\d{6}$/.test(code)) { totpErr.textContent = t("auth.invalidField", { field: t("totp.code") }); return; }
+    try {
+      await post("/auth/totp/confirm", { code }, { key: newKey() });
+      root.querySelector("#totp-enrol").hidden = true;
+      root.querySelector("#totp-ok").textContent = t("totp.done");
+      setProfile({ totp_enabled: true });
+    } catch (e) { totpErr.textContent = errorText(e); }
+  });
+
   loadVip();
   loadSessions();
   loadLedger();
-  return unsub;
+  return () => { unsub(); unsubTotp(); };
 }
