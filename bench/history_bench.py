@@ -17,6 +17,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 from bench._common import drop_database, fresh_database, require_services, start_servers, stop_servers, summary
@@ -149,7 +150,7 @@ def main() -> None:
             for path, s in results[size].items():
                 print(f"  {path:<22} n={s['n']:<4} p50={s['p50_ms']:>7.2f} ms  p99={s['p99_ms']:>7.2f} ms", flush=True)
         print("ratio large/small:")
-        report = {"rows": [args.small, args.large], "results": results, "ratio": {}}
+        report: dict[str, Any] = {"rows": [args.small, args.large], "results": results, "ratio": {}}
         for path in ENDPOINTS:
             small, large = results[args.small][path], results[args.large][path]
             ratio = {"p50": round(large["p50_ms"] / small["p50_ms"], 2),

@@ -29,6 +29,7 @@ from pathlib import Path
 import httpx
 import websockets
 from bench._common import drop_database, fresh_database, require_services, start_servers, stop_servers, summary
+from websockets.typing import Origin, Subprotocol
 
 MIX = {"slot": 30, "rps": 25, "buy": 10, "balance": 35}
 
@@ -83,8 +84,9 @@ async def _cheapest_gold_item(base: str, token: str) -> int:
 
 async def _socket(url: str, token: str, stats: Stats, stop: asyncio.Event) -> None:
     try:
-        async with websockets.connect(url, subprotocols=["bearer", token], origin="http://127.0.0.1:8000",  # type: ignore[list-item]
-                                      open_timeout=30, max_size=2**24) as ws:
+        async with websockets.connect(url, subprotocols=[Subprotocol("bearer"), Subprotocol(token)],
+                                      origin=Origin("http://127.0.0.1:8000"), open_timeout=30,
+                                      max_size=2**24) as ws:
             while not stop.is_set():
                 try:
                     raw = await asyncio.wait_for(ws.recv(), 0.5)

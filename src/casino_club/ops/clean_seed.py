@@ -9,8 +9,9 @@ transaction; the balance is then reset through the ledger against System.ADMIN.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import CursorResult, Table, delete, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 import casino_club.models  # noqa: F401  - registers every model so the metadata is complete
@@ -75,11 +76,11 @@ async def clean_seed(rt: Runtime) -> CleanSeedReport:
         return report
     for table, condition in owned_tables(ids):
         async with rt.transaction() as session:
-            result = await session.execute(delete(table).where(condition))
+            result = cast(CursorResult[Any], await session.execute(delete(table).where(condition)))
             report.deleted[table.name] = result.rowcount or 0
     async with rt.transaction() as session:
-        result = await session.execute(delete(IdempotencyRecord).where(
-            IdempotencyRecord.scope.in_([f"user:{uid}" for uid in ids])))
+        result = cast(CursorResult[Any], await session.execute(delete(IdempotencyRecord).where(
+            IdempotencyRecord.scope.in_([f"user:{uid}" for uid in ids]))))
         report.deleted[IdempotencyRecord.__tablename__] = result.rowcount or 0
     for site_id, uid in report.users.items():
         async with rt.transaction() as session:

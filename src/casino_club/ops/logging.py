@@ -10,7 +10,7 @@ import structlog
 
 def configure_logging(level: str = "INFO", json: bool = True) -> None:
     """Route stdlib and structlog output through one JSON renderer on stderr."""
-    shared = [
+    shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
