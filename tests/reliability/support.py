@@ -260,3 +260,40 @@ async def wait_status(client: httpx.AsyncClient, url: str, status: int, within_s
             return last
         await asyncio.sleep(0.2)
     return last
+
+
+def seed_cli(database_url: str) -> None:
+    """`casino-club seed`: migrations, demo accounts and the catalog (shop products, limited package)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASINO_")}
+    env.update({"CASINO_DATABASE_URL": database_url, "CASINO_ENV": "test", "CASINO_SEED_PASSWORD": "seed-pass-123"})
+    done = subprocess.run([sys.executable, "-m", "casino_club", "seed"], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+async def shop_setup(database_url: str, limited_stock: int) -> tuple[list[int], int | None]:
+    """Product ids to buy (a cheap gold item and gold packs) and the limited package's product, whose stock is
+    cut to `limited_stock` so that demand exceeds it."""
+    rows = await db_rows(database_url, "SELECT id, sku FROM shop_products WHERE sku IN "
+                                       "('lucky_clover', 'gold_1000', 'gold_5500')")
+    limited = await db_scalar(database_url, "SELECT product_id FROM shop_limited_packages LIMIT 1")
+    if limited is not None:
+        engine = create_async_engine(database_url)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(text("UPDATE shop_limited_packages SET stock = :s, sold = 0"), {"s": limited_stock})
+        finally:
+            await engine.dispose()
+    return [r[0] for r in rows], limited
+
+
+async def wait_settled(database_url: str, within_s: float = 40.0) -> tuple[int, int]:
+    """Wait until no crash round and no purchase is left open/pending; returns what is left (0, 0 on success)."""
+    open_rounds = pending = -1
+    for _ in range(int(within_s / 0.5)):
+        open_rounds = await db_scalar(database_url, "SELECT count(*) FROM game_rounds WHERE status = 'open'")
+        pending = await db_scalar(database_url, "SELECT count(*) FROM shop_transactions WHERE status = 'pending'")
+        if open_rounds == 0 and pending == 0:
+            break
+        await asyncio.sleep(0.5)
+    return open_rounds, pending
