@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import time
 from datetime import timedelta
 
 import httpx
@@ -36,9 +38,9 @@ async def test_ready_reports_each_dependency(client: httpx.AsyncClient, backend:
     assert checks["redis"].get("mode") == ("in-process" if backend == "sqlite" else None)
 
 
-async def _ready_with(database_url: str, redis_url: str | None) -> httpx.Response:
+async def _ready_with(database_url: str, redis_url: str | None, **overrides: object) -> httpx.Response:
     # No lifespan: the app must answer /ready even when the database cannot be reached at all.
-    settings = make_settings(database_url, redis_url)
+    settings = make_settings(database_url, redis_url, **overrides)
     app = create_app(settings, run_jobs=False)
     rt = Runtime.build(settings)
     app.state.rt = rt
@@ -58,6 +60,23 @@ async def test_ready_is_503_when_postgresql_is_unreachable() -> None:
     assert body["status"] == "unavailable"
     assert body["checks"]["database"]["ok"] is False
     assert body["checks"]["database"]["error"]
+
+
+async def test_ready_gives_up_on_a_hanging_dependency(database_url: str, backend: str) -> None:
+    # A listener that never accepts: TCP connects (kernel backlog) but no byte ever comes back.
+    with socket.socket() as hole:
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(16)
+        port = hole.getsockname()[1]
+        start = time.monotonic()
+        pg = await _ready_with(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/casino", None, ready_timeout_s=0.5)
+        redis = await _ready_with(database_url, f"redis://127.0.0.1:{port}/0", ready_timeout_s=0.5)
+        elapsed = time.monotonic() - start
+    assert pg.status_code == redis.status_code == 503
+    assert pg.json()["checks"]["database"] == {"ok": False, "error": "TimeoutError"}
+    assert redis.json()["checks"]["redis"] == {"ok": False, "error": "TimeoutError"}
+    assert redis.json()["checks"]["database"]["ok"] is True
+    assert elapsed < 10
 
 
 async def test_ready_is_503_when_redis_is_unreachable(database_url: str, backend: str) -> None:
