@@ -232,3 +232,33 @@ def test_language_switch_changes_ui_and_server_messages(new_context) -> None:  #
     expect(page.get_by_test_id("nav-home")).to_contain_text("Home")
     page.get_by_test_id("lang-switch").click()
     expect(page.get_by_test_id("nav-home")).to_contain_text("홈")
+
+
+def test_api_client_retries_5xx_and_401_with_the_same_idempotency_key(new_context, api) -> None:  # type: ignore[no-untyped-def]
+    ctx = new_context()
+    site_id = signup_in_context(ctx)
+    page = open_page(ctx, "/games/slot")
+    seen: list[dict[str, str]] = []
+    refreshes: list[str] = []
+    faults = iter([{"status": 503, "headers": {"Retry-After": "0"}, "body": "{}"},
+                   {"status": 401, "body": '{"error":{"code":"INVALID_TOKEN","message":"x"}}'}])
+
+    def spin(route) -> None:  # type: ignore[no-untyped-def]
+        seen.append(dict(route.request.headers))
+        fault = next(faults, None)
+        if fault is None:
+            route.continue_()
+        else:
+            route.fulfill(content_type="application/json", **fault)
+
+    page.route("**/api/games/slot/spin", spin)
+    page.on("request", lambda r: refreshes.append(r.url) if r.url.endswith("/api/auth/refresh") else None)
+    page.get_by_test_id("slot-spin").click()
+    expect(page.get_by_test_id("slot-results").locator("li")).to_have_count(1)
+    keys = {h["idempotency-key"] for h in seen}
+    assert len(seen) == 3 and len(keys) == 1, seen  # 503 -> backoff, 401 -> refresh, then success: one key
+    assert refreshes, "a 401 must refresh the access token once"
+    assert seen[2]["authorization"] != seen[0]["authorization"]  # retried with the fresh token
+    assert all(h["accept-language"] == "ko" for h in seen)
+    history = api.get(api.token(site_id, "password123"), "/api/games/history")["items"]
+    assert len(history) == 1

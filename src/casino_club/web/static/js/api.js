@@ -12,6 +12,7 @@ let lastError = null;
 const WRITE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 const MAX_RETRIES = 4;
+const MAX_QUIET_WAIT_MS = 5000;
 
 export class ApiError extends Error {
   constructor(status, code, message, details = {}, requestId = null) {
@@ -39,9 +40,8 @@ export function newKey() {
 function delayFor(response, attempt) {
   const header = response && response.headers.get("Retry-After");
   const seconds = header ? Number(header) : NaN;
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds, 30) * 1000;
-  const base = 400 * 2 ** attempt;
-  return Math.min(base, 8000) + Math.floor(Math.random() * 200);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  return Math.min(400 * 2 ** attempt, 4000) + Math.floor(Math.random() * 200);
 }
 
 async function toError(response) {
@@ -125,8 +125,10 @@ export async function api(path, opts = {}) {
     }
     const inFlight = response.status === 409 && response.headers.get("content-type")?.includes("json")
       && (await response.clone().json().catch(() => ({})))?.error?.code === "IDEMPOTENCY_IN_FLIGHT";
-    if ((RETRY_STATUS.has(response.status) || inFlight) && attempt < MAX_RETRIES) {
-      await new Promise((resolve) => setTimeout(resolve, delayFor(response, attempt)));
+    const wait = delayFor(response, attempt);
+    // Short waits are retried quietly; a long Retry-After (login lockout, purchase velocity) is shown.
+    if ((RETRY_STATUS.has(response.status) || inFlight) && attempt < MAX_RETRIES && wait <= MAX_QUIET_WAIT_MS) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
       attempt += 1;
       continue;
     }
