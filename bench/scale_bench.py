@@ -213,14 +213,17 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32, help="concurrent HTTP clients (closed loop)")
     parser.add_argument("--players", type=int, default=40)
     parser.add_argument("--sockets", type=int, default=20, help="realtime WebSockets held during the run")
-    parser.add_argument("--configs", default="1,2", help="instance counts to run, in order")
+    parser.add_argument("--configs", default="1,2", help="instance counts to run, in order (repeat to gauge noise)")
     args = parser.parse_args()
     _, redis_url = require_services()
     results = [run_config(int(n), args, redis_url) for n in args.configs.split(",")]
-    by_n = {r["instances"]: r for r in results}
+    # Repeating configurations (--configs 1,2,1,2) shows how much of a difference is noise.
+    by_n: dict[int, list[float]] = defaultdict(list)
+    for r in results:
+        by_n[r["instances"]].append(r["throughput_rps"])
     if 1 in by_n and 2 in by_n:
-        ratio = by_n[2]["throughput_rps"] / by_n[1]["throughput_rps"]
-        print(f"throughput 2 vs 1 instance: x{ratio:.2f}")
+        mean = {n: sum(v) / len(v) for n, v in by_n.items()}
+        print(f"throughput 2 vs 1 instance: x{mean[2] / mean[1]:.2f} (runs: {dict(by_n)})")
     print(json.dumps(results))
 
 
