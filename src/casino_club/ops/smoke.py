@@ -49,7 +49,9 @@ def run_smoke(base_url: str, site_id: str, password: str, echo: Callable[[str], 
             raise SmokeFailed("catalog: no purchasable gold-priced item")
         cheapest = min(gold_items, key=lambda p: (p["effective_price"], p["id"]))
         if cheapest["effective_price"] > rps["balance"]:
-            raise SmokeFailed(f"buy: cheapest item costs {cheapest['effective_price']}, balance {rps['balance']}")
+            raise SmokeFailed(f"buy: cheapest item costs {cheapest['effective_price']} but {site_id} has "
+                              f"{rps['balance']} gold; reset the seed accounts with `CONFIRM=YES casino-club "
+                              f"clean-seed` or pass --site-id user002")
 
         bought = _check(write("/api/shop/buy", {"product_id": cheapest["id"], "quantity": 1}), "buy", (200, 201))
         after = _check(c.get("/api/users/balance", headers=auth), "balance")["gold"]
