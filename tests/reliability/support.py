@@ -18,7 +18,9 @@ from typing import Any
 import httpx
 import pyotp
 from sqlalchemy import text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from tests.support.api import Player
 from tests.support.servers import ROOT, Server, server_env
@@ -78,24 +80,30 @@ class ServerSet:
 
 # ---------------------------------------------------------------- database probes
 
-async def db_scalar(database_url: str, sql: str, **params: Any) -> Any:
-    """One scalar from the database (a short-lived engine: tests stay independent of the app's pool)."""
-    engine = create_async_engine(database_url)
-    try:
-        async with engine.connect() as conn:
-            return (await conn.execute(text(sql), params)).scalar()
-    finally:
-        await engine.dispose()
-
-
 async def db_rows(database_url: str, sql: str, **params: Any) -> list[Any]:
-    """All rows of a query."""
-    engine = create_async_engine(database_url)
-    try:
-        async with engine.connect() as conn:
-            return list((await conn.execute(text(sql), params)).all())
-    finally:
-        await engine.dispose()
+    """All rows of a query (a short-lived engine: tests stay independent of the app's pool).
+
+    Retries while the server refuses connections ("too many clients"): the shared test PostgreSQL may be
+    busy with the servers under test and with other suites running at the same time.
+    """
+    for attempt in range(40):
+        engine = create_async_engine(database_url, poolclass=NullPool)
+        try:
+            async with engine.connect() as conn:
+                return list((await conn.execute(text(sql), params)).all())
+        except DBAPIError as exc:
+            if "too many clients" not in str(exc) or attempt == 39:
+                raise
+            await asyncio.sleep(0.25)
+        finally:
+            await engine.dispose()
+    raise AssertionError("unreachable")
+
+
+async def db_scalar(database_url: str, sql: str, **params: Any) -> Any:
+    """One scalar from the database."""
+    rows = await db_rows(database_url, sql, **params)
+    return rows[0][0] if rows else None
 
 
 async def promote_in_db(database_url: str, user_id: int, role: str = "admin") -> None:
@@ -297,3 +305,14 @@ async def wait_settled(database_url: str, within_s: float = 40.0) -> tuple[int, 
             break
         await asyncio.sleep(0.5)
     return open_rounds, pending
+
+
+async def wait_outbox_drained(database_url: str, within_s: float = 30.0) -> int:
+    """Wait until every outbox event has been published by a relay; returns how many are still unpublished."""
+    left = -1
+    for _ in range(int(within_s / 0.5)):
+        left = await db_scalar(database_url, "SELECT count(*) FROM outbox_events WHERE published_at IS NULL")
+        if left == 0:
+            break
+        await asyncio.sleep(0.5)
+    return left

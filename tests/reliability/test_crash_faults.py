@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import httpx
 
-from tests.reliability.load import Effects, MixedLoad, check_exactly_once
+from tests.reliability.load import FEATURE_SETTINGS, Effects, MixedLoad, check_exactly_once
 from tests.reliability.support import (
     ServerSet,
     Tally,
@@ -18,7 +18,11 @@ from tests.reliability.support import (
     gather_limited,
     ledger_verify_cli,
     scale,
+    seed_cli,
+    shop_setup,
     signup_at,
+    wait_outbox_drained,
+    wait_settled,
 )
 from tests.support.databases import REDIS_URL
 
@@ -28,8 +32,11 @@ LOCK_S = 3  # idempotency lease: a key whose request died with its server is fre
 async def test_kill_9_mid_load_then_restart(pg_url: str, server_set: ServerSet, proved: Callable[..., None]) -> None:
     players_n, ops, kills = scale(10, 40), scale(14, 40), scale(1, 4)
     prefix = f"casino-rel:{time.time_ns()}:"
+    await asyncio.to_thread(seed_cli, pg_url)
+    stock = max(2, players_n // 3)
+    products, limited = await shop_setup(pg_url, limited_stock=stock)
     servers = [server_set.make(pg_url, REDIS_URL, name=f"api{i}", redis_prefix=prefix,
-                               idempotency_lock_s=str(LOCK_S)) for i in range(2)]
+                               idempotency_lock_s=str(LOCK_S), **FEATURE_SETTINGS) for i in range(2)]
     await asyncio.gather(*(server_set.start(s) for s in servers))
     alive = {s.url for s in servers}
     async with httpx.AsyncClient(timeout=httpx.Timeout(30, connect=2),
@@ -38,18 +45,28 @@ async def test_kill_9_mid_load_then_restart(pg_url: str, server_set: ServerSet, 
         players = await gather_limited((signup_at(client, servers[i % 2].url) for i in range(players_n)), 8)
         tally, effects = Tally(), Effects()
         load = MixedLoad(client, lambda: sorted(alive), admin, players, tally, effects)
+        load.enable_features(products, limited, stock)
         task = asyncio.gather(*(load.player_session(p, ops) for p in players))
+        open_at_kill = pending_at_kill = 0
         for n in range(kills):
             await asyncio.sleep(random.uniform(0.8, 1.5))
             victim = servers[n % 2]
             alive.discard(victim.url)
             victim.kill()
+            open_at_kill += await db_scalar(pg_url, "SELECT count(*) FROM game_rounds WHERE status = 'open'")
+            pending_at_kill += await db_scalar(pg_url, "SELECT count(*) FROM shop_transactions "
+                                                       "WHERE status = 'pending'")
             await asyncio.sleep(0.5)
             await server_set.start(victim)
             alive.add(victim.url)
             assert not task.done(), "the load must still be running when the instance dies"
         await task
 
+    # Crash rounds left open and purchases left pending by the dead instance are settled by the survivors' jobs.
+    left = await wait_settled(pg_url)
+    assert left == (0, 0), f"open crash rounds / pending purchases left after the restart: {left}"
+    unpublished = await wait_outbox_drained(pg_url)
+    assert unpublished == 0, f"{unpublished} outbox events never published"
     assert tally.fivexx == 0, tally.server_errors[:5]
     assert tally.transport_errors > 0, "the kill must have cut requests off mid-flight"
     counted = await check_exactly_once(pg_url, effects, players)
@@ -57,6 +74,6 @@ async def test_kill_9_mid_load_then_restart(pg_url: str, server_set: ServerSet, 
     assert stuck == 0, f"{stuck} idempotency keys left in flight after every client got its answer"
     code, output = await asyncio.to_thread(ledger_verify_cli, pg_url)
     assert code == 0, output
-    proved("kill -9 mid-load", kills=kills, requests=tally.requests, transport_errors=tally.transport_errors,
+    proved("kill -9 mid-load", kills=kills, open_rounds_at_kill=open_at_kill, pending_purchases_at_kill=pending_at_kill, requests=tally.requests, transport_errors=tally.transport_errors,
            in_flight_409=tally.codes["IDEMPOTENCY_IN_FLIGHT"], replays=tally.replays, **counted,
-           keys_left_in_flight=stuck, ledger_verify_exit=code)
+           keys_left_in_flight=stuck, outbox_unpublished=unpublished, ledger_verify_exit=code)
