@@ -6,11 +6,13 @@ import asyncio
 import os
 import statistics
 import sys
+import time
 import uuid
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,9 +54,16 @@ def fresh_database(prefix: str) -> str:
     return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 
 
-def drop_database(url: str) -> None:
-    """Drop a bench database."""
-    asyncio.run(pg_exec(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+def drop_database(url: str, attempts: int = 10) -> None:
+    """Drop a bench database (retrying while the shared server is out of connection slots)."""
+    for attempt in range(attempts):
+        try:
+            asyncio.run(pg_exec(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+            return
+        except DBAPIError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(1.0 + attempt)
 
 
 def start_servers(n: int, database_url: str, redis_url: str, log_dir: Path, seed: bool = False,

@@ -210,7 +210,8 @@ def run_config(instances: int, args: argparse.Namespace, redis_url: str) -> dict
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of load per configuration")
-    parser.add_argument("--concurrency", type=int, default=32, help="concurrent HTTP clients (closed loop)")
+    parser.add_argument("--concurrency", type=int, default=16,
+                        help="concurrent HTTP clients (closed loop); each in-flight request holds a database connection")
     parser.add_argument("--players", type=int, default=40)
     parser.add_argument("--sockets", type=int, default=20, help="realtime WebSockets held during the run")
     parser.add_argument("--configs", default="1,2", help="instance counts to run, in order (repeat to gauge noise)")
