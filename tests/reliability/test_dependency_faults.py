@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.reliability.load import Effects, MixedLoad, check_exactly_once
+from tests.reliability.load import FEATURE_SETTINGS, Effects, MixedLoad, check_exactly_once
 from tests.reliability.private_services import PrivatePostgres, PrivateRedis
 from tests.reliability.support import (
     ServerSet,
@@ -21,7 +21,10 @@ from tests.reliability.support import (
     gather_limited,
     ledger_verify_cli,
     scale,
+    seed_cli,
+    shop_setup,
     signup_at,
+    wait_settled,
     wait_status,
 )
 
@@ -47,7 +50,10 @@ async def test_redis_stopped_mid_load_app_degrades_without_5xx(pg_url: str, serv
     redis = PrivateRedis(tmp_path)
     redis.start()
     try:
-        servers = [server_set.make(pg_url, redis.url, name=f"api{i}") for i in range(2)]
+        await asyncio.to_thread(seed_cli, pg_url)
+        stock = 3
+        products, limited = await shop_setup(pg_url, limited_stock=stock)
+        servers = [server_set.make(pg_url, redis.url, name=f"api{i}", **FEATURE_SETTINGS) for i in range(2)]
         await asyncio.gather(*(server_set.start(s) for s in servers))
         bases = [s.url for s in servers]
         phase = scale(2, 10)
@@ -57,6 +63,7 @@ async def test_redis_stopped_mid_load_app_degrades_without_5xx(pg_url: str, serv
             leaving = await signup_at(client, bases[0])
             tally, effects = Tally(), Effects()
             load = MixedLoad(client, lambda: bases, admin, players, tally, effects)
+            load.enable_features(products, limited, stock)  # gameplay and purchases must keep working too
             await _load_for(load, players, phase)
             assert (await _ready(client, bases[0]))[0] == 200
             before_outage = tally.requests
@@ -82,6 +89,7 @@ async def test_redis_stopped_mid_load_app_degrades_without_5xx(pg_url: str, serv
     finally:
         redis.stop()
 
+    assert await wait_settled(pg_url) == (0, 0)
     assert tally.fivexx == 0, tally.server_errors[:5]
     counted = await check_exactly_once(pg_url, effects, players)
     code, output = await asyncio.to_thread(ledger_verify_cli, pg_url)
