@@ -54,10 +54,15 @@ function wireEvents() {
   });
 }
 
+// <main> arrives inert (in the HTML) and stays so until its page module has wired its controls, so a
+// click can never land on a button that does nothing yet.
 async function mountPage() {
   const main = document.getElementById("app");
   const page = main?.dataset.page;
-  if (!page || page === "notfound") return;
+  if (!page || page === "notfound") {
+    main?.removeAttribute("inert");
+    return;
+  }
   try {
     const mod = await import(`./pages/${page}.js`);
     const result = await mod.mount(main, { t });
@@ -70,6 +75,7 @@ async function mountPage() {
     box.textContent = err && err.message ? err.message : t("error.generic");
     main.prepend(box);
   }
+  main.removeAttribute("inert");
   main.dataset.ready = "true";
 }
 
@@ -108,8 +114,8 @@ async function navigate(href, push = true) {
   markActiveNav();
   repaintGold();
   window.scrollTo(0, 0);
-  document.getElementById("app").focus({ preventScroll: true });
   await mountPage();
+  document.getElementById("app").focus({ preventScroll: true });
 }
 
 function installNavigation() {
