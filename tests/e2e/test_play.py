@@ -262,3 +262,23 @@ def test_api_client_retries_5xx_and_401_with_the_same_idempotency_key(new_contex
     assert all(h["accept-language"] == "ko" for h in seen)
     history = api.get(api.token(site_id, "password123"), "/api/games/history")["items"]
     assert len(history) == 1
+
+
+def test_two_tabs_of_one_player_share_the_session_and_stay_in_sync(new_context, api) -> None:  # type: ignore[no-untyped-def]
+    ctx = new_context()
+    site_id = signup_in_context(ctx)
+    first, second = ctx.new_page(), ctx.new_page()
+    # Both tabs boot at once: the rotating refresh cookie must not look like token reuse (Web Lock).
+    first.goto("/games/slot", wait_until="commit")
+    second.goto("/", wait_until="commit")
+    for page in (first, second):
+        page.wait_for_selector("body[data-booted=true]")
+        page.wait_for_selector("body[data-realtime=on]")
+    first.get_by_test_id("slot-spin").click()
+    expect(first.get_by_test_id("slot-results").locator("li")).to_have_count(1)
+    gold = api.get(api.token(site_id, "password123"), "/api/users/balance")["gold"]
+    expect_gold(first, gold)
+    expect_gold(second, gold)  # pushed over the WebSocket, no reload
+    second.reload()
+    second.wait_for_selector("body[data-booted=true]")
+    expect_gold(second, gold)  # the session survived both tabs refreshing
