@@ -124,6 +124,46 @@ async def create_players(database_url: str, n: int) -> list[tuple[int, str]]:
     return out
 
 
+async def produce_sql(database_url: str, user_ids: list[int], rate: int, seconds: float, per_tx: int) -> tuple[int, float]:
+    """Commit `rate` events/s straight into the outbox (the rows emit() writes: seq bump + insert), from this
+    process; returns (events, seconds taken). Cheap enough that the producer is not the bottleneck."""
+    from datetime import UTC
+
+    from sqlalchemy import insert, update
+
+    from casino_club.auth.models import User
+    from casino_club.config import Settings
+    from casino_club.db import make_engine
+    from casino_club.outbox.models import OutboxEvent
+
+    engine = make_engine(Settings(_env_file=None, database_url=database_url))
+    per_tx = min(per_tx, len(user_ids))
+    ticks = max(1, int(rate * seconds / per_tx))
+    interval = per_tx / rate
+    events = 0
+    cursor = 0
+    start = time.perf_counter()
+    try:
+        for tick in range(ticks):
+            delay = start + tick * interval - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            players = [user_ids[(cursor + k) % len(user_ids)] for k in range(per_tx)]
+            cursor += per_tx
+            async with engine.begin() as conn:
+                bumped = (await conn.execute(update(User).where(User.id.in_(players))
+                                             .values(event_seq=User.event_seq + 1)
+                                             .returning(User.id, User.event_seq))).all()
+                now = datetime.now(UTC)
+                await conn.execute(insert(OutboxEvent.__table__), [
+                    {"event_id": str(uuid.uuid4()), "user_id": uid, "seq": seq, "type": "notification",
+                     "data": {"tick": tick}, "created_at": now} for uid, seq in bumped])
+            events += len(bumped)
+    finally:
+        await engine.dispose()
+    return events, time.perf_counter() - start
+
+
 class Client:
     """One socket: reads forever, recording latency of seq-bearing events while `measuring`."""
 
@@ -178,7 +218,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     accounts = await create_players(database_url, players)
     print(f"created {players} players in {time.perf_counter() - t0:.1f}s", flush=True)
     env = server_env(database_url, redis_url, secret_key=SECRET, access_token_minutes="240",
-                     ws_idle_timeout_s="3600", write_rate_limit="100000000",
+                     ws_idle_timeout_s="3600", write_rate_limit="100000000", outbox_sweep_s=args.sweep_s,
                      redis_prefix=f"rt-bench:{uuid.uuid4().hex[:8]}:")
     server = start_server(env, args.ws, args.deflate, workdir / "server.log")
     assert server.process is not None
@@ -214,37 +254,42 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         print(json.dumps(result), flush=True)
 
         # Latency at a fixed commit rate, every socket still open.
-        requests_per_s = args.rate / args.batch
-        total_requests = min(int(requests_per_s * args.seconds), MAX_EVENTS // args.batch)
         stats.measuring = True
         errors = 0
-        async with httpx.AsyncClient(base_url=server.url, timeout=30,
-                                     limits=httpx.Limits(max_connections=64)) as http:
-            async def fire(i: int) -> None:
-                nonlocal errors
-                _, token = accounts[i % players]
-                r = await http.post(f"/api/test/realtime/emit/{args.type}", json={"count": args.batch},
-                                    headers={"Authorization": f"Bearer {token}"})
-                if r.status_code != 200:
-                    errors += 1
+        if args.producer == "sql":
+            events, send_s = await produce_sql(database_url, [uid for uid, _ in accounts], args.rate, args.seconds,
+                                               args.batch)
+        else:
+            requests_per_s = args.rate / args.batch
+            total_requests = min(int(requests_per_s * args.seconds), MAX_EVENTS // args.batch)
+            async with httpx.AsyncClient(base_url=server.url, timeout=30,
+                                         limits=httpx.Limits(max_connections=64)) as http:
+                async def fire(i: int) -> None:
+                    nonlocal errors
+                    _, token = accounts[i % players]
+                    r = await http.post(f"/api/test/realtime/emit/{args.type}", json={"count": args.batch},
+                                        headers={"Authorization": f"Bearer {token}"})
+                    if r.status_code != 200:
+                        errors += 1
 
-            tasks = []
-            start = time.perf_counter()
-            for i in range(total_requests):
-                delay = start + i / requests_per_s - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                tasks.append(asyncio.create_task(fire(i)))
-            await asyncio.gather(*tasks)
-            send_s = time.perf_counter() - start
-        expected = total_requests * args.batch * args.tabs
+                tasks = []
+                start = time.perf_counter()
+                for i in range(total_requests):
+                    delay = start + i / requests_per_s - time.perf_counter()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    tasks.append(asyncio.create_task(fire(i)))
+                await asyncio.gather(*tasks)
+                send_s = time.perf_counter() - start
+            events = total_requests * args.batch
+        expected = events * args.tabs
         deadline = time.monotonic() + 10
         while len(stats.latencies) < expected and time.monotonic() < deadline:  # noqa: ASYNC110 - bounded poll
             await asyncio.sleep(0.1)
         stats.measuring = False
         lat = stats.latencies
-        result.update(rate_target=args.rate, events=total_requests * args.batch,
-                      achieved_events_per_s=round(total_requests * args.batch / send_s, 1), emit_errors=errors,
+        result.update(producer=args.producer, rate_target=args.rate, events=events,
+                      achieved_events_per_s=round(events / send_s, 1), emit_errors=errors,
                       deliveries_expected=expected, deliveries=len(lat), p50_ms=round(pct(lat, 50), 1),
                       p95_ms=round(pct(lat, 95), 1), p99_ms=round(pct(lat, 99), 1), max_ms=round(pct(lat, 100), 1),
                       rss_after_mib=round(rss_kib(pid) / 1024, 1), closed_early=len(stats.closed))
@@ -265,7 +310,11 @@ def main() -> None:
     parser.add_argument("--tabs", type=int, default=2, help="sockets per player")
     parser.add_argument("--rate", type=int, default=1000, help="events committed per second")
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--batch", type=int, default=4, help="events per transaction")
+    parser.add_argument("--batch", type=int, default=10, help="events per transaction")
+    parser.add_argument("--producer", choices=["sql", "http"], default="sql",
+                        help="sql: this process commits outbox rows directly; http: the dev emit endpoint")
+    parser.add_argument("--sweep-s", default="0.02",
+                        help="server relay sweep interval (sql producer: commits happen outside the server)")
     parser.add_argument("--type", default="notification")
     parser.add_argument("--connect-concurrency", type=int, default=100)
     parser.add_argument("--backend", choices=["sqlite", "pg"], default="sqlite")

@@ -52,17 +52,19 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """Claim, publish and mark one batch; returns how many rows it published."""
-        stmt = select(OutboxEvent).where(OutboxEvent.published_at.is_(None)).order_by(OutboxEvent.id).limit(self.batch)
+        t = OutboxEvent
+        stmt = (select(t.id, t.event_id, t.user_id, t.seq, t.type, t.created_at, t.data)  # columns: no ORM objects
+                .where(t.published_at.is_(None)).order_by(t.id).limit(self.batch))
         if not self.rt.settings.is_sqlite:
             stmt = stmt.with_for_update(skip_locked=True)
-        async with self.rt.transaction() as session:
-            rows = list((await session.execute(stmt)).scalars())
+        async with self.rt.sessionmaker() as session, session.begin():
+            rows = (await session.execute(stmt)).all()
             if not rows:
                 return 0
             rows.sort(key=lambda r: (r.user_id, r.seq))
-            await self.bus.publish_many((r.user_id, envelope_of(r)) for r in rows)
-            await session.execute(update(OutboxEvent).where(OutboxEvent.id.in_([r.id for r in rows]))
-                                  .values(published_at=self.rt.clock.now()))
+            await self.bus.publish_many((r.user_id, {"id": r.event_id, "seq": r.seq, "type": r.type,
+                                                     "ts": r.created_at.isoformat(), "data": r.data}) for r in rows)
+            await session.execute(update(t).where(t.id.in_([r.id for r in rows])).values(published_at=self.rt.clock.now()))
         self.published += len(rows)
         return len(rows)
 
