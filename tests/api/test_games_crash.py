@@ -43,9 +43,12 @@ async def _open_round(player: Player, rt: Runtime, clock: Clock, body: dict[str,
         bet = await player.post("/api/games/crash/bet", json=body)
         assert bet.status_code == 200, bet.text
         row = await _crash_row(rt, bet.json()["round_id"])
-        if row.status == "open" and row.crash_x100 >= min_crash_x100:
-            clock.advance(row.started_at - clock.now())
+        if row.crash_x100 < min_crash_x100:
+            continue
+        clock.advance(row.started_at - clock.now())  # from here on the settler cannot consider it due
+        if (await _crash_row(rt, row.round_id)).status == "open":
             return bet.json(), row
+        clock.advance(timedelta(seconds=1))  # it crashed (and was settled) before the clock moved back
     pytest.fail("no suitable crash point in 20 rounds")
 
 
