@@ -26,6 +26,8 @@ async def test_security_headers_on_every_response(client: httpx.AsyncClient) -> 
         assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
         assert response.headers["x-frame-options"] == "DENY"
         assert "strict-transport-security" not in response.headers  # plain HTTP: no HSTS
+    assert (await client.post("/api/auth/login", json={"site_id": "x", "password": "y"})).headers[
+        "cache-control"] == "no-store"
 
 
 async def test_hsts_only_over_https(client: httpx.AsyncClient) -> None:

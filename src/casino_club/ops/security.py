@@ -36,6 +36,8 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         extra = [*_STATIC, (b"content-security-policy", CSP.encode())]
+        if scope.get("path", "").startswith("/api/"):
+            extra.append((b"cache-control", b"no-store"))  # tokens, balances: never in a shared cache
         if is_https(scope):
             extra.append((b"strict-transport-security", HSTS))
 
