@@ -2,6 +2,7 @@
 // toasts for pushed events, then the page module. Links inside the app swap <main> without a full
 // reload so the token, the store and the WebSocket survive navigation.
 import { getLastError, refreshToken } from "./api.js";
+import { fmtGold } from "./fmt.js";
 import { applyI18n, loadI18n, t, toggleLang } from "./i18n.js";
 import { initNet, onFailure } from "./net.js";
 import * as realtime from "./realtime.js";
@@ -31,26 +32,22 @@ function wireEvents() {
     store.refreshStats();
   });
   realtime.on("purchase_update", (data, env) => {
-    if (typeof data.pending_count === "number") store.setPending(data.pending_count);
-    else store.refreshPending();
-    const status = String(data.status || "").toLowerCase();
-    if (["success", "succeeded", "settled", "completed", "paid"].includes(status)) {
-      toast({ id: env.id, icon: "🛍️", kind: "gold", text: t("toast.purchase", { receipt: data.receipt_code || "" }) });
-    } else if (["failed", "declined", "voided", "refunded", "expired"].includes(status)) {
-      toast({ id: env.id, icon: "⚠️", kind: "error", text: t("toast.purchaseFailed", { status }) });
+    store.refreshPending();
+    if (data.status === "success") {
+      toast({ id: env.id, icon: "🛍️", kind: "gold", text: t("toast.purchase", { receipt: data.receipt_code }) });
+    } else if (data.status !== "pending") {
+      toast({ id: env.id, icon: "⚠️", kind: "error", text: t("toast.purchaseFailed", { status: t(`status.${data.status}`) }) });
     }
   });
   realtime.on("reward_granted", (data, env) => {
-    const gold = typeof data.gold === "number" ? data.gold : data.amount;
-    toast({ id: env.id, icon: "🎁", kind: "gold", text: t("toast.reward", { gold: (gold ?? 0).toLocaleString("en-US") }) });
+    toast({ id: env.id, icon: "🎁", kind: "gold", text: t("toast.reward", { gold: fmtGold(data.gold) }) });
   });
   realtime.on("level_up", (data, env) => {
     toast({ id: env.id, icon: "⭐", text: t("toast.levelUp", { level: data.level }) });
   });
   realtime.on("notification", (data, env) => {
     toast({ id: env.id, icon: "🔔", text: data.title || data.body || t("nav.notifications") });
-    if (typeof data.unread === "number") store.setUnread(data.unread);
-    else store.refreshUnread();
+    store.refreshUnread();
   });
 }
 
