@@ -155,6 +155,7 @@ def test_every_admin_section_loads_and_the_audit_log_shows_grants(new_context, a
         expect(admin.get_by_test_id(f"admin-nav-{section}")).to_have_attribute("aria-current", "page")
         expect(admin.get_by_test_id(ready)).to_be_visible()
         expect(admin.get_by_test_id("admin-error")).to_be_empty()
+        assert not audit(admin), (section, audit(admin))
     admin.get_by_test_id("admin-nav-audit").click()
     admin.get_by_test_id("audit-filter-action").fill("gold.grant")
     admin.get_by_test_id("audit-filter-submit").click()
