@@ -148,15 +148,15 @@ class MixedLoad:
         if body:
             self.effects.rounds[player.user_id].add(body["round_id"])
 
-    async def crash(self, player: Player) -> None:
+    async def crash(self, player: Player, auto: float | None = None, cashout: bool | None = None) -> None:
         """Crash bet (auto cash-out, so the server settles it within seconds), sometimes a manual cash-out."""
-        auto = round(random.uniform(1.1, 1.6), 2)
+        auto = auto or round(random.uniform(1.1, 1.6), 2)
         responses = await self.keyed("POST", "/api/games/crash/bet", {"bet": 10, "auto_cashout": auto},
                                      lambda k: auth(player, k))
         body = self._settle(f"crash:{uuid.uuid4().hex}", responses, lambda b: str(b["round_id"]))
         if body:
             self.effects.rounds[player.user_id].add(body["round_id"])
-            if random.random() < 0.5:
+            if cashout if cashout is not None else random.random() < 0.5:
                 await asyncio.sleep(random.uniform(0.0, 1.0))
                 cashed = await self.keyed("POST", "/api/games/crash/cashout", {"round_id": body["round_id"]},
                                           lambda k: auth(player, k))

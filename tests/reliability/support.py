@@ -283,7 +283,7 @@ async def shop_setup(database_url: str, limited_stock: int) -> tuple[list[int], 
     """Product ids to buy (a cheap gold item and gold packs) and the limited package's product, whose stock is
     cut to `limited_stock` so that demand exceeds it."""
     rows = await db_rows(database_url, "SELECT id, sku FROM shop_products WHERE sku IN "
-                                       "('lucky_clover', 'gold_1000', 'gold_5500')")
+                                       "('lucky_clover', 'gold_1000', 'gold_5500') ORDER BY kind DESC, id")  # gold packs last
     limited = await db_scalar(database_url, "SELECT product_id FROM shop_limited_packages LIMIT 1")
     if limited is not None:
         engine = create_async_engine(database_url)

@@ -30,13 +30,15 @@ LOCK_S = 3  # idempotency lease: a key whose request died with its server is fre
 
 
 async def test_kill_9_mid_load_then_restart(pg_url: str, server_set: ServerSet, proved: Callable[..., None]) -> None:
-    players_n, ops, kills = scale(10, 40), scale(14, 40), scale(1, 4)
+    players_n, ops, kills = scale(10, 40), scale(10, 40), scale(1, 4)
     prefix = f"casino-rel:{time.time_ns()}:"
     await asyncio.to_thread(seed_cli, pg_url)
     stock = max(2, players_n // 3)
     products, limited = await shop_setup(pg_url, limited_stock=stock)
+    # The instance that dies leaves every gold-pack purchase pending, so it certainly dies holding some.
     servers = [server_set.make(pg_url, REDIS_URL, name=f"api{i}", redis_prefix=prefix,
-                               idempotency_lock_s=str(LOCK_S), **FEATURE_SETTINGS) for i in range(2)]
+                               idempotency_lock_s=str(LOCK_S), **{**FEATURE_SETTINGS, "payment_mode": mode})
+               for i, mode in enumerate(("pending", "random"))]
     await asyncio.gather(*(server_set.start(s) for s in servers))
     alive = {s.url for s in servers}
     async with httpx.AsyncClient(timeout=httpx.Timeout(30, connect=2),
@@ -48,9 +50,14 @@ async def test_kill_9_mid_load_then_restart(pg_url: str, server_set: ServerSet, 
         load.enable_features(products, limited, stock)
         task = asyncio.gather(*(load.player_session(p, ops) for p in players))
         open_at_kill = pending_at_kill = 0
-        for n in range(kills):
+        victim = servers[0]
+        on_victim = MixedLoad(client, lambda: [victim.url], admin, players, tally, effects)
+        on_victim.enable_features(products, limited, stock)
+        for _ in range(kills):
             await asyncio.sleep(random.uniform(0.8, 1.5))
-            victim = servers[n % 2]
+            # Work the dead instance must leave behind: crash rounds in flight and purchases awaiting payment.
+            await asyncio.gather(*(on_victim.crash(p, auto=3.0, cashout=False) for p in players[:3]),
+                                 *(on_victim.buy(p, products[-1]) for p in players[3:6]))
             alive.discard(victim.url)
             victim.kill()
             open_at_kill += await db_scalar(pg_url, "SELECT count(*) FROM game_rounds WHERE status = 'open'")
@@ -67,6 +74,7 @@ async def test_kill_9_mid_load_then_restart(pg_url: str, server_set: ServerSet, 
     assert left == (0, 0), f"open crash rounds / pending purchases left after the restart: {left}"
     unpublished = await wait_outbox_drained(pg_url)
     assert unpublished == 0, f"{unpublished} outbox events never published"
+    assert open_at_kill > 0 and pending_at_kill > 0, "the kill must leave open rounds and pending purchases"
     assert tally.fivexx == 0, tally.server_errors[:5]
     assert tally.transport_errors > 0, "the kill must have cut requests off mid-flight"
     counted = await check_exactly_once(pg_url, effects, players)

@@ -34,7 +34,7 @@ async def fuzz_db(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
 
 async def test_schemathesis_all_operations_player_and_admin(fuzz_db: str, server_set: ServerSet,
                                                             proved: Callable[..., None]) -> None:
-    examples = scale(6, 50)  # positive cases per operation; negative get half
+    examples = scale(5, 50)  # positive cases per operation; negative get half
     server = server_set.make(fuzz_db, None, name="fuzz")
     await server_set.start(server)
     base = server.url
