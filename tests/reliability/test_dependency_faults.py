@@ -95,6 +95,7 @@ async def test_redis_stopped_mid_load_app_degrades_without_5xx(pg_url: str, serv
     code, output = await asyncio.to_thread(ledger_verify_cli, pg_url)
     assert code == 0, output
     warnings = server_set.count_in_logs("kv_unavailable")
+    assert warnings >= 1, "the instances never noticed Redis was gone"
     proved("redis stopped mid-load", requests_before=before_outage, requests_during_outage=during,
            requests_after_recovery=after, server_5xx=0, kv_degraded_warnings=warnings, **counted,
            ledger_verify_exit=code)
