@@ -60,6 +60,12 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/** Gold is always shown the same way: the coin icon + grouped digits. */
+export function goldNode(n, cls = "") {
+  return h("span", { class: `gold-inline num ${cls}`.trim() },
+    h("img", { class: "coin", src: "/static/img/coin.svg", alt: "", width: 16, height: 16 }), fmtGold(n));
+}
+
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

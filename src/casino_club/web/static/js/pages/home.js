@@ -51,6 +51,17 @@ export function mount(root) {
     }
   }
 
+  async function loadCalendar() {
+    try {
+      const month = await get("/streak/history");
+      const claimed = new Set(month.days.filter((d) => d.claimed).map((d) => Number(d.day.slice(8, 10))));
+      const cal = root.querySelector("#streak-calendar");
+      cal.setAttribute("aria-label", month.month);
+      cal.replaceChildren(...Array.from({ length: month.days_in_month }, (_, i) => h("li", {
+        class: claimed.has(i + 1) ? "done" : "", "aria-label": `${i + 1}${claimed.has(i + 1) ? " ✓" : ""}` }, String(i + 1))));
+    } catch { /* the widget still works without the calendar */ }
+  }
+
   claim.addEventListener("click", async () => {
     msg.textContent = "";
     ok.textContent = "";
@@ -59,7 +70,7 @@ export function mount(root) {
       const out = await post("/streak/claim", {}, { key: newKey() });
       setBalance(out);
       ok.textContent = t("streak.claimed", { gold: fmtGold(out.gold), xp: out.xp });
-      await loadStreak();
+      await Promise.all([loadStreak(), loadCalendar()]);
     } catch (err) {
       msg.textContent = errorText(err);
       msg.dataset.code = err.code || "";
@@ -101,6 +112,7 @@ export function mount(root) {
   }
 
   loadStreak();
+  loadCalendar();
   loadRecent();
   loadEvents();
   const offs = [realtime.on("game_update", loadRecent), realtime.on("reward_granted", loadRecent),

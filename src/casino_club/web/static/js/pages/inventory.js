@@ -1,5 +1,5 @@
 import { errorText, get } from "../api.js";
-import { fmtGold, h, localName } from "../fmt.js";
+import { fmtGold, goldNode, h, localName } from "../fmt.js";
 import { t } from "../i18n.js";
 
 export async function mount(root) {
@@ -15,7 +15,7 @@ export async function mount(root) {
         h("span", { class: `pill rarity-${it.rarity}` }, t(`rarity.${it.rarity}`))),
       h("h3", {}, localName(it)),
       h("p", { class: "row between" }, h("span", { class: "num", testid: "inv-qty" }, t("inventory.qty", { n: fmtGold(it.quantity) })),
-        h("span", { class: "muted num" }, `🪙 ${fmtGold(it.value)}`)))));
+        goldNode(it.value, "muted")))));
   } catch (err) {
     root.querySelector("#inv-error").textContent = errorText(err);
   }

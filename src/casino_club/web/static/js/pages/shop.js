@@ -1,7 +1,7 @@
 // Shop: limited packages with stock, catalog (gold packs in money, items in gold), purchase modal with
 // quantity and promo code, purchase history with pending settle checks. Badge and gold update live.
 import { errorText, get, newKey, post } from "../api.js";
-import { fmtGold, fmtMoney, fmtTime, h, localName } from "../fmt.js";
+import { fmtGold, fmtMoney, fmtTime, goldNode, h, localName } from "../fmt.js";
 import { t } from "../i18n.js";
 import * as realtime from "../realtime.js";
 import { refreshPending, setBalance, subscribe } from "../store.js";
@@ -11,7 +11,7 @@ const STATUS_CLASS = { success: "ok", pending: "warn", failed: "bad", voided: "b
 function priceNode(p) {
   const money = p.currency === "cents";
   const fmt = (v) => (money ? fmtMoney(v) : fmtGold(v));
-  const parts = [h("span", { class: "price num" }, money ? "" : "🪙 ", fmt(p.effective_price))];
+  const parts = [money ? h("span", { class: "price num" }, fmt(p.effective_price)) : goldNode(p.effective_price, "price")];
   if (p.discount_percent > 0 && p.effective_price !== p.price) {
     parts.push(h("span", { class: "strike num" }, fmt(p.price)), h("span", { class: "pill warn" }, t("shop.discount", { pct: p.discount_percent })));
   }
