@@ -24,6 +24,7 @@ async def _server_seed(rt: Runtime, pair_id: int) -> str:
 async def test_slot_spin_pays_per_paytable_and_updates_everything(client: httpx.AsyncClient, rt: Runtime) -> None:
     player = await signup(client)
     balance = 1000
+    profits = []
     for _ in range(5):
         response = await player.post("/api/games/slot/spin", json={"bet": 100})
         assert response.status_code == 200, response.text
@@ -35,6 +36,7 @@ async def test_slot_spin_pays_per_paytable_and_updates_everything(client: httpx.
         assert body["outcome"] == slot.outcome_dict(expected)
         assert body["payout"] == slot.payout(100, expected) == 100 * expected.multiplier_x100 // 100
         balance += body["payout"] - 100
+        profits.append(body["payout"] - 100)
         assert body["balance"] == balance == await player.gold()
         assert body["game"] == "slot" and body["status"] == "settled" and body["net"] == body["payout"] - 100
         assert "server_seed" not in fair or fair["server_seed"] is None
@@ -43,6 +45,8 @@ async def test_slot_spin_pays_per_paytable_and_updates_everything(client: httpx.
     stats = (await player.get("/api/games/stats/me")).json()
     assert stats["games"]["slot"]["rounds"] == 5 and stats["games"]["slot"]["wagered"] == 500
     assert stats["games"]["slot"]["net"] == balance - 1000 == stats["totals"]["net"]
+    assert stats["games"]["slot"]["biggest_win"] == max(0, *profits) == stats["totals"]["biggest_win"]
+    assert stats["games"]["slot"]["wins"] == sum(1 for p in profits if p > 0)
     me = (await player.get("/api/auth/me")).json()
     assert me["xp"] == 50  # 1 XP per 10 gold wagered
     async with rt.sessionmaker() as session:
