@@ -282,3 +282,25 @@ def test_two_tabs_of_one_player_share_the_session_and_stay_in_sync(new_context, 
     second.reload()
     second.wait_for_selector("body[data-booted=true]")
     expect_gold(second, gold)  # the session survived both tabs refreshing
+
+
+def test_mission_completes_from_play_and_is_claimed_once(new_context, api) -> None:  # type: ignore[no-untyped-def]
+    ctx = new_context()
+    site_id = signup_in_context(ctx)
+    page = open_page(ctx, "/events")
+    mission = page.get_by_test_id("mission-daily_play_1")
+    expect(mission).to_have_attribute("data-progress", "0")
+    page.goto("/games/rps")
+    page.wait_for_selector("body[data-booted=true]")
+    page.get_by_test_id("rps-rock").click()
+    expect(page.get_by_test_id("rps-result")).to_have_attribute("data-result", re.compile("win|draw|lose"))
+    page.get_by_test_id("nav-events").click()
+    expect(mission).to_have_attribute("data-progress", "1")  # computed by the server from the round
+    token = api.token(site_id, "password123")
+    before = api.get(token, "/api/users/balance")["gold"]
+    page.get_by_test_id("claim-daily_play_1").click()
+    expect(mission).to_have_attribute("data-claimed", "true")
+    expect(page.get_by_test_id("claim-daily_play_1")).to_have_count(0)
+    assert api.get(token, "/api/users/balance")["gold"] == before + 100
+    expect_gold(page, before + 100)
+    expect(page.get_by_test_id("toast").filter(has_text="100")).to_have_count(1)

@@ -36,21 +36,21 @@ export function mount(root) {
         bar(e.progress?.[metric] ?? 0, target))),
       h("p", { class: "muted" }, t("events.reward", { gold: fmtGold(e.rewards.gold), xp: e.rewards.xp }), " · ", t("events.ends", { time: fmtTime(e.ends_at) })),
       e.claimed ? h("span", { class: "pill ok" }, t("events.claimed"))
-        : !e.joined ? h("button", { type: "button", class: "btn btn-accent btn-sm", on: { click: (ev) => act(`/events/${e.id}/join`, ev.currentTarget, err) } }, t("events.join"))
-          : e.completed ? h("button", { type: "button", class: "btn btn-gold btn-sm", on: { click: (ev) => act(`/events/${e.id}/claim`, ev.currentTarget, err) } }, t("events.claim"))
+        : !e.joined ? h("button", { type: "button", class: "btn btn-accent btn-sm", testid: `join-event-${e.id}`, on: { click: (ev) => act(`/events/${e.id}/join`, ev.currentTarget, err) } }, t("events.join"))
+          : e.completed ? h("button", { type: "button", class: "btn btn-gold btn-sm", testid: `claim-event-${e.id}`, on: { click: (ev) => act(`/events/${e.id}/claim`, ev.currentTarget, err) } }, t("events.claim"))
             : h("span", { class: "pill" }, t("events.joined")));
   }
 
   function missionCard(m) {
     const err = root.querySelector("#missions-error");
-    return h("article", { class: "card", testid: `mission-${m.code}` },
+    return h("article", { class: "card", testid: `mission-${m.code}`, dataset: { progress: m.progress, claimed: String(m.claimed) } },
       h("div", { class: "row between" }, h("h3", {}, m.title), h("span", { class: "pill" }, t(`period.${m.period}`))),
       m.description ? h("p", { class: "muted" }, m.description) : null,
       h("p", { class: "row between" }, h("span", {}, t(`metric.${m.metric}`)), h("span", { class: "num" }, `${fmtGold(m.progress)} / ${fmtGold(m.target)}`)),
       bar(m.progress, m.target),
       h("p", { class: "muted" }, t("events.reward", { gold: fmtGold(m.rewards.gold), xp: m.rewards.xp })),
       m.claimed ? h("span", { class: "pill ok" }, t("events.claimed"))
-        : m.completed ? h("button", { type: "button", class: "btn btn-gold btn-sm", on: { click: (ev) => act(`/missions/${m.id}/claim`, ev.currentTarget, err) } }, t("events.claim"))
+        : m.completed ? h("button", { type: "button", class: "btn btn-gold btn-sm", testid: `claim-${m.code}`, on: { click: (ev) => act(`/missions/${m.id}/claim`, ev.currentTarget, err) } }, t("events.claim"))
           : null);
   }
 
