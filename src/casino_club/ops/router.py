@@ -24,7 +24,7 @@ async def health() -> dict[str, str]:
 
 @router.get("/ready")
 async def ready(rt: Runtime = Depends(get_runtime)) -> JSONResponse:
-    """Readiness: each dependency with its status and latency; 503 if any is down or slower than the timeout."""
+    """Readiness: each dependency with its status and latency; 503 if any is down."""
     timeout = rt.settings.ready_timeout_s
 
     async def database() -> None:
