@@ -304,3 +304,25 @@ def test_mission_completes_from_play_and_is_claimed_once(new_context, api) -> No
     assert api.get(token, "/api/users/balance")["gold"] == before + 100
     expect_gold(page, before + 100)
     expect(page.get_by_test_id("toast").filter(has_text="100")).to_have_count(1)
+
+
+def test_fairness_rotate_then_verify_a_played_round(new_context, api) -> None:  # type: ignore[no-untyped-def]
+    ctx = new_context()
+    site_id = signup_in_context(ctx)
+    page = open_page(ctx, "/games/slot")
+    page.get_by_test_id("slot-spin").click()
+    expect(page.get_by_test_id("slot-results").locator("li")).to_have_count(1)
+    token = api.token(site_id, "password123")
+    played = api.get(token, "/api/games/history")["items"][0]
+    expect(page.get_by_test_id("slot-fair")).to_contain_text(played["fairness"]["server_seed_hash"][:16])
+    page.goto("/fairness")
+    page.wait_for_selector("body[data-booted=true]")
+    expect(page.get_by_test_id("fair-hash")).to_have_text(played["fairness"]["server_seed_hash"])
+    page.get_by_test_id("fair-rotate").click()
+    page.get_by_test_id(f"verify-round-{played['round_id']}").click()
+    page.locator("#verify-form button[type=submit]").click()
+    expect(page.get_by_test_id("verify-summary")).to_contain_text("✓")
+    out = page.get_by_test_id("verify-out")
+    for emoji in played["outcome"]["emojis"]:
+        expect(out).to_contain_text(emoji)
+    expect(out).to_contain_text(f'"payout": {played["payout"]}')

@@ -47,7 +47,7 @@ export function mount(root) {
     ev.preventDefault();
     const out = root.querySelector("#verify-out");
     const verr = root.querySelector("#verify-error");
-    verr.textContent = ""; out.textContent = "";
+    verr.textContent = ""; out.textContent = ""; root.querySelector("#verify-summary").textContent = "";
     let params = {};
     const extra = root.querySelector("#v-extra").value.trim();
     if (extra) {
@@ -60,6 +60,8 @@ export function mount(root) {
         client_seed: root.querySelector("#v-client").value, nonce: Number(root.querySelector("#v-nonce").value), params,
       }, { key: newKey() });
       out.textContent = JSON.stringify(result, null, 2);
+      const matches = result.hash_matches === undefined ? "" : result.hash_matches ? `✓ ${t("fair.hashOk")}` : `✗ ${t("fair.hashBad")}`;
+      root.querySelector("#verify-summary").textContent = [matches, `${t("game.payout")} ${fmtGold(result.payout)}`].filter(Boolean).join(" · ");
     } catch (e) { verr.textContent = errorText(e); }
   });
 
@@ -68,9 +70,9 @@ export function mount(root) {
     root.querySelector("#v-server").value = r.fairness.server_seed || "";
     root.querySelector("#v-client").value = r.fairness.client_seed;
     root.querySelector("#v-nonce").value = String(r.fairness.nonce);
-    const params = { ...(r.params || {}) };
-    delete params.bet;
-    root.querySelector("#v-extra").value = Object.keys(params).length ? JSON.stringify(params) : "";
+    // The round's own inputs, plus the hash committed before it so the page can show they match.
+    const params = { ...(r.params || {}), server_seed_hash: r.fairness.server_seed_hash };
+    root.querySelector("#v-extra").value = JSON.stringify(params);
     root.querySelector("#v-server").focus();
   }
 
@@ -83,7 +85,7 @@ export function mount(root) {
         h("td", {}, t(`game.${r.game}`)), h("td", { class: "num" }, fmtGold(r.stake)), h("td", { class: "num" }, fmtGold(r.payout)),
         h("td", {}, h("code", { title: r.fairness.server_seed_hash }, r.fairness.server_seed_hash.slice(0, 12) + "…")),
         h("td", { class: "num" }, String(r.fairness.nonce)),
-        h("td", {}, r.fairness.server_seed ? h("button", { type: "button", class: "btn btn-sm btn-ghost", on: { click: () => fill(r) } }, t("fair.useRound"))
+        h("td", {}, r.fairness.server_seed ? h("button", { type: "button", class: "btn btn-sm btn-ghost", testid: `verify-round-${r.round_id}`, on: { click: () => fill(r) } }, t("fair.useRound"))
           : h("span", { class: "muted" }, t("fair.notRevealed")))));
       if (more) body.append(...rows); else body.replaceChildren(...rows);
       root.querySelector("#rounds-more").hidden = !cursor;
