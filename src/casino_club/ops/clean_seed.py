@@ -37,6 +37,7 @@ class CleanSeedReport:
     users: dict[str, int] = field(default_factory=dict)
     deleted: dict[str, int] = field(default_factory=dict)
     gold_moves: dict[str, int] = field(default_factory=dict)
+    voided: int = 0  # pending purchases voided (their held stock released) before the deletes
 
 
 def owned_tables(user_ids: list[int]) -> list[tuple[Table, ColumnElement[bool]]]:
@@ -64,6 +65,24 @@ def owned_tables(user_ids: list[int]) -> list[tuple[Table, ColumnElement[bool]]]
     return [(t, conditions[t.name]) for t in ordered]
 
 
+async def _void_pending_purchases(rt: Runtime, user_ids: list[int]) -> int:
+    # A pending purchase holds limited-package stock; void it the shop's way so the units go back to stock
+    # before its row is deleted (deleting it directly would leak the held units forever).
+    from casino_club.shop.models import ShopTransaction
+    from casino_club.shop.settle import fail
+
+    voided = 0
+    async with rt.sessionmaker() as session:
+        pending = list((await session.execute(select(ShopTransaction.id).where(
+            ShopTransaction.user_id.in_(user_ids), ShopTransaction.status == "pending"))).scalars())
+    for tx_id in pending:
+        async with rt.transaction() as session:
+            tx = await session.get(ShopTransaction, tx_id)
+            if tx is not None and await fail(session, tx, "voided", by="clean_seed", reason="CLEAN_SEED"):
+                voided += 1
+    return voided
+
+
 async def clean_seed(rt: Runtime) -> CleanSeedReport:
     """Delete the seed accounts' child rows (one table per transaction), then reset gold, XP and rank."""
     report = CleanSeedReport()
@@ -74,6 +93,7 @@ async def clean_seed(rt: Runtime) -> CleanSeedReport:
     ids = list(report.users.values())
     if not ids:
         return report
+    report.voided = await _void_pending_purchases(rt, ids)
     for table, condition in owned_tables(ids):
         async with rt.transaction() as session:
             result = cast(CursorResult[Any], await session.execute(delete(table).where(condition)))

@@ -44,7 +44,8 @@ def clean_seed_command() -> None:
     if not report.users:
         typer.echo("no seed accounts found; nothing to reset (run `casino-club seed` first)")
         return
-    typer.echo(json.dumps({"users": report.users, "deleted_rows": report.deleted,
+    typer.echo(json.dumps({"users": report.users, "pending_purchases_voided": report.voided,
+                           "deleted_rows": report.deleted,
                            "gold_moved_to_reach_1000": report.gold_moves}, indent=2))
     typer.echo(f"reset {len(report.users)} seed accounts; check with `casino-club ledger verify`")
 
