@@ -80,7 +80,7 @@ class OutboxRelay:
                 # Database or Redis unavailable: rows stay unpublished and are retried; sockets catch up.
                 log.warning("outbox_relay_failed", error=repr(exc), retry_in_s=delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+                delay = min(delay * 2, 1.0)  # short cap: a busy SQLite lock or a Redis blip must not stall delivery
                 continue
             if published >= self.batch:
                 continue

@@ -71,7 +71,7 @@ class Connection:
 
     __slots__ = ("ws", "hub", "user_id", "session_id", "token_exp", "cursor", "inbox", "wakeup", "fill_requested",
                  "resume_to", "controls", "close_code", "close_reason", "closed", "last_client_frame", "held",
-                 "held_from", "held_until", "last_profile_sent", "window")
+                 "held_from", "held_until", "last_profile_sent", "window", "checked_seq")
 
     def __init__(self, ws: WebSocket, hub: Hub, user_id: int, session_id: str, token_exp: int) -> None:
         self.ws = ws
@@ -94,6 +94,7 @@ class Connection:
         self.held_until = 0.0
         self.last_profile_sent = float("-inf")
         self.window = hub.rt.settings.ws_coalesce_ms / 1000
+        self.checked_seq = 0  # the player's latest seq at the previous session check (lost-message detection)
 
     # --- called from other tasks (never block, never write to the socket) ---
     def offer(self, event: Event) -> None:

@@ -3,6 +3,7 @@ session checks (logout, expiry, ban) and catch-up after lost bus messages."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import defaultdict
 
@@ -29,6 +30,7 @@ class Hub:
         self.rt = rt
         self.by_user: dict[int, set[Connection]] = defaultdict(set)
         self.count = 0
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def register(self, conn: Connection) -> None:
         """Start routing the player's events to this socket."""
@@ -69,9 +71,27 @@ class Hub:
             conn.offer(event)
 
     def catch_up_all(self) -> None:
-        """Bus reconnected: every socket re-reads what it may have missed."""
-        for conn in self.connections():
-            conn.request_fill()
+        """Bus reconnected: sockets re-read what they may have missed (only those that are behind)."""
+        if self.connections():
+            task = asyncio.create_task(self._catch_up(), name="ws-catch-up")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _catch_up(self) -> None:
+        conns = self.connections()
+        for start in range(0, len(conns), CHUNK):
+            chunk = conns[start:start + CHUNK]
+            try:
+                async with self.rt.sessionmaker() as session:
+                    seqs = await service.latest_seqs(session, {c.user_id for c in chunk})
+            except SQLAlchemyError as exc:
+                log.warning("ws_catch_up_failed", error=repr(exc))
+                for conn in chunk:
+                    conn.request_fill()  # cannot tell who is behind: let each socket look
+                continue
+            for conn in chunk:
+                if conn.cursor < seqs.get(conn.user_id, 0):
+                    conn.request_fill()
 
     def sweep_local(self, heartbeat_due: bool) -> None:
         """Checks that need no database: token expiry, idle sockets, pings."""
@@ -101,5 +121,10 @@ class Hub:
             for conn in chunk:
                 if conn.session_id not in alive:
                     conn.request_close(protocol.CLOSE_UNAUTHORIZED, "session ended")
-                elif seqs.get(conn.user_id, 0) > conn.cursor and not conn.inbox:
-                    conn.request_fill()  # a bus message was lost (or is very late): read it from the table
+                    continue
+                # Events already committed at the previous check and still not delivered were lost on the bus
+                # (or are very late): read them from the table. Comparing with the previous check, not this one,
+                # keeps events merely in flight from triggering thousands of reads under load.
+                if conn.cursor < conn.checked_seq:
+                    conn.request_fill()
+                conn.checked_seq = seqs.get(conn.user_id, 0)
