@@ -34,6 +34,11 @@ test: .venv/.synced browser-deps
 reliability: .venv/.synced
 	CASINO_RELIABILITY_LONG=1 .venv/bin/pytest tests/reliability $(PYTEST_ARGS)
 
+# Benchmarks against PostgreSQL + Redis (CASINO_TEST_DATABASE_URL / CASINO_TEST_REDIS_URL); see bench/README.md.
+bench: .venv/.synced
+	.venv/bin/python -m bench.scale_bench
+	.venv/bin/python -m bench.history_bench
+
 lint: .venv/.synced
 	.venv/bin/ruff check src tests bench
 
