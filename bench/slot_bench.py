@@ -122,14 +122,15 @@ async def _run_phase(base: str, name: str, tokens: list[str], seconds: float, sp
     return Phase(name, counts["ok"], counts["errors"], time.perf_counter() - began, latencies)
 
 
-async def _bench(base: str, clients: int, seconds: float) -> tuple[Phase, Phase]:
+async def _bench(base: str, clients: int, seconds: float) -> tuple[Phase, Phase, Phase]:
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         tokens = [await _signup(client) for _ in range(clients)]
     await _run_phase(base, "warmup", tokens, min(2.0, seconds), spin=True)
     await _run_phase(base, "warmup", tokens, min(1.0, seconds), spin=False)
     health = await _run_phase(base, "health", tokens, seconds, spin=False)
     spins = await _run_phase(base, "slot_spin", tokens, seconds, spin=True)
-    return health, spins
+    single = await _run_phase(base, "spin_1cli", tokens[:1], min(5.0, seconds), spin=True)
+    return health, spins, single
 
 
 def _pg_database(admin_url: str) -> tuple[str, str]:
@@ -151,7 +152,7 @@ async def _pg_exec(admin_url: str, sql: str) -> None:
         await engine.dispose()
 
 
-def run_backend(label: str, database_url: str, redis_url: str | None, args: argparse.Namespace) -> tuple[Phase, Phase]:
+def run_backend(label: str, database_url: str, redis_url: str | None, args: argparse.Namespace) -> tuple[Phase, Phase, Phase]:
     """Serve on a fresh database, measure, stop."""
     log = Path(tempfile.gettempdir()) / f"slot-bench-{label}.log"
     # Load must not trip the per-player / per-IP throttles that protect production.
@@ -175,7 +176,7 @@ def main() -> None:
     if not (1 <= args.clients <= 256 and 1 <= args.seconds <= 120):
         parser.error("clients must be 1..256 and seconds 1..120")
 
-    rows: list[tuple[str, Phase, Phase]] = []
+    rows: list[tuple[str, Phase, Phase, Phase]] = []
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
             rows.append(("sqlite", *run_backend("sqlite", f"sqlite+aiosqlite:///{tmp}/bench.db", None, args)))
@@ -196,17 +197,19 @@ def main() -> None:
     print(f"\n{args.clients} clients, {args.seconds:g} s per phase, {args.workers} worker(s), cpus={os.cpu_count()}, "
           f"load average {load} (other processes share these CPUs)")
     print(f"{'backend':<11} {'phase':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
-    for label, health, spins in rows:
-        for phase in (health, spins):
+    for label, health, spins, single in rows:
+        for phase in (health, spins, single):
             print(f"{label:<11} {phase.name:<10} {phase.rate:>9.1f} {phase.pct(0.50):>8.1f} {phase.pct(0.99):>8.1f} "
                   f"{phase.errors:>7}")
         print(f"{label:<11} ratio spins/health = {spins.rate / health.rate:.2f}")
-    print("\n| backend | /health req/s | spins/s | ratio | spin p50 ms | spin p99 ms | health p50/p99 ms |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for label, health, spins in rows:
+    print("\n| backend | /health req/s | spins/s | ratio | spin p50 ms | spin p99 ms | health p50/p99 ms "
+          "| 1-client spin p50 ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for label, health, spins, single in rows:
         print(f"| {label} | {health.rate:.0f} | {spins.rate:.0f} | {spins.rate / health.rate:.2f} | "
-              f"{spins.pct(0.5):.1f} | {spins.pct(0.99):.1f} | {health.pct(0.5):.1f} / {health.pct(0.99):.1f} |")
-    if any(p.errors for _, h, s in rows for p in (h, s)):
+              f"{spins.pct(0.5):.1f} | {spins.pct(0.99):.1f} | {health.pct(0.5):.1f} / {health.pct(0.99):.1f} | "
+              f"{single.pct(0.5):.1f} |")
+    if any(p.errors for _, h, s, one in rows for p in (h, s, one)):
         print("note: non-200 answers (e.g. 409 INSUFFICIENT_GOLD) are counted as errors, not in req/s")
 
 
