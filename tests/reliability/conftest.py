@@ -64,3 +64,5 @@ def server_set(tmp_path: Path) -> Iterator[ServerSet]:
         yield servers
     finally:
         servers.stop_all()
+        for exc in servers.server_exceptions():
+            print(f"server-side exception:\n{exc}")  # shown under "Captured stdout teardown" when a test fails

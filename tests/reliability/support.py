@@ -60,6 +60,23 @@ class ServerSet:
         for server in self.servers:
             server.stop()
 
+    def server_exceptions(self, limit: int = 3) -> list[str]:
+        """The last unhandled exceptions the servers logged (for failure reports)."""
+        import json
+
+        found: list[str] = []
+        for server in self.servers:
+            if server.log_path and server.log_path.exists():
+                for line in server.log_path.read_text(errors="replace").splitlines():
+                    if '"unhandled_error"' in line or '"job_crashed"' in line:
+                        try:
+                            entry = json.loads(line)
+                        except ValueError:
+                            continue
+                        found.append(f"{server.log_path.name} {entry.get('event')} {entry.get('path') or entry.get('job')}"
+                                     f"\n{str(entry.get('exception', ''))[-1500:]}")
+        return found[-limit:]
+
     def log_tail(self, lines: int = 40) -> str:
         """The end of every server log, for assertion messages."""
         out = []

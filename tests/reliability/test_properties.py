@@ -69,6 +69,12 @@ async def _apply(rt: Runtime, users: list[int], op: tuple[str, int, int, int]) -
 
 
 @pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    """Long runs send thousands of admin writes a minute: lift the per-admin and per-player write limits."""
+    return {"write_rate_limit": 1_000_000, "admin_gold_rate_limit": 1_000_000}
+
+
+@pytest.fixture
 def ledger_tally(proved: Callable[..., None]) -> Iterator[dict[str, Any]]:
     """Counts across hypothesis examples, reported once when the test ends."""
     tally: dict[str, Any] = defaultdict(int)
