@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from casino_club.actions.service import record_action
 from casino_club.auth.profile import load_profile
 from casino_club.engagement.progress import add_xp, record_progress, wager_xp
+from casino_club.fairness.models import SeedPair
 from casino_club.fairness.service import FairDraw
 from casino_club.games.errors import BetOutOfRange
 from casino_club.games.models import GameRound, GameStats
@@ -144,7 +145,8 @@ async def publish(session: AsyncSession, user_id: int, summary: dict[str, Any]) 
 async def finish_instant(session: AsyncSession, user_id: int, r: GameRound, stake_moved: Moved, *,
                          progress: dict[str, int], multiplier_x100: int) -> PlayOut:
     """Shared tail of slot / RPS / gacha: payout, stats, XP, progress, events; returns the response."""
-    balance = await pay(session, user_id, r, r.payout) or stake_moved.balance
+    paid = await pay(session, user_id, r, r.payout)
+    balance = stake_moved.balance if paid is None else paid
     done = await after_round(session, user_id, r, progress=progress, multiplier_x100=multiplier_x100)
     out = PlayOut(**round_out(r).model_dump(), balance=balance, xp=done.xp, level=done.level)
     await publish(session, user_id, out.model_dump(mode="json", exclude={"balance", "xp", "level"})
@@ -154,8 +156,6 @@ async def finish_instant(session: AsyncSession, user_id: int, r: GameRound, stak
 
 async def revealed_seeds(session: AsyncSession, pair_ids: set[int]) -> dict[int, str]:
     """Server seeds of the given pairs that have been rotated (public now)."""
-    from casino_club.fairness.models import SeedPair
-
     if not pair_ids:
         return {}
     rows = await session.execute(select(SeedPair.id, SeedPair.server_seed).where(
