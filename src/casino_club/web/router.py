@@ -19,29 +19,27 @@ from casino_club.kit.http_errors import request_lang
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
-LANGS = ("ko", "en")
-
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=HERE / "templates")
 static_files = StaticFiles(directory=STATIC_DIR)
 
-# path -> (template, page module, title key, needs login)
-PAGES: dict[str, tuple[str, str, str, bool]] = {
-    "/": ("home.html", "home", "nav.home", True),
-    "/login": ("login.html", "login", "auth.login", False),
-    "/signup": ("signup.html", "signup", "auth.signup", False),
-    "/games": ("games.html", "games", "nav.games", True),
-    "/games/slot": ("slot.html", "slot", "game.slot", True),
-    "/games/rps": ("rps.html", "rps", "game.rps", True),
-    "/games/gacha": ("gacha.html", "gacha", "game.gacha", True),
-    "/games/crash": ("crash.html", "crash", "game.crash", True),
-    "/shop": ("shop.html", "shop", "nav.shop", True),
-    "/inventory": ("inventory.html", "inventory", "nav.inventory", True),
-    "/profile": ("profile.html", "profile", "nav.profile", True),
-    "/events": ("events.html", "events", "nav.events", True),
-    "/fairness": ("fairness.html", "fairness", "nav.fairness", True),
-    "/notifications": ("notifications.html", "notifications", "nav.notifications", True),
+# path -> (page: template `<page>.html` + module `static/js/pages/<page>.js`, title key, needs login)
+PAGES: dict[str, tuple[str, str, bool]] = {
+    "/": ("home", "nav.home", True),
+    "/login": ("login", "auth.login", False),
+    "/signup": ("signup", "auth.signup", False),
+    "/games": ("games", "nav.games", True),
+    "/games/slot": ("slot", "game.slot", True),
+    "/games/rps": ("rps", "game.rps", True),
+    "/games/gacha": ("gacha", "game.gacha", True),
+    "/games/crash": ("crash", "game.crash", True),
+    "/shop": ("shop", "nav.shop", True),
+    "/inventory": ("inventory", "nav.inventory", True),
+    "/profile": ("profile", "nav.profile", True),
+    "/events": ("events", "nav.events", True),
+    "/fairness": ("fairness", "nav.fairness", True),
+    "/notifications": ("notifications", "nav.notifications", True),
 }
 ADMIN_SECTIONS = ("users", "products", "limited", "promos", "transactions", "events", "missions",
                   "notifications", "invites", "audit", "economy")
@@ -71,16 +69,16 @@ def _render(request: Request, template: str, page: str, title_key: str, guest: b
     return response
 
 
-def _page_route(path: str, template: str, page: str, title_key: str, needs_login: bool) -> None:
+def _page_route(path: str, page: str, title_key: str, needs_login: bool) -> None:
     async def handler(request: Request) -> Response:
-        return _render(request, template, page, title_key, guest=not needs_login)
+        return _render(request, f"{page}.html", page, title_key, guest=not needs_login)
 
     handler.__name__ = f"page_{page}"
     router.add_api_route(path, handler, methods=["GET"], response_class=HTMLResponse)
 
 
-for _path, (_template, _page, _title, _login) in PAGES.items():
-    _page_route(_path, _template, _page, _title, _login)
+for _path, (_page, _title, _login) in PAGES.items():
+    _page_route(_path, _page, _title, _login)
 
 
 @router.get("/admin", response_class=HTMLResponse)
