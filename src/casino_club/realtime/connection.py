@@ -71,7 +71,7 @@ class Connection:
 
     __slots__ = ("ws", "hub", "user_id", "session_id", "token_exp", "cursor", "inbox", "wakeup", "fill_requested",
                  "resume_to", "controls", "close_code", "close_reason", "closed", "last_client_frame", "held",
-                 "held_from", "held_until", "last_profile_sent", "window", "checked_seq")
+                 "held_from", "held_until", "last_profile_sent", "window", "checked_seq", "next_ping")
 
     def __init__(self, ws: WebSocket, hub: Hub, user_id: int, session_id: str, token_exp: int) -> None:
         self.ws = ws
@@ -95,6 +95,7 @@ class Connection:
         self.last_profile_sent = float("-inf")
         self.window = hub.rt.settings.ws_coalesce_ms / 1000
         self.checked_seq = 0  # the player's latest seq at the previous session check (lost-message detection)
+        self.next_ping = self.last_client_frame + hub.rt.settings.ws_heartbeat_s
 
     # --- called from other tasks (never block, never write to the socket) ---
     def offer(self, event: Event) -> None:
@@ -117,8 +118,12 @@ class Connection:
         self.wakeup.set()
 
     def send_control(self, type_: str, data: dict[str, Any] | None = None) -> None:
-        """Queue a control frame (ping, pong, error)."""
-        self.controls.append(protocol.control(type_, self.hub.rt.clock.now(), data))
+        """Queue a control frame (pong, error)."""
+        self.queue_text(protocol.control(type_, self.hub.rt.clock.now(), data))
+
+    def queue_text(self, text: str) -> None:
+        """Queue an already serialized control frame (e.g. the ping shared by every socket)."""
+        self.controls.append(text)
         self.wakeup.set()
 
     def request_close(self, code: int, reason: str) -> None:

@@ -93,17 +93,25 @@ class Hub:
                 if conn.cursor < seqs.get(conn.user_id, 0):
                     conn.request_fill()
 
-    def sweep_local(self, heartbeat_due: bool) -> None:
-        """Checks that need no database: token expiry, idle sockets, pings."""
+    def sweep_local(self) -> None:
+        """Checks that need no database: token expiry, idle sockets, pings.
+
+        Each socket is pinged `ws_heartbeat_s` after its previous ping, so pings are spread by connect time
+        instead of waking every socket in the same tick; one serialized ping frame is shared by all of them.
+        """
         now = self.rt.clock.now().timestamp()
-        idle_limit = time.monotonic() - self.rt.settings.ws_idle_timeout_s
+        mono = time.monotonic()
+        idle_limit = mono - self.rt.settings.ws_idle_timeout_s
+        ping: str | None = None
         for conn in self.connections():
             if conn.token_exp <= now:
                 conn.request_close(protocol.CLOSE_UNAUTHORIZED, "token expired")
             elif conn.last_client_frame < idle_limit:
                 conn.request_close(protocol.CLOSE_IDLE, "heartbeat timeout")
-            elif heartbeat_due:
-                conn.send_control("ping")
+            elif conn.next_ping <= mono:
+                ping = ping or protocol.control("ping", self.rt.clock.now())
+                conn.queue_text(ping)
+                conn.next_ping = mono + self.rt.settings.ws_heartbeat_s
 
     async def sweep_db(self) -> None:
         """Session liveness (logout on any instance, expiry, ban) and lost-message catch-up, in chunked queries."""

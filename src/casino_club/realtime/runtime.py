@@ -68,16 +68,12 @@ async def sweeper_job(rt: Runtime) -> None:
     hub = get_realtime(rt).hub
     settings = rt.settings
     tick = max(0.05, min(settings.ws_session_check_s, settings.ws_heartbeat_s, 1.0))
-    last_ping = last_check = time.monotonic()
+    last_check = time.monotonic()
     while True:
         await asyncio.sleep(tick)
-        now = time.monotonic()
-        heartbeat_due = now - last_ping >= settings.ws_heartbeat_s
-        if heartbeat_due:
-            last_ping = now
-        hub.sweep_local(heartbeat_due)
-        if now - last_check >= settings.ws_session_check_s:
-            last_check = now
+        hub.sweep_local()
+        if time.monotonic() - last_check >= settings.ws_session_check_s:
+            last_check = time.monotonic()
             await hub.sweep_db()
 
 
