@@ -41,12 +41,10 @@ export function setProfile(profile) {
   emit();
 }
 
-/** Apply a server balance: a /users/balance body, or any response carrying `balance`/`gold`. */
+/** Apply a server balance: a /users/balance body (`gold`), or a play/claim response (`balance`). */
 export function setBalance(body) {
   if (!body) return;
-  const gold = typeof body.balance === "number" ? body.balance
-    : typeof body.gold === "number" ? body.gold
-      : typeof body.balance_after === "number" ? body.balance_after : null;
+  const gold = typeof body.balance === "number" ? body.balance : typeof body.gold === "number" ? body.gold : null;
   if (gold !== null) state.gold = gold;
   if (typeof body.level === "number") state.level = body.level;
   if (typeof body.xp === "number") state.xp = body.xp;
