@@ -1,10 +1,10 @@
 // Boot: language, token (refresh cookie -> access token in memory), store hydration, realtime,
 // toasts for pushed events, then the page module. Links inside the app swap <main> without a full
 // reload so the token, the store and the WebSocket survive navigation.
-import { getLastError, refreshToken } from "./api.js";
+import { ApiError, getLastError, refreshToken } from "./api.js";
 import { fmtGold } from "./fmt.js";
 import { applyI18n, loadI18n, t, toggleLang } from "./i18n.js";
-import { initNet, onFailure } from "./net.js";
+import { initNet, onFailure, waitForRetry } from "./net.js";
 import * as realtime from "./realtime.js";
 import { initShell, markActiveNav, repaintGold } from "./shell.js";
 import * as store from "./store.js";
@@ -136,11 +136,17 @@ async function boot() {
   document.getElementById("lang-switch")?.addEventListener("click", () => toggleLang());
   window.__cc = { getLastError, store: store.getState, realtime };
   if (!document.body.classList.contains("guest")) {
-    try {
-      await refreshToken();
-    } catch {
-      location.replace(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
-      return;
+    for (;;) {
+      try {
+        await refreshToken();
+        break;
+      } catch (err) {
+        if (err instanceof ApiError) { // no valid session: log in
+          location.replace(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+          return;
+        }
+        await waitForRetry(); // the network is down: banner + Retry, not a bounce to the login page
+      }
     }
     initShell();
     window.addEventListener("cc:unauthorized", () => {
