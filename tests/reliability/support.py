@@ -184,6 +184,7 @@ class Tally:
     transport_errors: int = 0
     replays: int = 0
     server_errors: list[str] = field(default_factory=list)
+    unavailable: int = 0
 
     def note(self, response: httpx.Response) -> None:
         """Count one response."""
@@ -196,14 +197,16 @@ class Tally:
                 self.codes[response.json()["error"]["code"]] += 1
             except (ValueError, KeyError, TypeError):
                 self.codes[f"HTTP{response.status_code}"] += 1
-        if response.status_code >= 500:
+        if response.status_code == 503:
+            self.unavailable += 1  # backpressure (e.g. the database refusing connections): retried, reported
+        elif response.status_code >= 500:
             self.server_errors.append(f"{response.request.method} {response.request.url.path} -> "
                                       f"{response.status_code} {response.text[:300]}")
 
     @property
     def fivexx(self) -> int:
-        """Number of 5xx responses."""
-        return sum(n for s, n in self.statuses.items() if s >= 500)
+        """Number of 5xx responses other than 503 SERVICE_UNAVAILABLE (which clients retry)."""
+        return sum(n for s, n in self.statuses.items() if s >= 500 and s != 503)
 
 
 Send = Callable[[str], Awaitable[httpx.Response]]  # base URL -> response
@@ -232,7 +235,7 @@ async def until_final(send: Send, bases: Callable[[], list[str]], tally: Tally, 
             continue
         tally.note(response)
         in_flight = response.status_code == 409 and _code(response) == "IDEMPOTENCY_IN_FLIGHT"
-        retry = in_flight or (retry_5xx and response.status_code >= 500)
+        retry = in_flight or response.status_code == 503 or (retry_5xx and response.status_code >= 500)
         if not retry or time.monotonic() > deadline:
             return response
         await asyncio.sleep(min(0.05 * attempt, 0.5))

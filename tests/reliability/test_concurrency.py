@@ -57,4 +57,4 @@ async def test_mixed_load_two_instances_exactly_once(pg_url: str, server_set: Se
     assert tally.replays > 0, "repeated keys must have produced replays"
     proved("mixed load on 2 instances", players=players_n, requests=tally.requests, seconds=round(elapsed, 1), settle_wait_s=settle_s,
            replays=tally.replays, in_flight_409=tally.codes["IDEMPOTENCY_IN_FLIGHT"],
-           insufficient_gold=tally.codes["INSUFFICIENT_GOLD"], **counted, ledger_verify_exit=code, server_5xx=0)
+           insufficient_gold=tally.codes["INSUFFICIENT_GOLD"], **counted, unavailable_503_retried=tally.unavailable, ledger_verify_exit=code, server_5xx=0)

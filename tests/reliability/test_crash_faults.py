@@ -84,4 +84,4 @@ async def test_kill_9_mid_load_then_restart(pg_url: str, server_set: ServerSet, 
     assert code == 0, output
     proved("kill -9 mid-load", kills=kills, open_rounds_at_kill=open_at_kill, pending_purchases_at_kill=pending_at_kill, requests=tally.requests, transport_errors=tally.transport_errors,
            in_flight_409=tally.codes["IDEMPOTENCY_IN_FLIGHT"], replays=tally.replays, **counted,
-           keys_left_in_flight=stuck, outbox_unpublished=unpublished, ledger_verify_exit=code)
+           keys_left_in_flight=stuck, outbox_unpublished=unpublished, unavailable_503_retried=tally.unavailable, ledger_verify_exit=code)

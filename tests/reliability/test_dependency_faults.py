@@ -98,7 +98,7 @@ async def test_redis_stopped_mid_load_app_degrades_without_5xx(pg_url: str, serv
     assert warnings >= 1, "the instances never noticed Redis was gone"
     proved("redis stopped mid-load", requests_before=before_outage, requests_during_outage=during,
            requests_after_recovery=after, server_5xx=0, kv_degraded_warnings=warnings, **counted,
-           ledger_verify_exit=code)
+           unavailable_503_retried=tally.unavailable, ledger_verify_exit=code)
 
 
 async def test_postgres_restart_app_reconnects_and_ready_reflects_outage(server_set: ServerSet,

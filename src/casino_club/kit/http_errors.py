@@ -8,10 +8,11 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from casino_club.kit.errors import DomainError, InternalError, ServiceUnavailable, ValidationFailed
 
@@ -91,6 +92,12 @@ def install_error_handlers(app: FastAPI) -> None:
         log.exception("unhandled_error", path=request.url.path, exc_info=exc)
         return domain_response(request, InternalError())
 
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, exc: ClientDisconnect) -> Response:
+        # The client hung up while we read its body: nobody is left to answer, and it is not a server error.
+        log.info("client_disconnected", path=request.url.path)
+        return Response(status_code=499)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled_error", path=request.url.path)
@@ -104,8 +111,19 @@ def database_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError):
         if exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError)):
             return True
-        exc = exc.orig if isinstance(exc.orig, BaseException) else exc
-    return isinstance(exc, (ConnectionError, TimeoutError)) or type(exc).__name__ in _DRIVER_OUTAGES
+        # SQLAlchemy's asyncpg adapter wraps the driver error: look at it and at what it was raised from.
+        return any(_outage(e) for e in (exc.orig, getattr(exc.orig, "__cause__", None)) if e is not None)
+    return _outage(exc)
+
+
+def _outage(exc: BaseException) -> bool:
+    sqlstate = str(getattr(exc, "sqlstate", "") or "")
+    return (isinstance(exc, (ConnectionError, TimeoutError)) or type(exc).__name__ in _DRIVER_OUTAGES
+            or sqlstate.startswith("08") or sqlstate in _OUTAGE_SQLSTATES)
+
+
+# Connection exceptions (class 08), too many connections, server shutting down / starting up.
+_OUTAGE_SQLSTATES = {"53300", "57P01", "57P02", "57P03"}
 
 
 # asyncpg's names for "server going away / not accepting connections yet" (no import: the driver is optional).
