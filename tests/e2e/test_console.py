@@ -84,9 +84,16 @@ def test_admin_product_create_delete_restore_reflected_in_shop(new_context) -> N
 
     admin.get_by_test_id(f"restore-{sku}").click()
     expect(admin.get_by_test_id(f"delete-{sku}")).to_be_visible()
+    admin.get_by_test_id(f"edit-{sku}").click()
+    expect(admin.get_by_test_id("product-editing")).to_contain_text(sku)
+    admin.get_by_test_id("product-form-price").fill("65")
+    admin.get_by_test_id("product-form-submit").click()
+    expect(admin.get_by_test_id("product-form-receipt")).to_contain_text(sku)
+    expect(admin.get_by_test_id("product-editing")).to_be_hidden()
     shop.reload()
     shop.wait_for_selector("body[data-booted=true]")
     expect(shop.get_by_test_id(f"product-{sku}")).to_be_visible()
+    expect(shop.get_by_test_id(f"product-{sku}")).to_contain_text("65")
 
 
 PAGES = [("home", "/", "home-gold"), ("slot", "/games/slot", "slot-spin"), ("shop", "/shop", "catalog")]

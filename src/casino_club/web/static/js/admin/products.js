@@ -27,9 +27,15 @@ export function mount(host) {
   let editing = null;
   const create = form(FIELDS, "common.save", async (v) => {
     if (editing) {
-      const { sku, kind, item_id, ...rest } = v; // not editable after creation
-      const out = await put(`/admin/shop/products/${editing}`, rest, { key: newKey() });
-      editing = null;
+      // Send only what changed (sku, kind and item are fixed after creation).
+      const changes = {};
+      for (const [name, value] of Object.entries(v)) {
+        if (["sku", "kind", "item_id"].includes(name)) continue;
+        const before = name === "discount_ends_at" && editing[name] ? new Date(editing[name]).toISOString() : editing[name];
+        if (value !== null && value !== before) changes[name] = value;
+      }
+      const out = await put(`/admin/shop/products/${editing.id}`, changes, { key: newKey() });
+      stopEditing();
       await load();
       return t("admin.done", { what: `#${out.id} ${out.sku}` });
     }
@@ -38,9 +44,20 @@ export function mount(host) {
     return t("admin.created", { id: out.id });
   }, "product-form");
 
+  const editNote = h("p", { class: "row", hidden: true, testid: "product-editing" });
+  function stopEditing() {
+    editing = null;
+    editNote.hidden = true;
+    create.el.reset();
+    for (const key of ["sku", "kind", "item_id"]) create.controls[key].control.disabled = false;
+  }
   function edit(p) {
-    editing = p.id;
+    editing = p;
     for (const f of FIELDS) create.set(f.name, f.type === "datetime" ? (p[f.name] ? p[f.name].slice(0, 16) : "") : p[f.name]);
+    for (const key of ["sku", "kind", "item_id"]) create.controls[key].control.disabled = true; // fixed after creation
+    editNote.replaceChildren(h("strong", {}, `${t("common.edit")}: #${p.id} ${p.sku}`),
+      h("button", { type: "button", class: "btn btn-sm btn-ghost", on: { click: stopEditing } }, t("common.cancel")));
+    editNote.hidden = false;
     create.el.scrollIntoView({ block: "center" });
   }
 
@@ -69,7 +86,7 @@ export function mount(host) {
     } catch (e) { showError(host, e); }
   }
   includeDeleted.addEventListener("change", load);
-  host.replaceChildren(card(t("admin.newProduct"), create.el),
+  host.replaceChildren(card(t("admin.newProduct"), editNote, create.el),
     card(t("admin.products"), h("p", { class: "row" }, includeDeleted, h("label", { for: "inc-deleted" }, t("admin.includeDeleted"))), listBox));
   load();
 }
