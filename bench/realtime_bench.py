@@ -189,14 +189,24 @@ class Stats:
         self.measuring = False
         self.latencies: list[float] = []
         self.closed: list[int | None] = []
+        self.retries = 0
 
 
-async def open_socket(url: str, token: str, stats: Stats) -> Client:
-    conn = await websockets.connect(url, subprotocols=["bearer", token], open_timeout=60,  # type: ignore[list-item]
-                                    ping_interval=None, max_queue=64)
-    for _ in range(2):  # sync_connected + snapshot
-        json.loads(await conn.recv())
-    return Client(conn, stats)
+async def open_socket(url: str, token: str, stats: Stats, attempts: int = 5) -> Client:
+    """Connect and read sync_connected + snapshot; retried like a client would (e.g. after a 1011)."""
+    for attempt in range(attempts):
+        try:
+            conn = await websockets.connect(url, subprotocols=["bearer", token],  # type: ignore[list-item]
+                                            open_timeout=60, ping_interval=None, max_queue=64)
+            for _ in range(2):  # sync_connected + snapshot
+                json.loads(await conn.recv())
+            return Client(conn, stats)
+        except (websockets.ConnectionClosed, OSError, TimeoutError):
+            stats.retries += 1
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.5 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 async def run(args: argparse.Namespace) -> dict[str, object]:
@@ -292,7 +302,8 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
                       achieved_events_per_s=round(events / send_s, 1), emit_errors=errors,
                       deliveries_expected=expected, deliveries=len(lat), p50_ms=round(pct(lat, 50), 1),
                       p95_ms=round(pct(lat, 95), 1), p99_ms=round(pct(lat, 99), 1), max_ms=round(pct(lat, 100), 1),
-                      rss_after_mib=round(rss_kib(pid) / 1024, 1), closed_early=len(stats.closed))
+                      rss_after_mib=round(rss_kib(pid) / 1024, 1), closed_early=len(stats.closed),
+                      connect_retries=stats.retries)
     finally:
         for c in clients:
             await c.conn.close()

@@ -21,6 +21,8 @@ import time
 
 import structlog
 from fastapi import APIRouter, WebSocket
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.websockets import WebSocketState
 
 from casino_club.auth.deps import authenticate
 from casino_club.kit.errors import DomainError
@@ -57,7 +59,14 @@ async def sync(ws: WebSocket) -> None:
     """Live events for the authenticated player (see realtime/protocol.py for the protocol)."""
     rt: Runtime = ws.app.state.rt
     hub = get_realtime(rt).hub
-    conn = await _open(rt, hub, ws)
+    try:
+        conn = await _open(rt, hub, ws)
+    except SQLAlchemyError as exc:
+        # Database unavailable (e.g. connection limit): a clean 1011 tells the client to retry and resume.
+        log.warning("ws_open_db_error", error=repr(exc))
+        if ws.application_state == WebSocketState.CONNECTED:
+            await ws.close(protocol.CLOSE_INTERNAL, "temporarily unavailable")
+        return
     if conn is None:
         return
     sender: asyncio.Task[None] | None = None
