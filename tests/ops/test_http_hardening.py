@@ -58,6 +58,7 @@ async def test_body_over_limit_is_413(client: httpx.AsyncClient) -> None:
     body = response.json()["error"]
     assert body["code"] == "PAYLOAD_TOO_LARGE"
     assert body["request_id"] == response.headers["x-request-id"]
+    assert response.headers["x-content-type-options"] == "nosniff"
 
     async def chunks():  # no Content-Length: the streamed body is counted as it arrives
         for _ in range(3):
