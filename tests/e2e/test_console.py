@@ -212,3 +212,37 @@ def test_admin_enrols_totp_in_profile_then_logs_in_with_a_code(new_context, api)
     page.wait_for_url("**/")
     page.wait_for_selector("body[data-booted=true]")
     expect(page.get_by_test_id("nav-admin")).to_be_visible()
+
+
+def test_dropped_socket_resumes_from_last_seq_and_replays_missed_events_once(new_context, api) -> None:  # type: ignore[no-untyped-def]
+    """Events lost while the socket is dying are replayed after `resume`: the toast shows once, gold matches."""
+    ctx = new_context()
+    site_id = signup_in_context(ctx)
+    page = ctx.new_page()
+    wire = {"drop": False, "sockets": [], "sent": []}
+
+    def proxy(ws) -> None:  # type: ignore[no-untyped-def]
+        server = ws.connect_to_server()
+        wire["sockets"].append(ws)
+        server.on_message(lambda message: None if wire["drop"] else ws.send(message))
+        ws.on_message(lambda message: (wire["sent"].append(message), server.send(message)))
+
+    page.route_web_socket(re.compile(r".*/api/realtime/sync.*"), proxy)
+    page.goto("/")
+    page.wait_for_selector("body[data-realtime=on]")
+    expect(page.get_by_test_id("header-gold")).to_have_text("1,000")
+
+    wire["drop"] = True  # the next events never reach the tab
+    token = api.token("admin", SEED_PASSWORD)
+    uid = api.get(api.token(site_id, "password123"), "/api/auth/me")["id"]
+    assert api.post(token, f"/api/admin/users/{uid}/gold/grant", {"amount": 333, "reason": "lost on the wire"}).status_code == 200
+    page.wait_for_timeout(500)
+    expect(page.get_by_test_id("header-gold")).to_have_text("1,000")  # nothing arrived
+    wire["drop"] = False
+    wire["sockets"][-1].close()  # the connection dies; the client reconnects and resumes
+
+    expect(page.get_by_test_id("header-gold")).to_have_text("1,333")
+    expect(page.get_by_test_id("toast").filter(has_text="333")).to_have_count(1)
+    assert any('"resume"' in m and '"last_seq"' in m for m in wire["sent"]), wire["sent"]
+    page.wait_for_timeout(800)
+    expect(page.get_by_test_id("toast").filter(has_text="333")).to_have_count(1)

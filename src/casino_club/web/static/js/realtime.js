@@ -6,7 +6,7 @@ const listeners = new Map(); // type -> Set(fn)
 const seenIds = new Set();
 const seenOrder = [];
 let socket = null;
-let lastSeq = 0;
+let lastSeq = null; // null until the first snapshot: 0 is a real position (no events yet)
 let attempt = 0;
 let timer = null;
 let onResync = null;
@@ -43,7 +43,7 @@ function handle(env) {
     } else if (env.type === "snapshot") {
       // First connection (or after resync_required): continue from the snapshot's seq. On a plain
       // reconnect we keep our own last_seq so the resume replays what we missed (with its toasts).
-      if ((lastSeq === 0 || resyncing) && typeof env.data?.seq === "number") lastSeq = env.data.seq;
+      if ((lastSeq === null || resyncing) && typeof env.data?.seq === "number") lastSeq = env.data.seq;
       resyncing = false;
     } else if (env.type === "resync_required") {
       resyncing = true;
@@ -53,8 +53,8 @@ function handle(env) {
     return;
   }
   const first = typeof env.coalesced_from === "number" ? env.coalesced_from : env.seq;
-  if (env.seq <= lastSeq || !remember(env.id)) return; // already applied (replayed after resume)
-  if (lastSeq > 0 && first > lastSeq + 1 && socket && socket.readyState === WebSocket.OPEN) {
+  if ((lastSeq !== null && env.seq <= lastSeq) || !remember(env.id)) return; // already applied (replayed after resume)
+  if (lastSeq !== null && first > lastSeq + 1 && socket && socket.readyState === WebSocket.OPEN) {
     socket.send(JSON.stringify({ type: "resume", last_seq: lastSeq })); // a gap: ask for the missing events
     seenIds.delete(env.id);
     return;
@@ -82,7 +82,7 @@ async function open() {
   socket = ws;
   ws.addEventListener("open", () => {
     attempt = 0;
-    if (lastSeq > 0) ws.send(JSON.stringify({ type: "resume", last_seq: lastSeq }));
+    if (lastSeq !== null) ws.send(JSON.stringify({ type: "resume", last_seq: lastSeq }));
   });
   ws.addEventListener("message", (msg) => {
     let env;
