@@ -204,3 +204,27 @@ async def test_relay_sweep_publishes_rows_committed_without_a_poke(client: httpx
         await asyncio.sleep(0.1)
     assert unpublished == 0
     await tab.close()
+
+
+async def test_reordered_and_duplicated_bus_messages_never_reach_the_client(client: httpx.AsyncClient, ws_base: str,
+                                                                            rt: Runtime) -> None:
+    from casino_club.bus.base import BusMessage
+    from casino_club.bus.relay import envelope_of
+    from casino_club.outbox.service import emit as outbox_emit
+    from casino_club.realtime.runtime import get_realtime
+
+    player = await signup(client)
+    tab, snap = await open_synced(ws_base, player.access_token)
+    s = snap["seq"]
+    async with rt.sessionmaker() as session, session.begin():  # committed without poking the relay
+        rows = [await outbox_emit(session, player.user_id, "notification", {"k": k}) for k in range(2)]
+    hub = get_realtime(rt).hub
+    # The later event arrives first (as from another instance's relay), then duplicates of both.
+    hub.on_bus_message(BusMessage(player.user_id, envelope_of(rows[1])))
+    hub.on_bus_message(BusMessage(player.user_id, envelope_of(rows[0])))
+    hub.on_bus_message(BusMessage(player.user_id, envelope_of(rows[1])))
+    got = await tab.events(2)
+    assert [(e["seq"], e["data"]["k"]) for e in got] == [(s + 1, 0), (s + 2, 1)]
+    # The relay's own (regular) publication of the same rows follows: still nothing twice.
+    assert await tab.silent(0.8) == []
+    await tab.close()
