@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./casino.db"
     redis_url: str | None = None
     redis_prefix: str = "casino:"
+    # PostgreSQL pool per instance: instances × (size + overflow) must stay under the server's
+    # max_connections (100 by default), or new connections fail with "too many clients".
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_pool_timeout_s: float = 30.0
     secret_key: str = DEFAULT_SECRET_KEY
     timezone: str = "Asia/Seoul"
 

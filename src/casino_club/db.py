@@ -58,8 +58,9 @@ def make_engine(settings: Settings, **kw: object) -> AsyncEngine:
         engine = create_async_engine(settings.database_url, connect_args={"timeout": 30}, **kw)
         _tune_sqlite(engine)
         return engine
-    kw.setdefault("pool_size", 20)
-    kw.setdefault("max_overflow", 20)
+    kw.setdefault("pool_size", settings.db_pool_size)
+    kw.setdefault("max_overflow", settings.db_max_overflow)
+    kw.setdefault("pool_timeout", settings.db_pool_timeout_s)
     kw.setdefault("pool_pre_ping", True)
     return create_async_engine(settings.database_url, **kw)
 
