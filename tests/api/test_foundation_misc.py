@@ -92,3 +92,11 @@ async def test_docs_are_self_hosted_under_strict_csp(client: httpx.AsyncClient) 
     init = await client.get("/docs-local/docs-init.js")
     assert bundle.status_code == init.status_code == 200 and "SwaggerUIBundle" in init.text
     assert (await client.get("/openapi.json")).json()["info"]["title"] == "Casino-Club F2P"
+
+
+async def test_out_of_range_ids_are_422_on_every_backend(client: httpx.AsyncClient, admin) -> None:  # type: ignore[no-untyped-def]
+    huge = "99999999999999999999"
+    for method, path in (("POST", f"/api/admin/users/{huge}/unban"), ("GET", f"/api/admin/users/{huge}"),
+                         ("GET", f"/api/actions/recent?user_id={huge}"), ("GET", f"/api/admin/audit?actor_id={huge}")):
+        response = await (admin.post(path) if method == "POST" else admin.get(path))
+        assert response.status_code == 422, (path, response.text)

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from casino_club.actions.service import recent_actions
 from casino_club.auth.deps import Principal, current_principal
 from casino_club.kit.errors import Forbidden
+from casino_club.kit.ids import MAX_DB_ID
 from casino_club.kit.runtime import Runtime, get_runtime
 
 router = APIRouter(tags=["actions"])
@@ -34,7 +35,7 @@ class ActionPage(BaseModel):
 
 
 @router.get("/api/actions/recent", response_model=ActionPage)
-async def recent(user_id: int | None = Query(None, ge=1), kind: str | None = Query(None, max_length=32),
+async def recent(user_id: int | None = Query(None, ge=1, le=MAX_DB_ID), kind: str | None = Query(None, max_length=32),
                  cursor: str | None = Query(None, max_length=200), limit: int = Query(20, ge=1, le=100),
                  principal: Principal = Depends(current_principal), rt: Runtime = Depends(get_runtime)) -> ActionPage:
     """Recent actions of the caller (or, for admins, of `user_id`)."""

@@ -12,6 +12,7 @@ from casino_club.admin import economy, gold, invites, users
 from casino_club.admin.audit import AuditContext, AuditPage, search_audit
 from casino_club.auth.deps import Principal, require_admin, writer
 from casino_club.kit.idempotency import Writer
+from casino_club.kit.ids import MAX_DB_ID
 from casino_club.kit.ratelimit import enforce
 from casino_club.kit.runtime import Runtime, get_runtime
 from casino_club.wallet.verify import verify_ledger
@@ -38,7 +39,7 @@ async def _gold(direction: str, user_id: int, body: gold.GoldChangeIn, request: 
 
 
 @router.post("/users/{user_id}/gold/grant", response_model=gold.GoldReceipt)
-async def grant_gold(body: gold.GoldChangeIn, request: Request, user_id: int = Path(ge=1),
+async def grant_gold(body: gold.GoldChangeIn, request: Request, user_id: int = Path(ge=1, le=MAX_DB_ID),
                      admin: Principal = Depends(require_admin), w: Writer = Depends(writer),
                      rt: Runtime = Depends(get_runtime)) -> Response:
     """Grant gold to a player; replaying the idempotency key returns the same receipt."""
@@ -46,7 +47,7 @@ async def grant_gold(body: gold.GoldChangeIn, request: Request, user_id: int = P
 
 
 @router.post("/users/{user_id}/gold/deduct", response_model=gold.GoldReceipt)
-async def deduct_gold(body: gold.GoldChangeIn, request: Request, user_id: int = Path(ge=1),
+async def deduct_gold(body: gold.GoldChangeIn, request: Request, user_id: int = Path(ge=1, le=MAX_DB_ID),
                       admin: Principal = Depends(require_admin), w: Writer = Depends(writer),
                       rt: Runtime = Depends(get_runtime)) -> Response:
     """Deduct gold from a player; more than the balance is 409 INSUFFICIENT_GOLD and changes nothing."""
@@ -54,7 +55,7 @@ async def deduct_gold(body: gold.GoldChangeIn, request: Request, user_id: int = 
 
 
 @router.get("/audit", response_model=AuditPage)
-async def audit_log(actor_id: int | None = Query(None, ge=1), action: str | None = Query(None, max_length=64),
+async def audit_log(actor_id: int | None = Query(None, ge=1, le=MAX_DB_ID), action: str | None = Query(None, max_length=64),
                     target_type: str | None = Query(None, max_length=32),
                     target_id: str | None = Query(None, max_length=64), since: datetime | None = None,
                     until: datetime | None = None, cursor: str | None = Query(None, max_length=200),
@@ -103,7 +104,7 @@ async def list_users(q: str | None = Query(None, max_length=50), role: users.Rol
 
 
 @router.get("/users/{user_id}", response_model=users.AdminUserDetail)
-async def get_user(user_id: int = Path(ge=1), admin: Principal = Depends(require_admin),
+async def get_user(user_id: int = Path(ge=1, le=MAX_DB_ID), admin: Principal = Depends(require_admin),
                    rt: Runtime = Depends(get_runtime)) -> users.AdminUserDetail:
     """One user's detail."""
     async with rt.sessionmaker() as session:
@@ -111,7 +112,7 @@ async def get_user(user_id: int = Path(ge=1), admin: Principal = Depends(require
 
 
 @router.post("/users/{user_id}/ban", response_model=users.AdminUserDetail)
-async def ban_user(body: users.BanIn, request: Request, user_id: int = Path(ge=1),
+async def ban_user(body: users.BanIn, request: Request, user_id: int = Path(ge=1, le=MAX_DB_ID),
                    admin: Principal = Depends(require_admin), w: Writer = Depends(writer)) -> Response:
     """Ban a user and end their sessions."""
     ctx = AuditContext.of(request, admin.user_id)
@@ -119,7 +120,7 @@ async def ban_user(body: users.BanIn, request: Request, user_id: int = Path(ge=1
 
 
 @router.post("/users/{user_id}/unban", response_model=users.AdminUserDetail)
-async def unban_user(request: Request, user_id: int = Path(ge=1), admin: Principal = Depends(require_admin),
+async def unban_user(request: Request, user_id: int = Path(ge=1, le=MAX_DB_ID), admin: Principal = Depends(require_admin),
                      w: Writer = Depends(writer)) -> Response:
     """Lift a ban."""
     ctx = AuditContext.of(request, admin.user_id)
@@ -127,7 +128,7 @@ async def unban_user(request: Request, user_id: int = Path(ge=1), admin: Princip
 
 
 @router.post("/users/{user_id}/rank", response_model=users.AdminUserDetail)
-async def change_rank(body: users.RankIn, request: Request, user_id: int = Path(ge=1),
+async def change_rank(body: users.RankIn, request: Request, user_id: int = Path(ge=1, le=MAX_DB_ID),
                       admin: Principal = Depends(require_admin), w: Writer = Depends(writer)) -> Response:
     """Set a user's rank."""
     ctx = AuditContext.of(request, admin.user_id)
@@ -135,7 +136,7 @@ async def change_rank(body: users.RankIn, request: Request, user_id: int = Path(
 
 
 @router.post("/users/{user_id}/role", response_model=users.AdminUserDetail)
-async def change_role(body: users.RoleIn, request: Request, user_id: int = Path(ge=1),
+async def change_role(body: users.RoleIn, request: Request, user_id: int = Path(ge=1, le=MAX_DB_ID),
                       admin: Principal = Depends(require_admin), w: Writer = Depends(writer)) -> Response:
     """Set a user's role."""
     ctx = AuditContext.of(request, admin.user_id)
@@ -143,7 +144,7 @@ async def change_role(body: users.RoleIn, request: Request, user_id: int = Path(
 
 
 @router.post("/users/{user_id}/end-sessions", response_model=users.AdminUserDetail)
-async def end_user_sessions(request: Request, user_id: int = Path(ge=1), admin: Principal = Depends(require_admin),
+async def end_user_sessions(request: Request, user_id: int = Path(ge=1, le=MAX_DB_ID), admin: Principal = Depends(require_admin),
                             w: Writer = Depends(writer)) -> Response:
     """End every session of a user."""
     ctx = AuditContext.of(request, admin.user_id)
