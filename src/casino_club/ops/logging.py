@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
+from typing import Any
 
 import structlog
+
+# uvicorn logs WebSocket handshakes with the full URL, and browsers can only send the access token in the
+# query string there: scrub token-looking query parameters from every log line.
+_SECRET_PARAM = re.compile(r"((?:access_|refresh_)?token=)[^&\s\"']+", re.IGNORECASE)
+
+
+def redact_secrets(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """structlog processor: replace token query values in any string field with [redacted]."""
+    for key, value in event_dict.items():
+        if isinstance(value, str) and "token=" in value.lower():
+            event_dict[key] = _SECRET_PARAM.sub(r"\1[redacted]", value)
+    return event_dict
 
 
 def configure_logging(level: str = "INFO", json: bool = True) -> None:
@@ -14,6 +28,7 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        redact_secrets,
     ]
     renderer = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
     structlog.configure(
