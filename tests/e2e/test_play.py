@@ -45,6 +45,13 @@ def test_signup_dashboard_shows_starting_gold(new_context, api) -> None:  # type
     expect_gold(page, balance)
     expect(page.get_by_test_id("home-gold")).to_have_text("1,000")
     expect(page.get_by_test_id("home-level")).to_have_text("1")
+    # The visit itself ticked today's streak day, without a claim.
+    token = api.token(site_id, "password123")
+    deadline = time.monotonic() + 5
+    while not api.get(token, "/api/streak/status")["ticked_today"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    status = api.get(token, "/api/streak/status")
+    assert status["ticked_today"] is True and status["claimed_today"] is False
 
 
 def play_slot(page, spins: int) -> None:  # type: ignore[no-untyped-def]

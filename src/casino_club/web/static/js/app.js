@@ -1,7 +1,7 @@
 // Boot: language, token (refresh cookie -> access token in memory), store hydration, realtime,
 // toasts for pushed events, then the page module. Links inside the app swap <main> without a full
 // reload so the token, the store and the WebSocket survive navigation.
-import { ApiError, getLastError, refreshToken } from "./api.js";
+import { ApiError, api, getLastError, refreshToken } from "./api.js";
 import { fmtGold } from "./fmt.js";
 import { applyI18n, loadI18n, t, toggleLang } from "./i18n.js";
 import { initNet, onFailure, waitForRetry } from "./net.js";
@@ -159,6 +159,8 @@ async function boot() {
     });
     wireEvents();
     await store.hydrate().catch((err) => console.error(err));
+    // Any authenticated visit ticks the streak day (the server counts it once per local day).
+    api("/streak/tick", { method: "POST" }).catch(() => {});
     realtime.connect(() => store.hydrate().catch(() => {}));
     installNavigation();
   }
