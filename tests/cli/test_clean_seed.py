@@ -71,13 +71,19 @@ def test_resets_after_play_and_ledger_stays_clean(tmp_path: Path) -> None:
             assert c.get("/api/actions/recent", headers=auth).json()["items"] == []
             again = c.post("/api/games/rps/play", json={"bet": 10, "choice": "rock"},
                            headers={**auth, "Idempotency-Key": key()})
-            assert again.status_code == 200, again.text  # the account still plays after the reset
+            # The account still plays after the reset (on failure, show the server's error lines).
+            assert again.status_code == 200, again.text + _errors(tmp_path / "server.log")
     finally:
         server.stop()
     verified = cli(["ledger", "verify"], env)  # the operator's own check, as docs/operations.md says
     assert verified.returncode == 0, verified.stdout + verified.stderr
     report = json.loads(verified.stdout)
     assert report["ok"] is True and report["system_balances"]["system:admin"] != 0
+
+
+def _errors(log: Path) -> str:
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    return "\n" + "\n".join(line[:2000] for line in lines if '"level": "error"' in line or "Error" in line)[-6000:]
 
 
 def test_owned_tables_cover_feature_tables_children_first() -> None:
