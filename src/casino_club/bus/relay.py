@@ -58,10 +58,9 @@ class OutboxRelay:
         if not self.rt.settings.is_sqlite:
             stmt = stmt.with_for_update(skip_locked=True)
         async with self.rt.sessionmaker() as session, session.begin():
-            rows = (await session.execute(stmt)).all()
+            rows = sorted((await session.execute(stmt)).all(), key=lambda r: (r.user_id, r.seq))
             if not rows:
                 return 0
-            rows.sort(key=lambda r: (r.user_id, r.seq))
             await self.bus.publish_many((r.user_id, {"id": r.event_id, "seq": r.seq, "type": r.type,
                                                      "ts": r.created_at.isoformat(), "data": r.data}) for r in rows)
             await session.execute(update(t).where(t.id.in_([r.id for r in rows])).values(published_at=self.rt.clock.now()))
