@@ -18,8 +18,10 @@ from tests.reliability.support import (
     Tally,
     admin_at,
     auth,
+    db_scalar,
     gather_limited,
     ledger_verify_cli,
+    new_key,
     scale,
     seed_cli,
     shop_setup,
@@ -151,3 +153,76 @@ async def test_postgres_restart_app_reconnects_and_ready_reflects_outage(server_
     proved("postgres restart", outage_requests=sum(outage_statuses.values()), outage_503=outage_statuses[503],
            requests_after_restart=after, app_restarts=0, server_5xx_outside_outage=0, **counted,
            ledger_verify_exit=code)
+
+
+async def test_realtime_across_instances_degrades_then_recovers_with_redis(pg_url: str, server_set: ServerSet,
+                                                                          tmp_path: Path,
+                                                                          proved: Callable[..., None]) -> None:
+    if PrivateRedis.available() is None:
+        pytest.skip("redis-server not installed: cannot run a private Redis to stop")
+    import json
+
+    from websockets.asyncio.client import connect
+
+    redis = PrivateRedis(tmp_path)
+    redis.start()
+    received: list[int] = []
+    try:
+        a, b = (server_set.make(pg_url, redis.url, name=f"rt{i}") for i in range(2))
+        await asyncio.gather(server_set.start(a), server_set.start(b))
+        async with httpx.AsyncClient(timeout=30) as client:
+            admin = await admin_at(client, a.url, pg_url)
+            player = await signup_at(client, a.url)
+
+            async def grant() -> None:
+                r = await client.post(f"{a.url}/api/admin/users/{player.user_id}/gold/grant",
+                                      json={"amount": 1, "reason": "realtime"}, headers=auth(admin, new_key()))
+                assert r.status_code == 200, r.text
+
+            async def max_seq() -> int:
+                return await db_scalar(pg_url, "SELECT coalesce(max(seq), 0) FROM outbox_events WHERE user_id = :u",
+                                       u=player.user_id)
+
+            # The socket lives on instance B; every write happens on instance A: delivery crosses the bus.
+            ws_url = b.url.replace("http://", "ws://") + f"/api/realtime/sync?token={player.access_token}"
+            async with connect(ws_url, ping_interval=None) as ws:
+                last = None
+
+                async def drain_until(target: int, within_s: float) -> int | None:
+                    nonlocal last
+                    try:
+                        async with asyncio.timeout(within_s):
+                            while last is None or last < target:
+                                message = json.loads(await ws.recv())
+                                if message.get("type") == "snapshot":
+                                    last = message["data"].get("seq", last) if last is None else last
+                                elif message.get("seq") is not None:
+                                    first = message["data"].get("coalesced_from") or message["seq"]
+                                    if last is not None:
+                                        assert first == last + 1, f"gap or duplicate: {first} after {last}"
+                                    received.append(message["seq"])
+                                    last = message["seq"]
+                    except TimeoutError:
+                        pass
+                    return last
+
+                await drain_until(await max_seq(), 10)
+                await grant()
+                assert await drain_until(await max_seq(), 10) == await max_seq(), "live delivery across instances"
+                up_delivered = len(received)
+
+                redis.stop()
+                for _ in range(3):
+                    await grant()  # Redis down: writes still succeed (no 5xx), delivery to B may stall
+                await drain_until(await max_seq(), 2)
+                during = len(received)
+
+                redis.start()
+                target = await max_seq()
+                assert await drain_until(target, 30) == target, "events missed during the outage never arrived"
+    finally:
+        redis.stop()
+    assert received == sorted(set(received)), "duplicates or reordering on the socket"
+    proved("realtime across instances with Redis stopped", delivered_while_up=up_delivered,
+           writes_during_outage=3, delivered_by_outage_end=during, delivered_total=len(received),
+           gaps=0, duplicates=0)
