@@ -14,7 +14,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from casino_club.config import Settings
 from casino_club.jobs import all_jobs
 from casino_club.kit.clock import Clock
-from casino_club.kit.http_errors import install_error_handlers
+from casino_club.kit.http_errors import database_unavailable, install_error_handlers
+from casino_club.kit.kv import KV_DOWN
 from casino_club.kit.runtime import Runtime
 from casino_club.missions.service import startup_seed as missions_startup_seed
 from casino_club.ops.docs import install_docs
@@ -81,13 +82,19 @@ def create_app_from_env() -> FastAPI:
 
 
 async def _supervise(name: str, job, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
-    # A job that crashes is restarted after a pause instead of silently stopping background work.
+    # A job that crashes is restarted instead of silently stopping background work. During an outage
+    # (database or Redis unreachable) it backs off up to 30 s and logs one line per attempt, not a traceback.
+    delay = 1.0
     while True:
         try:
             await job(rt)
             return
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - logged and restarted; a background loop must not die quietly
-            log.exception("job_crashed", job=name)
-            await asyncio.sleep(1.0)
+        except Exception as exc:  # noqa: BLE001 - logged and restarted; a background loop must not die quietly
+            if database_unavailable(exc) or isinstance(exc, KV_DOWN):
+                log.warning("job_waiting_for_dependency", job=name, error=type(exc).__name__, retry_in_s=delay)
+            else:
+                log.exception("job_crashed", job=name)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)

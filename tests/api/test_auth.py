@@ -164,3 +164,11 @@ async def test_concurrent_signups_same_site_id_create_one(client: httpx.AsyncCli
     results = await asyncio.gather(*[client.post("/api/auth/signup", json=body) for _ in range(5)])
     codes = sorted(r.status_code for r in results)
     assert codes.count(201) == 1 and set(codes) <= {201, 409}
+
+
+async def test_lockout_counts_per_account_not_per_typed_name(client: httpx.AsyncClient) -> None:
+    player = await signup(client, site_id="twonames", nickname="OtherName")
+    for name in ("twonames", "othername", "TWONAMES", "OTHERNAME", "twonames"):
+        assert (await login(client, name, "wrong-password")).status_code == 401
+    locked = await login(client, "othername", player.password)
+    assert locked.status_code == 429 and locked.json()["error"]["code"] == "RATE_LIMITED"

@@ -60,7 +60,7 @@ async def signup(body: SignupIn, request: Request, rt: Runtime = Depends(get_run
 async def login(body: LoginIn, request: Request, rt: Runtime = Depends(get_runtime)) -> Response:
     """Log in by site_id or nickname; 5 failures in 10 minutes lock the login id (429 + Retry-After)."""
     await _limit_ip(rt, request, "login", rt.settings.login_per_ip_limit, rt.settings.login_failure_window_s)
-    key = f"login:{body.site_id.lower()}"
+    key = await _lockout_key(rt, body.site_id)
     failures, retry_after = await rt.kv.count(key)
     if failures >= rt.settings.login_max_failures:
         raise rate_limited(retry_after)
@@ -72,6 +72,14 @@ async def login(body: LoginIn, request: Request, rt: Runtime = Depends(get_runti
         raise
     await rt.kv.reset(key)
     return _tokens_response(out, request, rt)
+
+
+async def _lockout_key(rt: Runtime, login_id: str) -> str:
+    # Count failures per account, not per typed string: site_id and nickname name the same account, so
+    # alternating them must not double the attempts. Unknown names are counted by the string itself.
+    async with rt.sessionmaker() as session:
+        user = await service.find_login_user(session, login_id)
+    return f"login:user:{user.id}" if user else f"login:name:{login_id.lower()}"
 
 
 @router.post("/refresh", response_model=TokenOut)
