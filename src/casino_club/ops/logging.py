@@ -46,4 +46,5 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+        logging.getLogger(name).setLevel(logging.NOTSET)  # the root level decides, whatever uvicorn set before
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)  # our middleware logs each request
