@@ -9,9 +9,9 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
+from tests.support.databases import PG_URL
 
 from casino_club import migrate
-from tests.support.databases import PG_URL
 
 
 def _tables(url: str) -> set[str]:
