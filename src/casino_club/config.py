@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me-casino-club-secret-key"
@@ -77,7 +77,9 @@ class Settings(BaseSettings):
     max_bet: int = 100_000
 
     # Shop and payments
-    payment_mode: Literal["success", "decline", "pending", "random"] = "success"  # sandbox gateway behaviour
+    # Sandbox gateway behaviour. Unset: "success" in development/test, "pending" in production (purchases
+    # wait for the real gateway's signed webhook); auto-approving modes are refused in production.
+    payment_mode: Literal["success", "decline", "pending", "random"] | None = None
     # HMAC key of X-Signature; in production the webhook refuses every call while this is the default.
     payment_webhook_secret: str = "dev-insecure-payment-webhook-secret"
     payment_webhook_tolerance_s: int = 300  # X-Timestamp must be within ± this many seconds
@@ -116,6 +118,12 @@ class Settings(BaseSettings):
     reward_segment_max: int = 1000  # most players one admin distribution may reach
     notification_segment_max: int = 100_000
     notification_poll_s: float = 2.0
+
+    @model_validator(mode="after")
+    def _default_payment_mode(self) -> Settings:
+        if self.payment_mode is None:
+            self.payment_mode = "pending" if self.env == Env.PRODUCTION else "success"
+        return self
 
     @field_validator("timezone")
     @classmethod
@@ -170,6 +178,8 @@ class Settings(BaseSettings):
             problems.append("CASINO_CORS_ORIGINS / CASINO_ALLOWED_WS_ORIGINS contain the wildcard '*'")
         if self.dev_endpoints_enabled:
             problems.append("CASINO_DEV_ENDPOINTS is on")
+        if self.payment_mode in ("success", "random"):
+            problems.append("CASINO_PAYMENT_MODE is a sandbox mode that approves payments without a gateway")
         if problems:
             raise UnsafeSettings("refusing to start in production: " + "; ".join(problems))
 

@@ -87,6 +87,7 @@ def test_compose_app_environment_is_valid_production_settings(compose: dict) -> 
     assert settings.env == Env.PRODUCTION
     assert settings.database_url.startswith("postgresql+asyncpg://") and settings.redis_url
     settings.check_production_safety()  # the documented setup starts
+    assert settings.payment_mode == "pending"  # purchases wait for the real gateway's signed webhook
 
 
 def test_nginx_balances_the_compose_apps() -> None:

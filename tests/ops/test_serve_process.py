@@ -18,12 +18,14 @@ def test_production_with_default_secret_refuses_to_start(tmp_path: Path) -> None
     env["CASINO_ENV"] = "production"
     del env["CASINO_SECRET_KEY"]  # the built-in development default
     env["CASINO_CORS_ORIGINS"] = '["*"]'
+    env["CASINO_PAYMENT_MODE"] = "success"  # sandbox auto-approval
     result = subprocess.run(
         [sys.executable, "-m", "casino_club", "serve", "--host", "127.0.0.1", "--port", str(free_port())],
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "refusing to start in production" in result.stderr
     assert "CASINO_SECRET_KEY" in result.stderr and "wildcard" in result.stderr
+    assert "CASINO_PAYMENT_MODE" in result.stderr
     assert "CASINO_DEV_ENDPOINTS" not in result.stderr  # off by default in production
     assert "Traceback" not in result.stderr  # a clear message, not a crash
     assert not (tmp_path / "prod.db").exists()  # refused before touching the database
