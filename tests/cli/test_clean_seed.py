@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -69,8 +70,13 @@ def test_resets_after_play_and_ledger_stays_clean(tmp_path: Path) -> None:
             assert (balance["gold"], balance["level"], balance["xp"]) == (1000, 1, 0)
             assert c.get("/api/games/history", headers=auth).json()["items"] == []
             assert c.get("/api/actions/recent", headers=auth).json()["items"] == []
-            again = c.post("/api/games/rps/play", json={"bet": 10, "choice": "rock"},
-                           headers={**auth, "Idempotency-Key": key()})
+            play_key = key()
+            for _ in range(3):  # 503 + Retry-After is transient SQLite lock contention: retry with the same key
+                again = c.post("/api/games/rps/play", json={"bet": 10, "choice": "rock"},
+                               headers={**auth, "Idempotency-Key": play_key})
+                if again.status_code != 503:
+                    break
+                time.sleep(float(again.headers.get("Retry-After", "1")))
             # The account still plays after the reset (on failure, show the server's error lines).
             assert again.status_code == 200, again.text + _errors(tmp_path / "server.log")
     finally:

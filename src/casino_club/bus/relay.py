@@ -57,7 +57,7 @@ class OutboxRelay:
                 .where(t.published_at.is_(None)).order_by(t.id).limit(self.batch))
         if not self.rt.settings.is_sqlite:
             stmt = stmt.with_for_update(skip_locked=True)
-        async with self.rt.sessionmaker() as session, session.begin():
+        async with self.rt.transaction() as session:
             rows = sorted((await session.execute(stmt)).all(), key=lambda r: (r.user_id, r.seq))
             if not rows:
                 return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import structlog
@@ -83,6 +84,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DBAPIError)
     @app.exception_handler(PoolTimeout)
     @app.exception_handler(OSError)
+    @app.exception_handler(sqlite3.OperationalError)
     async def _dependency(request: Request, exc: Exception) -> JSONResponse:
         if value_rejected_by_database(exc):
             return domain_response(request, ValidationFailed({"reason": "value out of range"}))
@@ -118,8 +120,11 @@ def database_unavailable(exc: BaseException) -> bool:
 
 def _outage(exc: BaseException) -> bool:
     sqlstate = str(getattr(exc, "sqlstate", "") or "")
+    # SQLite's lock contention (another process holding the write lock past the busy timeout) can surface
+    # as the raw driver error: it is a transient outage (503 + Retry-After), not a bug.
+    sqlite_busy = isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
     return (isinstance(exc, (ConnectionError, TimeoutError)) or type(exc).__name__ in _DRIVER_OUTAGES
-            or sqlstate.startswith("08") or sqlstate in _OUTAGE_SQLSTATES)
+            or sqlstate.startswith("08") or sqlstate in _OUTAGE_SQLSTATES or sqlite_busy)
 
 
 # Connection exceptions (class 08), too many connections, server shutting down / starting up.
