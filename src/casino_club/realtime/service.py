@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-import structlog
-from fastapi.encoders import jsonable_encoder
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casino_club.auth.models import AuthSession, User
 from casino_club.auth.profile import load_profile
 from casino_club.bus.relay import envelope_of
+from casino_club.games.service_stats import my_stats
 from casino_club.outbox.models import OutboxEvent
 from casino_club.realtime.protocol import Event
-
-log = structlog.get_logger("casino_club.realtime")
 
 
 async def latest_seq(session: AsyncSession, user_id: int) -> int:
@@ -28,36 +23,18 @@ async def latest_seq(session: AsyncSession, user_id: int) -> int:
 
 
 async def snapshot(session: AsyncSession, user_id: int) -> dict[str, Any]:
-    """Profile, balance and (when the games package provides it) stats, as of `seq`.
+    """Profile, balance and game stats, as of `seq`.
 
     The seq is read before the profile, so the profile is at least as new as `seq`; events after it that the
     socket still delivers only re-apply state the client already has.
     """
     seq = await latest_seq(session, user_id)
     profile = await load_profile(session, user_id)
-    data: dict[str, Any] = {"seq": seq, "profile": profile.model_dump(mode="json"), "balance": profile.gold}
-    stats = await _stats(session, user_id)
-    if stats is not None:
-        data["stats"] = stats
-    return data
+    stats = await my_stats(session, user_id)
+    return {"seq": seq, "profile": profile.model_dump(mode="json"), "balance": profile.gold,
+            "stats": stats.model_dump(mode="json")}
 
 
-STATS_LOADERS = (("casino_club.games.service_stats", "my_stats"), ("casino_club.games.stats", "load_stats"))
-
-
-async def _stats(session: AsyncSession, user_id: int) -> Any:
-    # Game stats belong to the games package: use its loader only if that module exists (imported lazily).
-    for module_name, attr in STATS_LOADERS:
-        if importlib.util.find_spec(module_name) is None:
-            continue
-        loader = getattr(importlib.import_module(module_name), attr, None)
-        if loader is None:
-            continue
-        try:
-            return jsonable_encoder(await loader(session, user_id))
-        except Exception:  # noqa: BLE001 - optional data from another package: the snapshot is valid without it
-            log.exception("snapshot_stats_failed", user_id=user_id, loader=f"{module_name}.{attr}")
-            return None
     return None
 
 
