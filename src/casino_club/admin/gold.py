@@ -13,6 +13,7 @@ from casino_club.admin.audit import AuditContext, audit
 from casino_club.auth.models import User
 from casino_club.auth.profile import load_profile
 from casino_club.kit.errors import NotFound
+from casino_club.kit.fields import reason_text
 from casino_club.kit.ids import receipt_code
 from casino_club.kit.runtime import session_now
 from casino_club.outbox.service import emit
@@ -28,13 +29,7 @@ class GoldChangeIn(BaseModel):
     amount: int = Field(gt=0, le=MAX_ADJUSTMENT, strict=True)
     reason: str = Field(min_length=2, max_length=120)
 
-    @field_validator("reason")
-    @classmethod
-    def _reason(cls, v: str) -> str:
-        v = v.strip()
-        if len(v) < 2:
-            raise ValueError("reason must have at least 2 non-blank characters")
-        return v
+    _reason = field_validator("reason")(lambda cls, v: reason_text(v))
 
 
 class GoldReceipt(BaseModel):

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from casino_club.kit.fields import unique_user_ids
+
 
 class CampaignIn(BaseModel):
     """A campaign: to everyone, a rank, or listed players; now (no send_at) or at send_at."""
@@ -29,12 +31,7 @@ class CampaignIn(BaseModel):
             raise ValueError("must not contain control characters")
         return v
 
-    @field_validator("user_ids")
-    @classmethod
-    def _ids(cls, v: list[int] | None) -> list[int] | None:
-        if v is not None and any(i < 1 or i > 2**62 for i in v):
-            raise ValueError("user ids are positive integers")
-        return None if v is None else sorted(set(v))
+    _ids = field_validator("user_ids")(lambda cls, v: unique_user_ids(v))
 
     @model_validator(mode="after")
     def _target(self) -> CampaignIn:

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from casino_club.kit.fields import reason_text, unique_user_ids
+
 MAX_REWARD_GOLD = 100_000_000
 MAX_REWARD_XP = 1_000_000
 
@@ -58,20 +60,9 @@ class DistributeIn(BaseModel):
     items: list[ItemGrant] = Field(default_factory=list, max_length=10)
     reason: str = Field(min_length=2, max_length=120)
 
-    @field_validator("reason")
-    @classmethod
-    def _reason(cls, v: str) -> str:
-        v = v.strip()
-        if len(v) < 2:
-            raise ValueError("reason must have at least 2 non-blank characters")
-        return v
+    _reason = field_validator("reason")(lambda cls, v: reason_text(v))
 
-    @field_validator("user_ids")
-    @classmethod
-    def _ids(cls, v: list[int] | None) -> list[int] | None:
-        if v is not None and any(i < 1 or i > 2**62 for i in v):
-            raise ValueError("user ids are positive integers")
-        return None if v is None else sorted(set(v))
+    _ids = field_validator("user_ids")(lambda cls, v: unique_user_ids(v))
 
     @model_validator(mode="after")
     def _target(self) -> DistributeIn:
