@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # Games
     min_bet: int = 10
     max_bet: int = 100_000
+    # Slot / RPS rounds queue and settle together in one transaction (group commit); off: one per request.
+    round_batching: bool = True
+    round_batch_max: int = Field(64, ge=1, le=1000)  # rounds per group commit at most
 
     # Shop and payments
     # Sandbox gateway behaviour. Unset: "success" in development/test, "pending" in production (purchases

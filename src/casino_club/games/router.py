@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from casino_club.auth.deps import Principal, current_principal, writer
-from casino_club.games import service_crash, service_gacha, service_rps, service_slot, service_stats
+from casino_club.auth.deps import Principal, TokenCaller, current_principal, token_writer, writer
+from casino_club.games import service_crash, service_gacha, service_stats
+from casino_club.games.instant_http import play_round
 from casino_club.games.schemas import (
     CrashBetIn,
     CrashCashoutIn,
@@ -28,17 +29,17 @@ router = APIRouter(prefix="/api/games", tags=["games"])
 
 
 @router.post("/slot/spin", response_model=PlayOut)
-async def slot_spin(body: SlotSpinIn, principal: Principal = Depends(current_principal),
-                    w: Writer = Depends(writer)) -> Response:
-    """Spin the slot once (stake, fair outcome, payout, stats, XP and events in one transaction)."""
-    return await w.run(lambda s: service_slot.spin(s, principal.user_id, body))
+async def slot_spin(body: SlotSpinIn, request: Request, caller: TokenCaller = Depends(token_writer),
+                    rt: Runtime = Depends(get_runtime)) -> Response:
+    """Spin the slot once (stake, fair outcome, payout, stats, XP and events commit together)."""
+    return await play_round(request, rt, caller, "slot", body.bet)
 
 
 @router.post("/rps/play", response_model=PlayOut)
-async def rps_play(body: RpsPlayIn, principal: Principal = Depends(current_principal),
-                   w: Writer = Depends(writer)) -> Response:
+async def rps_play(body: RpsPlayIn, request: Request, caller: TokenCaller = Depends(token_writer),
+                   rt: Runtime = Depends(get_runtime)) -> Response:
     """Play rock-paper-scissors against a fair house move (win 2x, draw refunds)."""
-    return await w.run(lambda s: service_rps.play(s, principal.user_id, body))
+    return await play_round(request, rt, caller, "rps", body.bet, body.choice)
 
 
 @router.post("/gacha/pull", response_model=PlayOut)

@@ -10,11 +10,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casino_club.actions.service import record_action
+from casino_club.config import Settings
 from casino_club.auth.profile import load_profile
 from casino_club.engagement.progress import add_xp, record_progress, wager_xp
 from casino_club.fairness.models import SeedPair
-from casino_club.fairness.service import FairDraw
+from casino_club.fairness.service import FairDraw, next_outcome
 from casino_club.games.errors import BetOutOfRange
+from casino_club.games.instant import floats_needed, resolve
 from casino_club.games.models import GameRound, GameStats
 from casino_club.games.schemas import FairnessRef, PlayOut, RoundOut
 from casino_club.kit.runtime import session_now, session_settings
@@ -27,7 +29,11 @@ GAMES = ("slot", "rps", "gacha", "crash")
 
 def check_bet(session: AsyncSession, bet: int) -> int:
     """A stake within the configured limits (422 BET_OUT_OF_RANGE otherwise)."""
-    settings = session_settings(session)
+    return check_bet_limits(session_settings(session), bet)
+
+
+def check_bet_limits(settings: Settings, bet: int) -> int:
+    """check_bet for code that holds the settings rather than a session."""
     if isinstance(bet, bool) or not isinstance(bet, int) or not settings.min_bet <= bet <= settings.max_bet:
         raise BetOutOfRange({"min_bet": settings.min_bet, "max_bet": settings.max_bet})
     return bet
@@ -152,6 +158,18 @@ async def finish_instant(session: AsyncSession, user_id: int, r: GameRound, stak
     await publish(session, user_id, out.model_dump(mode="json", exclude={"balance", "xp", "level"})
                   | {"balance": balance})
     return out
+
+
+async def play_instant(session: AsyncSession, user_id: int, game: str, bet: int, choice: str | None) -> PlayOut:
+    """One slot or RPS round in the caller's transaction (the batched path in batch_settle.py mirrors it)."""
+    stake = check_bet(session, bet)
+    draw = await next_outcome(session, user_id, floats_needed(game))
+    play = resolve(game, stake, choice, draw.floats)
+    r = await insert_round(session, user_id, game, stake, draw, play.params, play.outcome, payout=play.payout,
+                           result=play.result)
+    moved = await take_stake(session, user_id, r, play.bet_reason)
+    return await finish_instant(session, user_id, r, moved, multiplier_x100=play.multiplier_x100,
+                                progress=play.progress)
 
 
 async def revealed_seeds(session: AsyncSession, pair_ids: set[int]) -> dict[int, str]:

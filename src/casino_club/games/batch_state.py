@@ -1,0 +1,162 @@
+"""Reads of a round batch: live sessions, stored idempotent answers, locked player rows, missions, stats.
+
+One statement per kind of row for the whole batch, so the per-round cost of a group commit stays flat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from casino_club.auth.models import AuthSession, User
+from casino_club.auth.profile import build_profile
+from casino_club.auth.schemas import Profile
+from casino_club.fairness.models import SeedPair
+from casino_club.games.batch_jobs import SLOW, Answer, Outcome, RoundJob
+from casino_club.games.models import GameStats
+from casino_club.kit.errors import IdempotencyInFlight, IdempotencyKeyReused
+from casino_club.kit.idempotency_models import IdempotencyRecord
+from casino_club.missions.models import Event, EventParticipation, MissionProgress, MissionTemplate
+from casino_club.missions.progress import period_start
+from casino_club.wallet.models import Account
+from casino_club.wallet.service import System, system_code
+
+STAT_FIELDS = ("rounds", "wins", "losses", "ties", "wagered", "won", "biggest_win", "highest_multiplier_x100")
+
+
+@dataclass
+class Player:
+    """A locked player's running state while the batch's rounds are applied in order."""
+
+    user_id: int
+    account_id: int
+    balance: int
+    seed_pair_id: int
+    server_seed: str
+    server_seed_hash: str
+    client_seed: str
+    nonce: int
+    xp: int
+    seq: int
+    banned: bool
+    profile: Profile
+    touched: bool = False
+
+
+@dataclass
+class MissionRow:
+    """A mission progress counter (id None until inserted)."""
+
+    id: int | None
+    value: int
+    completed_at: datetime | None
+    claimed_at: datetime | None
+    dirty: bool = False
+
+
+async def live_sessions(conn: AsyncConnection, jobs: list[RoundJob], now: datetime) -> dict[str, int]:
+    """Session id -> user id for the jobs' sessions that are neither revoked nor expired."""
+    t = AuthSession.__table__
+    rows = await conn.execute(select(t.c.id, t.c.user_id).where(
+        t.c.id.in_({j.session_id for j in jobs}), t.c.revoked_at.is_(None), t.c.expires_at > now))
+    return {sid: uid for sid, uid in rows}
+
+
+async def stored_answers(conn: AsyncConnection, jobs: list[RoundJob], outcomes: list[Outcome | None],
+                         now: datetime) -> None:
+    """Resolve keyed jobs whose key is already recorded (replay, reuse, in flight) or repeated in the batch."""
+    keyed = [i for i, j in enumerate(jobs) if j.key is not None]
+    if not keyed:
+        return
+    t = IdempotencyRecord.__table__
+    rows = await conn.execute(select(t.c.scope, t.c.key, t.c.fingerprint, t.c.state, t.c.status_code,
+                                     t.c.response, t.c.locked_until).where(
+        t.c.scope.in_({jobs[i].scope for i in keyed}), t.c.key.in_({jobs[i].key for i in keyed})))
+    found = {(r.scope, r.key): r for r in rows}
+    seen: set[tuple[str, str | None]] = set()
+    for i in keyed:
+        job = jobs[i]
+        ident = (job.scope, job.key)
+        record = found.get(ident)  # type: ignore[call-overload]
+        if ident in seen:
+            outcomes[i] = SLOW  # the same key twice in one batch: the later one replays after this commit
+        elif record is None:
+            seen.add(ident)
+        elif record.fingerprint != job.fingerprint:
+            outcomes[i] = IdempotencyKeyReused({"key_scope": "per user"})
+        elif record.state == "done":
+            outcomes[i] = Answer(record.status_code or 200, record.response, replayed=True)
+        elif record.locked_until > now:
+            outcomes[i] = IdempotencyInFlight()
+        else:
+            outcomes[i] = SLOW  # an abandoned first attempt: the one-round path takes over its lease
+
+
+async def lock_players(session: AsyncSession, user_ids: list[int]) -> dict[int, Player]:
+    """Lock and read the users, accounts and active seed pairs of the batch (in user id order: no deadlocks)."""
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(User, Account.id, Account.balance, SeedPair.id, SeedPair.server_seed, SeedPair.server_seed_hash,
+               SeedPair.client_seed, SeedPair.next_nonce)
+        .join(Account, Account.user_id == User.id).join(SeedPair, SeedPair.active_user_id == User.id)
+        .where(User.id.in_(user_ids)).order_by(User.id).with_for_update())
+    players = {}
+    for user, account_id, balance, pair_id, server_seed, seed_hash, client_seed, nonce in rows:
+        players[user.id] = Player(user.id, account_id, balance, pair_id, server_seed, seed_hash, client_seed, nonce,
+                                  user.xp, user.event_seq, user.banned, build_profile(user, balance))
+    return players
+
+
+async def event_participants(conn: AsyncConnection, user_ids: list[int], now: datetime) -> set[int]:
+    """Players of the batch with an open, unclaimed event (their rounds take the one-round path)."""
+    if not user_ids:
+        return set()
+    e, p = Event.__table__, EventParticipation.__table__
+    active = select(e.c.id).where(e.c.deleted_at.is_(None), e.c.starts_at <= now, e.c.ends_at > now)
+    rows = await conn.execute(select(p.c.user_id).where(
+        p.c.user_id.in_(user_ids), p.c.claimed_at.is_(None), p.c.event_id.in_(active)).distinct())
+    return set(rows.scalars())
+
+
+async def house_account(conn: AsyncConnection) -> int:
+    """Id of the house account (stakes in, payouts out)."""
+    a = Account.__table__
+    return (await conn.execute(select(a.c.id).where(a.c.code == system_code(System.HOUSE)))).scalar_one()
+
+
+async def mission_templates(conn: AsyncConnection, metrics: set[str]) -> list[Any]:
+    """Live mission templates counting any of `metrics`, in id order."""
+    t = MissionTemplate.__table__
+    rows = await conn.execute(select(t.c.id, t.c.code, t.c.title, t.c.metric, t.c.target, t.c.period).where(
+        t.c.deleted_at.is_(None), t.c.metric.in_(metrics)).order_by(t.c.id))
+    return list(rows)
+
+
+async def mission_rows(conn: AsyncConnection, user_ids: list[int], templates: list[Any],
+                       today: date) -> dict[tuple[int, int, date], MissionRow]:
+    """Locked progress rows of this period for the batch's players and templates."""
+    if not user_ids or not templates:
+        return {}
+    t = MissionProgress.__table__
+    starts = {period_start(tpl.period, today) for tpl in templates}
+    rows = await conn.execute(select(t.c.id, t.c.template_id, t.c.user_id, t.c.period_start, t.c.value,
+                                     t.c.completed_at, t.c.claimed_at).where(
+        t.c.user_id.in_(user_ids), t.c.template_id.in_([tpl.id for tpl in templates]),
+        t.c.period_start.in_(starts)).with_for_update())
+    return {(r.template_id, r.user_id, r.period_start): MissionRow(r.id, r.value, r.completed_at, r.claimed_at)
+            for r in rows}
+
+
+async def stats_rows(conn: AsyncConnection, user_ids: list[int], games: set[str]) -> dict[tuple[int, str], dict[str, int]]:
+    """Locked stats rows of the batch's players for the games played."""
+    if not user_ids:
+        return {}
+    t = GameStats.__table__
+    rows = await conn.execute(select(t.c.user_id, t.c.game, *(t.c[f] for f in STAT_FIELDS)).where(
+        t.c.user_id.in_(user_ids), t.c.game.in_(games)).with_for_update())
+    return {(r.user_id, r.game): {f: getattr(r, f) for f in STAT_FIELDS} | {"_new": 0} for r in rows}
