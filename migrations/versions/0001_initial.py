@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 14:04:34.886457
+Create Date: 2026-11-26 16:49:22.263723
 """
 
 from collections.abc import Sequence
@@ -329,6 +329,7 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "template_id", "user_id", "period_start", name=op.f("uq_mission_progress_template_id_user_id_period_start")
         ),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("mission_progress", schema=None) as batch_op:
         batch_op.create_index("ix_mission_progress_user_period", ["user_id", "period_start"], unique=False)
@@ -562,6 +563,7 @@ def upgrade() -> None:
             ["user_id"], ["users.id"], name=op.f("fk_game_rounds_user_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_game_rounds")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("game_rounds", schema=None) as batch_op:
         batch_op.create_index("ix_game_rounds_user_game_id", ["user_id", "game", "id"], unique=False)

@@ -15,9 +15,10 @@ from collections import deque
 import structlog
 
 from casino_club.db import WRITE_OPTION
-from casino_club.games.batch_jobs import SLOW, Outcome, RoundJob
+from casino_club.games.batch_jobs import SLOW, Answer, Outcome, RoundJob
 from casino_club.games.batch_settle import settle_batch
 from casino_club.kit.runtime import OUTBOX_PENDING, Runtime
+from casino_club.ops.metrics import ROUND_BATCH_SIZE
 
 log = structlog.get_logger(__name__)
 
@@ -77,6 +78,9 @@ class RoundBatcher:
                             exc_info=not isinstance(exc, OSError))
                 return [SLOW] * len(jobs)
             pending = session.info.pop(OUTBOX_PENDING, None)
+        settled = sum(1 for o in outcomes if isinstance(o, Answer) and not o.replayed)
+        if settled:
+            ROUND_BATCH_SIZE.observe(settled)
         if pending:
             for listener in self.rt.on_outbox_commit:
                 listener(set(pending))

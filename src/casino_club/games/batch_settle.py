@@ -76,7 +76,9 @@ class Batch:
         live = await state.live_sessions(self.conn, jobs, self.now)
         await state.stored_answers(self.conn, jobs, outcomes, self.now)
         user_ids = sorted({j.user_id for i, j in enumerate(jobs) if outcomes[i] is None})
-        players = await state.lock_players(self.session, user_ids)
+        games = {j.game for i, j in enumerate(jobs) if outcomes[i] is None}
+        players, self.stats = await state.lock_players(self.session, user_ids, games)
+        user_ids = sorted(players)
         in_events = await state.event_participants(self.conn, user_ids, self.now)
         for i, job in enumerate(jobs):
             player = players.get(job.user_id)
@@ -89,7 +91,6 @@ class Batch:
             metrics = {m for i in todo for m in _progress_keys(jobs[i].game)}
             self.templates = await state.mission_templates(self.conn, metrics)
             self.missions = await state.mission_rows(self.conn, user_ids, self.templates, self.today)
-            self.stats = await state.stats_rows(self.conn, user_ids, {jobs[i].game for i in todo})
             played = [self._apply(i, jobs[i], players[jobs[i].user_id], outcomes) for i in todo]
             done = [p for p in played if p is not None]
             if done:

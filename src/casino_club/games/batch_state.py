@@ -96,20 +96,40 @@ async def stored_answers(conn: AsyncConnection, jobs: list[RoundJob], outcomes: 
             outcomes[i] = SLOW  # an abandoned first attempt: the one-round path takes over its lease
 
 
-async def lock_players(session: AsyncSession, user_ids: list[int]) -> dict[int, Player]:
-    """Lock and read the users, accounts and active seed pairs of the batch (in user id order: no deadlocks)."""
+async def lock_players(session: AsyncSession, user_ids: list[int],
+                       games: set[str]) -> tuple[dict[int, Player], dict[tuple[int, str], dict[str, int]]]:
+    """Lock and read the batch's seed pairs, accounts, stats rows and users, in user id order per table.
+
+    The tables are locked in the order a one-round transaction touches them (seed pair, account, stats,
+    user) and with the lock an UPDATE takes (FOR NO KEY UPDATE, which foreign-key checks of concurrent
+    inserts do not wait for), so a batch and a one-round write of the same player never wait in a cycle.
+    Players without a seed pair yet are left alone: their first round creates it on the one-round path.
+    """
     if not user_ids:
-        return {}
-    rows = await session.execute(
-        select(User, Account.id, Account.balance, SeedPair.id, SeedPair.server_seed, SeedPair.server_seed_hash,
-               SeedPair.client_seed, SeedPair.next_nonce)
-        .join(Account, Account.user_id == User.id).join(SeedPair, SeedPair.active_user_id == User.id)
-        .where(User.id.in_(user_ids)).order_by(User.id).with_for_update())
+        return {}, {}
+    sp, acc = SeedPair.__table__, Account.__table__
+    pairs = {r.active_user_id: r for r in await session.execute(
+        select(sp.c.id, sp.c.active_user_id, sp.c.server_seed, sp.c.server_seed_hash, sp.c.client_seed,
+               sp.c.next_nonce).where(sp.c.active_user_id.in_(user_ids)).order_by(sp.c.active_user_id)
+        .with_for_update(key_share=True))}
+    user_ids = sorted(pairs)
+    if not user_ids:
+        return {}, {}
+    accounts = {r.user_id: r for r in await session.execute(
+        select(acc.c.id, acc.c.user_id, acc.c.balance).where(acc.c.user_id.in_(user_ids)).order_by(acc.c.user_id)
+        .with_for_update(key_share=True))}
+    stats = await stats_rows(await session.connection(), user_ids, games)
+    users = (await session.execute(select(User).where(User.id.in_(user_ids)).order_by(User.id)
+                                   .with_for_update(key_share=True))).scalars()
     players = {}
-    for user, account_id, balance, pair_id, server_seed, seed_hash, client_seed, nonce in rows:
-        players[user.id] = Player(user.id, account_id, balance, pair_id, server_seed, seed_hash, client_seed, nonce,
-                                  user.xp, user.event_seq, user.banned, build_profile(user, balance))
-    return players
+    for user in users:
+        pair, account = pairs.get(user.id), accounts.get(user.id)
+        if account is None:
+            continue
+        players[user.id] = Player(user.id, account.id, account.balance, pair.id, pair.server_seed,
+                                  pair.server_seed_hash, pair.client_seed, pair.next_nonce, user.xp, user.event_seq,
+                                  user.banned, build_profile(user, account.balance))
+    return players, stats
 
 
 async def event_participants(conn: AsyncConnection, user_ids: list[int], now: datetime) -> set[int]:
@@ -147,16 +167,17 @@ async def mission_rows(conn: AsyncConnection, user_ids: list[int], templates: li
     rows = await conn.execute(select(t.c.id, t.c.template_id, t.c.user_id, t.c.period_start, t.c.value,
                                      t.c.completed_at, t.c.claimed_at).where(
         t.c.user_id.in_(user_ids), t.c.template_id.in_([tpl.id for tpl in templates]),
-        t.c.period_start.in_(starts)).with_for_update())
+        t.c.period_start.in_(starts)).order_by(t.c.user_id, t.c.template_id).with_for_update(key_share=True))
     return {(r.template_id, r.user_id, r.period_start): MissionRow(r.id, r.value, r.completed_at, r.claimed_at)
             for r in rows}
 
 
 async def stats_rows(conn: AsyncConnection, user_ids: list[int], games: set[str]) -> dict[tuple[int, str], dict[str, int]]:
     """Locked stats rows of the batch's players for the games played."""
-    if not user_ids:
+    if not user_ids or not games:
         return {}
     t = GameStats.__table__
     rows = await conn.execute(select(t.c.user_id, t.c.game, *(t.c[f] for f in STAT_FIELDS)).where(
-        t.c.user_id.in_(user_ids), t.c.game.in_(games)).with_for_update())
+        t.c.user_id.in_(user_ids), t.c.game.in_(games)).order_by(t.c.user_id, t.c.game)
+        .with_for_update(key_share=True))
     return {(r.user_id, r.game): {f: getattr(r, f) for f in STAT_FIELDS} | {"_new": 0} for r in rows}

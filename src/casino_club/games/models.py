@@ -18,6 +18,9 @@ class GameRound(Base):
     __table_args__ = (
         CheckConstraint("stake > 0", name="stake_positive"),
         CheckConstraint("payout >= 0", name="payout_non_negative"),
+        # Ledger dedupe keys name round ids ("round:42:payout") and the ledger outlives deleted rounds
+        # (clean-seed), so SQLite must never hand out an id again (PostgreSQL sequences never do).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

@@ -127,8 +127,10 @@ def _outage(exc: BaseException) -> bool:
             or sqlstate.startswith("08") or sqlstate in _OUTAGE_SQLSTATES or sqlite_busy)
 
 
-# Connection exceptions (class 08), too many connections, server shutting down / starting up.
-_OUTAGE_SQLSTATES = {"53300", "57P01", "57P02", "57P03"}
+# Connection exceptions (class 08), too many connections, server shutting down / starting up, and the
+# transaction rollbacks PostgreSQL asks the client to retry (serialization failure, deadlock): nothing was
+# written, so 503 + Retry-After lets the client repeat the request with the same Idempotency-Key.
+_OUTAGE_SQLSTATES = {"53300", "57P01", "57P02", "57P03", "40001", "40P01"}
 
 
 # asyncpg's names for "server going away / not accepting connections yet" (no import: the driver is optional).

@@ -81,7 +81,8 @@ class MissionProgress(Base):
     """A player's count for one mission in one period (keyed by the period's local start day)."""
 
     __tablename__ = "mission_progress"
-    __table_args__ = (UniqueConstraint("template_id", "user_id", "period_start"),)
+    # Claims dedupe on the row id ("mission:42") and outlive deleted rows (clean-seed): never reuse ids.
+    __table_args__ = (UniqueConstraint("template_id", "user_id", "period_start"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     template_id: Mapped[int] = mapped_column(ForeignKey("mission_templates.id", ondelete="CASCADE"))
