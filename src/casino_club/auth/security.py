@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import anyio
 import jwt
@@ -58,12 +60,18 @@ def issue_access_token(settings: Settings, user_id: int, session_id: str, role: 
     return token, claims
 
 
+@functools.lru_cache(maxsize=4096)
+def _verified_payload(token: str, secret_key: str, algorithm: str) -> dict[str, Any]:
+    # A signature check is a pure function of these three, so a token seen again (every request of a
+    # session) skips it; failures raise and are not cached. Expiry is checked on every call below.
+    return jwt.decode(token, secret_key, algorithms=[algorithm],
+                      options={"require": ["sub", "sid", "jti", "exp", "iat", "role"], "verify_exp": False})
+
+
 def decode_access_token(settings: Settings, token: str, now: datetime) -> AccessClaims:
     """Verify signature (allow-listed algorithm only), expiry and required claims."""
     try:
-        payload = jwt.decode(token, settings.secret_key, algorithms=[settings.jwt_algorithm],
-                             options={"require": ["sub", "sid", "jti", "exp", "iat", "role"],
-                                      "verify_exp": False})
+        payload = _verified_payload(token, settings.secret_key, settings.jwt_algorithm)
         exp = int(payload["exp"])
         if exp <= int(now.timestamp()):
             raise InvalidToken({"reason": "expired"})

@@ -29,7 +29,10 @@ class RoundBatcher:
     def __init__(self, rt: Runtime):
         self.rt = rt
         self.pending: deque[RoundJob] = deque()
-        self.task: asyncio.Task[None] | None = None
+        self.tasks: set[asyncio.Task[None]] = set()
+        # SQLite has one writer at a time; on PostgreSQL a second batch computes while the first waits
+        # on the database, and their row locks (same order everywhere) keep the same player's rounds in order.
+        self.parallel = 1 if rt.engine.dialect.name == "sqlite" else rt.settings.round_batch_parallel
 
     @staticmethod
     def of(rt: Runtime) -> RoundBatcher:
@@ -44,8 +47,10 @@ class RoundBatcher:
         loop = asyncio.get_running_loop()
         job.future = loop.create_future()
         self.pending.append(job)
-        if self.task is None or self.task.done() or self.task.get_loop() is not loop:
-            self.task = loop.create_task(self._drain())
+        self.tasks = {t for t in self.tasks if not t.done() and t.get_loop() is loop}
+        if len(self.tasks) < self.parallel:
+            task = loop.create_task(self._drain())
+            self.tasks.add(task)
         return await job.future
 
     async def _drain(self) -> None:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi.encoders import jsonable_encoder
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -207,7 +206,7 @@ class Batch:
             for type_, data in self._events_of(p):
                 p.player.seq += 1
                 events.append(dict(event_id=new_uuid(), user_id=p.job.user_id, seq=p.player.seq, type=type_,
-                                   data=jsonable_encoder(data), created_at=self.now, published_at=None))
+                                   data=data, created_at=self.now, published_at=None))
         await self.conn.execute(insert(OutboxEvent.__table__), events)
         self.session.info.setdefault(OUTBOX_PENDING, set()).update(p.user_id for p in touched)
         a, s, u = Account.__table__, SeedPair.__table__, User.__table__
@@ -221,7 +220,7 @@ class Batch:
             {"_id": p.user_id, "_xp": p.xp, "_seq": p.seq} for p in touched])
 
     def _events_of(self, p: Played) -> list[tuple[str, dict[str, Any]]]:
-        """The round's events in the one-round path's order: level_up, event_progress, game_update, profile."""
+        """The round's events (JSON-ready) in the one-round path's order: level_up, progress, game, profile."""
         events: list[tuple[str, dict[str, Any]]] = []
         before, after = level_for(p.xp_before), level_for(p.xp)
         if after > before:

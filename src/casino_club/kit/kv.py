@@ -79,6 +79,18 @@ class MemoryKV:
 KV_DOWN: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError)
 
 
+# Fixed-window counter: count one hit and make sure the window expires (also if an earlier EXPIRE was lost).
+_HIT_LUA = """
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('TTL', KEYS[1])
+if ttl < 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}
+"""
+
+
 class RedisKV:
     """Redis-backed KV so limits and revocations hold across every instance.
 
@@ -98,6 +110,7 @@ class RedisKV:
         self._open_until = 0.0  # circuit open (Redis skipped) until this monotonic time
         self._degraded = False
         self._unsynced_flags: dict[str, float] = {}  # flags set while degraded: key -> monotonic expiry
+        self._hit_script = redis.register_script(_HIT_LUA)
 
     @property
     def degraded(self) -> bool:
@@ -140,11 +153,8 @@ class RedisKV:
         k = self.prefix + key
 
         async def op() -> tuple[int, int]:
-            async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.incr(k)
-                pipe.expire(k, window_s, nx=True)
-                pipe.ttl(k)
-                count, _, ttl = await pipe.execute()
+            # One atomic script call instead of a MULTI pipeline: a fifth of the commands to send and parse.
+            count, ttl = await self._hit_script(keys=[k], args=[window_s])
             return int(count), max(1, int(ttl))
         result = await self._call(op)
         return await self.fallback.hit(key, window_s) if isinstance(result, _Down) else result

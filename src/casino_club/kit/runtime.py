@@ -75,8 +75,8 @@ class Runtime:
             await self.redis.aclose()
 
 
-def get_runtime(request: Request) -> Runtime:
-    """FastAPI dependency: the app's runtime."""
+async def get_runtime(request: Request) -> Runtime:
+    """FastAPI dependency: the app's runtime (async: a plain def would cost a threadpool hop per request)."""
     return request.app.state.rt
 
 
