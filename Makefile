@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test reliability bench lint openapi migration browser-deps
+.PHONY: run test reliability bench lint openapi migration browser-deps compose-deps
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -28,7 +28,15 @@ browser-deps:
 	  else echo "chromium missing and not root: browser tests will report it"; fi; \
 	fi
 
-test: .venv/.synced browser-deps
+# Debian's docker-compose so tests/ops can run `docker-compose config` on compose.yaml (no daemon needed).
+compose-deps:
+	@if ! command -v docker-compose >/dev/null 2>&1 && ! docker compose version >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; \
+	  else echo "no docker compose and not root: the compose config check will be skipped"; fi; \
+	fi
+
+test: .venv/.synced browser-deps compose-deps
 	.venv/bin/pytest $(PYTEST_ARGS)
 
 reliability: .venv/.synced

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import sys
 import tempfile
 import time
@@ -122,15 +123,27 @@ async def _run_phase(base: str, name: str, tokens: list[str], seconds: float, sp
     return Phase(name, counts["ok"], counts["errors"], time.perf_counter() - began, latencies)
 
 
-async def _bench(base: str, clients: int, seconds: float) -> tuple[Phase, Phase, Phase]:
+async def _batches(base: str) -> tuple[float, float]:
+    """(group commits, rounds in them) so far, from the server's casino_round_batch_size histogram."""
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        text = (await client.get("/metrics")).text
+    values = {name: float(value) for name, value in re.findall(r"^(casino_round_batch_size_(?:count|sum)) (\S+)$",
+                                                               text, re.M)}
+    return values.get("casino_round_batch_size_count", 0.0), values.get("casino_round_batch_size_sum", 0.0)
+
+
+async def _bench(base: str, clients: int, seconds: float) -> tuple[Phase, Phase, Phase, float]:
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         tokens = [await _signup(client) for _ in range(clients)]
     await _run_phase(base, "warmup", tokens, min(2.0, seconds), spin=True)
     await _run_phase(base, "warmup", tokens, min(1.0, seconds), spin=False)
     health = await _run_phase(base, "health", tokens, seconds, spin=False)
+    commits_before, rounds_before = await _batches(base)
     spins = await _run_phase(base, "slot_spin", tokens, seconds, spin=True)
+    commits_after, rounds_after = await _batches(base)
+    per_commit = (rounds_after - rounds_before) / max(1.0, commits_after - commits_before)
     single = await _run_phase(base, "spin_1cli", tokens[:1], min(5.0, seconds), spin=True)
-    return health, spins, single
+    return health, spins, single, per_commit
 
 
 def _pg_database(admin_url: str) -> tuple[str, str]:
@@ -152,7 +165,8 @@ async def _pg_exec(admin_url: str, sql: str) -> None:
         await engine.dispose()
 
 
-def run_backend(label: str, database_url: str, redis_url: str | None, args: argparse.Namespace) -> tuple[Phase, Phase, Phase]:
+def run_backend(label: str, database_url: str, redis_url: str | None,
+                args: argparse.Namespace) -> tuple[Phase, Phase, Phase, float]:
     """Serve on a fresh database, measure, stop."""
     log = Path(tempfile.gettempdir()) / f"slot-bench-{label}.log"
     # Load must not trip the per-player / per-IP throttles that protect production.
@@ -176,7 +190,7 @@ def main() -> None:
     if not (1 <= args.clients <= 256 and 1 <= args.seconds <= 120):
         parser.error("clients must be 1..256 and seconds 1..120")
 
-    rows: list[tuple[str, Phase, Phase, Phase]] = []
+    rows: list[tuple[str, Phase, Phase, Phase, float]] = []
     if args.backend in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as tmp:
             rows.append(("sqlite", *run_backend("sqlite", f"sqlite+aiosqlite:///{tmp}/bench.db", None, args)))
@@ -197,19 +211,19 @@ def main() -> None:
     print(f"\n{args.clients} clients, {args.seconds:g} s per phase, {args.workers} worker(s), cpus={os.cpu_count()}, "
           f"load average {load} (other processes share these CPUs)")
     print(f"{'backend':<11} {'phase':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
-    for label, health, spins, single in rows:
+    for label, health, spins, single, per_commit in rows:
         for phase in (health, spins, single):
             print(f"{label:<11} {phase.name:<10} {phase.rate:>9.1f} {phase.pct(0.50):>8.1f} {phase.pct(0.99):>8.1f} "
                   f"{phase.errors:>7}")
-        print(f"{label:<11} ratio spins/health = {spins.rate / health.rate:.2f}")
+        print(f"{label:<11} ratio spins/health = {spins.rate / health.rate:.2f}, {per_commit:.1f} rounds per commit")
     print("\n| backend | /health req/s | spins/s | ratio | spin p50 ms | spin p99 ms | health p50/p99 ms "
-          "| 1-client spin p50 ms |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for label, health, spins, single in rows:
+          "| 1-client spin p50 / p99 ms | rounds per commit |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for label, health, spins, single, per_commit in rows:
         print(f"| {label} | {health.rate:.0f} | {spins.rate:.0f} | {spins.rate / health.rate:.2f} | "
               f"{spins.pct(0.5):.1f} | {spins.pct(0.99):.1f} | {health.pct(0.5):.1f} / {health.pct(0.99):.1f} | "
-              f"{single.pct(0.5):.1f} |")
-    if any(p.errors for _, h, s, one in rows for p in (h, s, one)):
+              f"{single.pct(0.5):.1f} / {single.pct(0.99):.1f} | {per_commit:.1f} |")
+    if any(p.errors for _, h, s, one, _n in rows for p in (h, s, one)):
         print("note: non-200 answers (e.g. 409 INSUFFICIENT_GOLD) are counted as errors, not in req/s")
 
 

@@ -21,8 +21,15 @@ log = structlog.get_logger("casino_club.bus")
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
+PACK = 200  # envelopes per pub/sub message when publishing many (one message per event cost a round trip each)
+
+
 def _encode(user_id: int | None, payload: dict[str, Any]) -> str:
     return json.dumps({"u": user_id, "p": payload}, separators=(",", ":"), ensure_ascii=False)
+
+
+def _encode_pack(items: list[tuple[int, dict[str, Any]]]) -> str:
+    return json.dumps({"m": items}, separators=(",", ":"), ensure_ascii=False)
 
 
 class RedisBus(_Fanout):
@@ -43,10 +50,12 @@ class RedisBus(_Fanout):
         await self.redis.publish(self.channel, _encode(user_id, envelope))
 
     async def publish_many(self, items: Iterable[tuple[int, dict[str, Any]]]) -> None:
-        # One round trip for a batch; pipeline order is publish order, so per-player seq order holds.
+        # Envelopes travel in packs (one message each) over one pipeline; pack and pipeline order are
+        # publish order, so per-player seq order holds.
+        batch = list(items)
         async with self.redis.pipeline(transaction=False) as pipe:
-            for user_id, envelope in items:
-                pipe.publish(self.channel, _encode(user_id, envelope))
+            for start in range(0, len(batch), PACK):
+                pipe.publish(self.channel, _encode_pack(batch[start:start + PACK]))
             await pipe.execute()
 
     async def publish_control(self, message: dict[str, Any]) -> None:
@@ -82,8 +91,10 @@ class RedisBus(_Fanout):
     def _handle(self, raw: bytes | str) -> None:
         try:
             decoded = json.loads(raw)
-            user_id, payload = decoded["u"], decoded["p"]
+            messages = decoded["m"] if "m" in decoded else [(decoded["u"], decoded["p"])]
+            parsed = [BusMessage(user_id, payload) for user_id, payload in messages]
         except (ValueError, KeyError, TypeError):
             log.warning("bus_bad_message", size=len(raw))
             return
-        self._dispatch(BusMessage(user_id, payload))
+        for message in parsed:
+            self._dispatch(message)

@@ -9,12 +9,13 @@ one player apply in queue order against his locked rows; each statement covers t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from casino_club.actions.models import UserAction
 from casino_club.auth.models import XP_PER_LEVEL, User, level_for
 from casino_club.config import Settings
 from casino_club.engagement.progress import wager_xp
@@ -25,11 +26,10 @@ from casino_club.games.batch_jobs import SLOW, Answer, Outcome, RoundJob
 from casino_club.games.instant import InstantPlay, floats_needed, resolve
 from casino_club.games.models import GameRound, GameStats
 from casino_club.games.schemas import FairnessRef, PlayOut
-from casino_club.actions.models import UserAction
 from casino_club.kit.clock import Clock
 from casino_club.kit.errors import InsufficientGold
-from casino_club.kit.ids import new_uuid
 from casino_club.kit.idempotency_models import IdempotencyRecord
+from casino_club.kit.ids import new_uuid
 from casino_club.kit.runtime import OUTBOX_PENDING
 from casino_club.missions.models import MissionProgress
 from casino_club.missions.progress import period_start
@@ -151,7 +151,7 @@ class Batch:
 
     async def _write(self, done: list[Played], players: dict[int, state.Player]) -> None:
         await self._insert_rounds(done)
-        await self.conn.execute(insert(Transfer.__table__), self._transfers(done))
+        await self.conn.execute(insert(state.table(Transfer)), self._transfers(done))
         for p in done:
             GAME_WAGER.labels(p.play.game).inc(p.play.stake)
             if p.play.payout > 0:
@@ -160,19 +160,19 @@ class Batch:
         await self._write_players([pl for pl in players.values() if pl.touched], done)
         await self._write_stats()
         await self._write_missions()
-        await self.conn.execute(insert(UserAction.__table__), [dict(
+        await self.conn.execute(insert(state.table(UserAction)), [dict(
             user_id=p.job.user_id, kind="game", reference=f"round:{p.round_id}", created_at=self.now,
             data={"game": p.play.game, "round_id": p.round_id, "stake": p.play.stake, "payout": p.play.payout,
                   "result": p.play.result}) for p in done])
         keyed = [p for p in done if p.job.key is not None]
         if keyed:
             lease = self.now + timedelta(seconds=self.settings.idempotency_lock_s)
-            await self.conn.execute(insert(IdempotencyRecord.__table__), [dict(
+            await self.conn.execute(insert(state.table(IdempotencyRecord)), [dict(
                 scope=p.job.scope, key=p.job.key, fingerprint=p.job.fingerprint, state="done", status_code=200,
                 response=self._response(p), created_at=self.now, locked_until=lease) for p in keyed])
 
     async def _insert_rounds(self, done: list[Played]) -> None:
-        t = GameRound.__table__
+        t = state.table(GameRound)
         rows = [dict(user_id=p.job.user_id, game=p.play.game, stake=p.play.stake, payout=p.play.payout,
                      result=p.play.result, status="settled", params=p.play.params, outcome=p.play.outcome,
                      seed_pair_id=p.player.seed_pair_id, server_seed_hash=p.player.server_seed_hash,
@@ -207,9 +207,9 @@ class Batch:
                 p.player.seq += 1
                 events.append(dict(event_id=new_uuid(), user_id=p.job.user_id, seq=p.player.seq, type=type_,
                                    data=data, created_at=self.now, published_at=None))
-        await self.conn.execute(insert(OutboxEvent.__table__), events)
+        await self.conn.execute(insert(state.table(OutboxEvent)), events)
         self.session.info.setdefault(OUTBOX_PENDING, set()).update(p.user_id for p in touched)
-        a, s, u = Account.__table__, SeedPair.__table__, User.__table__
+        a, s, u = state.table(Account), state.table(SeedPair), state.table(User)
         await self.conn.execute(update(a).where(a.c.id == bindparam("_id")).values(
             balance=bindparam("_balance"), updated_at=self.now), [
             {"_id": p.account_id, "_balance": p.balance} for p in touched])
@@ -230,9 +230,8 @@ class Batch:
             events.append(("event_progress", {"metrics": metrics, "updates": p.mission_changes}))
         body = self._response(p)
         events.append(("game_update", {k: v for k, v in body.items() if k not in ("xp", "level")}))
-        profile = p.player.profile.model_copy(update={"gold": p.balance, "xp": p.xp, "level": after,
-                                                     "xp_to_next": XP_PER_LEVEL - p.xp % XP_PER_LEVEL})
-        events.append(("profile_update", profile.model_dump(mode="json")))
+        events.append(("profile_update", p.player.profile | {
+            "gold": p.balance, "xp": p.xp, "level": after, "xp_to_next": XP_PER_LEVEL - p.xp % XP_PER_LEVEL}))
         return events
 
     def _response(self, p: Played) -> dict[str, Any]:
@@ -248,12 +247,10 @@ class Batch:
         return p.body
 
     async def _write_stats(self) -> None:
-        t = GameStats.__table__
+        t = state.table(GameStats)
         rows = [dict(row, user_id=uid, game=game) for (uid, game), row in self.stats.items() if row.get("_dirty")]
         fresh = [{k: v for k, v in r.items() if not k.startswith("_")} | {"updated_at": self.now}
                  for r in rows if r["_new"]]
-        for r in fresh:
-            r["biggest_win"] = max(0, r["biggest_win"])
         old = [{f"_{k}": v for k, v in r.items() if not k.startswith("_")} for r in rows if not r["_new"]]
         if fresh:
             await self.conn.execute(insert(t), fresh)
@@ -263,7 +260,7 @@ class Batch:
                                     old)
 
     async def _write_missions(self) -> None:
-        t = MissionProgress.__table__
+        t = state.table(MissionProgress)
         fresh = [dict(template_id=tid, user_id=uid, period_start=start, value=r.value, completed_at=r.completed_at,
                       claimed_at=None, updated_at=self.now)
                  for (tid, uid, start), r in self.missions.items() if r.dirty and r.id is None]

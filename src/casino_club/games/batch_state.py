@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from casino_club.auth.models import AuthSession, User
 from casino_club.auth.profile import build_profile
-from casino_club.auth.schemas import Profile
 from casino_club.fairness.models import SeedPair
 from casino_club.games.batch_jobs import SLOW, Answer, Outcome, RoundJob
 from casino_club.games.models import GameStats
@@ -24,6 +23,12 @@ from casino_club.missions.models import Event, EventParticipation, MissionProgre
 from casino_club.missions.progress import period_start
 from casino_club.wallet.models import Account
 from casino_club.wallet.service import System, system_code
+
+
+def table(model: type[Any]) -> Table:
+    """The Core table of a mapped class (batches use Core statements: no per-row ORM objects)."""
+    return cast(Table, model.__table__)
+
 
 STAT_FIELDS = ("rounds", "wins", "losses", "ties", "wagered", "won", "biggest_win", "highest_multiplier_x100")
 
@@ -43,7 +48,7 @@ class Player:
     xp: int
     seq: int
     banned: bool
-    profile: Profile
+    profile: dict[str, Any]  # the JSON profile before the batch; rounds overlay gold, xp and level
     touched: bool = False
 
 
@@ -60,7 +65,7 @@ class MissionRow:
 
 async def live_sessions(conn: AsyncConnection, jobs: list[RoundJob], now: datetime) -> dict[str, int]:
     """Session id -> user id for the jobs' sessions that are neither revoked nor expired."""
-    t = AuthSession.__table__
+    t = table(AuthSession)
     rows = await conn.execute(select(t.c.id, t.c.user_id).where(
         t.c.id.in_({j.session_id for j in jobs}), t.c.revoked_at.is_(None), t.c.expires_at > now))
     return {sid: uid for sid, uid in rows}
@@ -72,7 +77,7 @@ async def stored_answers(conn: AsyncConnection, jobs: list[RoundJob], outcomes: 
     keyed = [i for i, j in enumerate(jobs) if j.key is not None]
     if not keyed:
         return
-    t = IdempotencyRecord.__table__
+    t = table(IdempotencyRecord)
     rows = await conn.execute(select(t.c.scope, t.c.key, t.c.fingerprint, t.c.state, t.c.status_code,
                                      t.c.response, t.c.locked_until).where(
         t.c.scope.in_({jobs[i].scope for i in keyed}), t.c.key.in_({jobs[i].key for i in keyed})))
@@ -107,7 +112,7 @@ async def lock_players(session: AsyncSession, user_ids: list[int],
     """
     if not user_ids:
         return {}, {}
-    sp, acc = SeedPair.__table__, Account.__table__
+    sp, acc = table(SeedPair), table(Account)
     pairs = {r.active_user_id: r for r in await session.execute(
         select(sp.c.id, sp.c.active_user_id, sp.c.server_seed, sp.c.server_seed_hash, sp.c.client_seed,
                sp.c.next_nonce).where(sp.c.active_user_id.in_(user_ids)).order_by(sp.c.active_user_id)
@@ -123,12 +128,12 @@ async def lock_players(session: AsyncSession, user_ids: list[int],
                                    .with_for_update(key_share=True))).scalars()
     players = {}
     for user in users:
-        pair, account = pairs.get(user.id), accounts.get(user.id)
+        pair, account = pairs[user.id], accounts.get(user.id)
         if account is None:
             continue
         players[user.id] = Player(user.id, account.id, account.balance, pair.id, pair.server_seed,
                                   pair.server_seed_hash, pair.client_seed, pair.next_nonce, user.xp, user.event_seq,
-                                  user.banned, build_profile(user, account.balance))
+                                  user.banned, build_profile(user, account.balance).model_dump(mode="json"))
     return players, stats
 
 
@@ -136,7 +141,7 @@ async def event_participants(conn: AsyncConnection, user_ids: list[int], now: da
     """Players of the batch with an open, unclaimed event (their rounds take the one-round path)."""
     if not user_ids:
         return set()
-    e, p = Event.__table__, EventParticipation.__table__
+    e, p = table(Event), table(EventParticipation)
     active = select(e.c.id).where(e.c.deleted_at.is_(None), e.c.starts_at <= now, e.c.ends_at > now)
     rows = await conn.execute(select(p.c.user_id).where(
         p.c.user_id.in_(user_ids), p.c.claimed_at.is_(None), p.c.event_id.in_(active)).distinct())
@@ -145,13 +150,13 @@ async def event_participants(conn: AsyncConnection, user_ids: list[int], now: da
 
 async def house_account(conn: AsyncConnection) -> int:
     """Id of the house account (stakes in, payouts out)."""
-    a = Account.__table__
+    a = table(Account)
     return (await conn.execute(select(a.c.id).where(a.c.code == system_code(System.HOUSE)))).scalar_one()
 
 
 async def mission_templates(conn: AsyncConnection, metrics: set[str]) -> list[Any]:
     """Live mission templates counting any of `metrics`, in id order."""
-    t = MissionTemplate.__table__
+    t = table(MissionTemplate)
     rows = await conn.execute(select(t.c.id, t.c.code, t.c.title, t.c.metric, t.c.target, t.c.period).where(
         t.c.deleted_at.is_(None), t.c.metric.in_(metrics)).order_by(t.c.id))
     return list(rows)
@@ -162,7 +167,7 @@ async def mission_rows(conn: AsyncConnection, user_ids: list[int], templates: li
     """Locked progress rows of this period for the batch's players and templates."""
     if not user_ids or not templates:
         return {}
-    t = MissionProgress.__table__
+    t = table(MissionProgress)
     starts = {period_start(tpl.period, today) for tpl in templates}
     rows = await conn.execute(select(t.c.id, t.c.template_id, t.c.user_id, t.c.period_start, t.c.value,
                                      t.c.completed_at, t.c.claimed_at).where(
@@ -176,7 +181,7 @@ async def stats_rows(conn: AsyncConnection, user_ids: list[int], games: set[str]
     """Locked stats rows of the batch's players for the games played."""
     if not user_ids or not games:
         return {}
-    t = GameStats.__table__
+    t = table(GameStats)
     rows = await conn.execute(select(t.c.user_id, t.c.game, *(t.c[f] for f in STAT_FIELDS)).where(
         t.c.user_id.in_(user_ids), t.c.game.in_(games)).order_by(t.c.user_id, t.c.game)
         .with_for_update(key_share=True))

@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casino_club.actions.service import record_action
-from casino_club.config import Settings
 from casino_club.auth.profile import load_profile
+from casino_club.config import Settings
 from casino_club.engagement.progress import add_xp, record_progress, wager_xp
 from casino_club.fairness.models import SeedPair
 from casino_club.fairness.service import FairDraw, next_outcome
