@@ -116,7 +116,9 @@ class Batch:
         return Played(index, job, player, play, nonce, after_debit, player.balance, player.xp, xp_before, changes)
 
     def _add_stats(self, user_id: int, play: InstantPlay) -> None:
-        row = self.stats.setdefault((user_id, play.game), dict.fromkeys(state.STAT_FIELDS, 0) | {"_new": 1})
+        row = self.stats.get((user_id, play.game))
+        if row is None:
+            row = self.stats[(user_id, play.game)] = dict.fromkeys(state.STAT_FIELDS, 0) | {"_new": 1}
         profit = play.payout - play.stake
         row["rounds"] += 1
         row["wins"] += play.result == "win"
