@@ -7,6 +7,7 @@ PostgreSQL database created next to it. Each run: sign up one player per client,
 Idempotency-Key per spin, like the browser). Prints one table and a Markdown row per backend.
 
     .venv/bin/python bench/slot_bench.py [--seconds 10] [--clients 32] [--workers 1] [--backend sqlite|pg|both]
+                                         [--setting round_batching=false] [--setting round_batch_parallel=1]
 """
 
 from __future__ import annotations
@@ -170,7 +171,8 @@ def run_backend(label: str, database_url: str, redis_url: str | None,
     """Serve on a fresh database, measure, stop."""
     log = Path(tempfile.gettempdir()) / f"slot-bench-{label}.log"
     # Load must not trip the per-player / per-IP throttles that protect production.
-    env = server_env(database_url, redis_url, write_rate_limit="100000000", signup_per_ip_limit="100000000")
+    extra = dict(item.split("=", 1) for item in args.setting)
+    env = server_env(database_url, redis_url, write_rate_limit="100000000", signup_per_ip_limit="100000000", **extra)
     server = Server(env=env, log_path=log)
     server.start(timeout=60, extra_args=["--workers", str(args.workers)] if args.workers > 1 else None)
     try:
@@ -186,9 +188,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--backend", choices=["sqlite", "pg", "both"], default="both")
+    parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="server setting, e.g. round_batching=false or round_batch_parallel=1 (repeatable)")
     args = parser.parse_args()
     if not (1 <= args.clients <= 256 and 1 <= args.seconds <= 120):
         parser.error("clients must be 1..256 and seconds 1..120")
+    if any("=" not in item for item in args.setting):
+        parser.error("--setting takes NAME=VALUE")
 
     rows: list[tuple[str, Phase, Phase, Phase, float]] = []
     if args.backend in ("sqlite", "both"):
@@ -209,6 +215,7 @@ def main() -> None:
 
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"\n{args.clients} clients, {args.seconds:g} s per phase, {args.workers} worker(s), cpus={os.cpu_count()}, "
+          f"settings {args.setting or 'default'}, "
           f"load average {load} (other processes share these CPUs)")
     print(f"{'backend':<11} {'phase':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for label, health, spins, single, per_commit in rows:
