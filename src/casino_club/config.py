@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./casino.db"
     redis_url: str | None = None
     redis_prefix: str = "casino:"
+    redis_max_connections: int = Field(100, ge=2, le=10_000)  # per instance; callers past it wait their turn
     # PostgreSQL pool per instance: instances × (size + overflow) must stay under the server's
     # max_connections (100 by default), or new connections fail with "too many clients".
     db_pool_size: int = 10

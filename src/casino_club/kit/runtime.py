@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import Request
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from casino_club.config import Settings
@@ -41,7 +41,13 @@ class Runtime:
 
         engine = make_engine(settings)
         clock = clock or Clock(settings.tz)
-        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        redis = None
+        if settings.redis_url:
+            # A blocking pool: past the cap a call waits for a free connection (within the KV's op timeout)
+            # instead of failing at once, which under a burst of requests flipped the KV to its fallback.
+            pool = BlockingConnectionPool.from_url(settings.redis_url, max_connections=settings.redis_max_connections,
+                                                   timeout=5)
+            redis = Redis.from_pool(pool)  # the client owns the pool and closes it with itself
         kv: KV = RedisKV(redis, settings.redis_prefix) if redis else MemoryKV()
         sm = make_sm(engine, expire_on_commit=False, info={"clock": clock, "settings": settings})
         return cls(settings=settings, engine=engine, sessionmaker=sm, clock=clock, kv=kv, redis=redis)
