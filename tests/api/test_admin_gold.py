@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from casino_club.admin.models import AuditLog
 from casino_club.kit.runtime import Runtime
 from casino_club.wallet.models import Transfer
-from tests.support.api import key, signup
+from tests.support.api import Player, key, signup
 
 
 async def test_grant_and_deduct_with_receipts_and_audit(client: httpx.AsyncClient, admin, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
@@ -131,3 +131,20 @@ async def test_hundred_concurrent_grants_and_deducts_keep_ledger_clean(client: h
     assert total == 4000 + 300 * grants - 300 * ok_deducts
     verify = (await admin.get("/api/admin/ledger/verify")).json()
     assert verify["ok"] is True and verify["problems"] == [] and verify["player_gold"] >= total
+
+
+async def test_admin_gold_rate_limit_counts_attempts_not_replays(client: httpx.AsyncClient, rt: Runtime,
+                                                                 admin: Player) -> None:
+    rt.settings.admin_gold_rate_limit = 2
+    player = await signup(client)
+    body = {"amount": 5, "reason": "rate limit check"}
+    k = key()
+    first = await admin.post(f"/api/admin/users/{player.user_id}/gold/grant", json=body, idem=k)
+    assert first.status_code == 200, first.text
+    for _ in range(3):  # the same key again: the stored receipt, not another attempt
+        again = await admin.post(f"/api/admin/users/{player.user_id}/gold/grant", json=body, idem=k)
+        assert again.status_code == 200 and again.json() == first.json()
+    assert (await admin.post(f"/api/admin/users/{player.user_id}/gold/grant", json=body)).status_code == 200
+    refused = await admin.post(f"/api/admin/users/{player.user_id}/gold/grant", json=body)
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "RATE_LIMITED"
+    assert await player.gold() == 1000 + 10

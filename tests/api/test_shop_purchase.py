@@ -13,7 +13,7 @@ from casino_club.outbox.models import OutboxEvent
 from casino_club.shop.models import ShopTransaction
 from casino_club.shop.seed import seed_shop
 from casino_club.wallet.models import Transfer
-from tests.support.api import Player, signup
+from tests.support.api import Player, key, signup
 from tests.support.shop import buy, ensure_items, fast_players, item_product, product
 
 
@@ -175,7 +175,13 @@ async def test_purchase_velocity_limit(client: httpx.AsyncClient, rt: Runtime, a
     rt.settings.shop_purchase_rate_limit = 3
     cheap = await item_product(admin, price=10)
     player = await signup(client)
-    for _ in range(3):
+    first_key = key()
+    first = await buy(player, cheap["id"], idem=first_key)
+    for _ in range(4):  # retries with the same key replay the purchase and do not count as attempts
+        replay = await buy(player, cheap["id"], idem=first_key)
+        assert replay.status_code == 200 and replay.headers.get("Idempotent-Replayed") == "true"
+        assert replay.json() == first.json()
+    for _ in range(2):
         assert (await buy(player, cheap["id"])).status_code == 200
     limited = await buy(player, cheap["id"])
     assert limited.status_code == 429 and limited.json()["error"]["code"] == "RATE_LIMITED"

@@ -33,9 +33,10 @@ class LedgerVerifyOut(BaseModel):
 
 async def _gold(direction: str, user_id: int, body: gold.GoldChangeIn, request: Request, admin: Principal,
                 w: Writer, rt: Runtime) -> Response:
-    await enforce(rt.kv, f"admin_gold:{admin.user_id}", rt.settings.admin_gold_rate_limit, 60)
     ctx = AuditContext.of(request, admin.user_id)
-    return await w.run(lambda s: gold.adjust_gold(s, ctx, user_id, body, direction))
+    return await w.run(lambda s: gold.adjust_gold(s, ctx, user_id, body, direction),
+                       admit=lambda: enforce(rt.kv, f"admin_gold:{admin.user_id}", rt.settings.admin_gold_rate_limit,
+                                             60))
 
 
 @router.post("/users/{user_id}/gold/grant", response_model=gold.GoldReceipt)

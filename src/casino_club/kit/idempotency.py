@@ -76,10 +76,17 @@ class Writer:
         self.request = request
         self.scope = scope
 
-    async def run(self, fn: Callable[[AsyncSession], Awaitable[Any]], status_code: int = 200) -> Response:
-        """Execute fn(session) exactly once per key; replays return the first response."""
+    async def run(self, fn: Callable[[AsyncSession], Awaitable[Any]], status_code: int = 200,
+                  admit: Callable[[], Awaitable[None]] | None = None) -> Response:
+        """Execute fn(session) exactly once per key; replays return the first response.
+
+        `admit` (e.g. a rate limit) runs only for a first attempt, never for a replay: a client retrying
+        with its key gets its stored answer instead of being counted again.
+        """
         key = request_key(self.request)
         if key is None:
+            if admit is not None:
+                await admit()
             result = await self.run_unkeyed(fn)
             return self._respond(result, status_code)
         fp = await fingerprint(self.request)
@@ -88,6 +95,8 @@ class Writer:
             return claim
         record_id, lease = claim
         try:
+            if admit is not None:
+                await admit()
             async with self.rt.transaction() as session:
                 try:
                     result = await fn(session)

@@ -52,10 +52,11 @@ async def get_limited(principal: Principal = Depends(current_principal),
 async def buy(body: BuyIn, principal: Principal = Depends(current_principal), w: Writer = Depends(writer),
               rt: Runtime = Depends(get_runtime)) -> Response:
     """Buy a product (idempotent). Items are paid in gold at once; gold packs go through the gateway."""
-    await enforce(rt.kv, f"shop_buy:{principal.user_id}", rt.settings.shop_purchase_rate_limit,
-                  rt.settings.shop_purchase_rate_window_s)
     gateway = gateway_for(rt.settings)
-    return await w.run(lambda s: purchase.buy(s, principal.user_id, principal.user.rank, body, gateway))
+    return await w.run(lambda s: purchase.buy(s, principal.user_id, principal.user.rank, body, gateway),
+                       admit=lambda: enforce(rt.kv, f"shop_buy:{principal.user_id}",
+                                             rt.settings.shop_purchase_rate_limit,
+                                             rt.settings.shop_purchase_rate_window_s))
 
 
 @router.get("/transactions", response_model=TransactionPage)
