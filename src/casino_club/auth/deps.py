@@ -13,7 +13,7 @@ from casino_club.auth import errors
 from casino_club.auth.models import AuthSession, User
 from casino_club.auth.security import AccessClaims, decode_access_token
 from casino_club.kit.errors import InvalidToken, NotAuthenticated
-from casino_club.kit.idempotency import Writer
+from casino_club.kit.idempotency import Writer, user_scope
 from casino_club.kit.ratelimit import enforce
 from casino_club.kit.runtime import Runtime, get_runtime
 
@@ -122,7 +122,7 @@ async def writer(request: Request, principal: Principal = Depends(current_princi
                  rt: Runtime = Depends(get_runtime)) -> Writer:
     """Idempotent unit of work scoped to the caller (counted against the per-player write limit)."""
     await enforce(rt.kv, f"write:{principal.user_id}", rt.settings.write_rate_limit, rt.settings.write_rate_window_s)
-    return Writer(rt, request, f"user:{principal.user_id}")
+    return Writer(rt, request, user_scope(principal.user_id))
 
 
 async def anon_writer(request: Request, rt: Runtime = Depends(get_runtime)) -> Writer:

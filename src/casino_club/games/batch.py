@@ -86,7 +86,5 @@ class RoundBatcher:
         settled = sum(1 for o in outcomes if isinstance(o, Answer) and not o.replayed)
         if settled:
             ROUND_BATCH_SIZE.observe(settled)
-        if pending:
-            for listener in self.rt.on_outbox_commit:
-                listener(set(pending))
+        self.rt.outbox_committed(pending)
         return outcomes

@@ -23,7 +23,7 @@ from casino_club.fairness.engine import outcome_floats
 from casino_club.fairness.models import SeedPair
 from casino_club.games import batch_state as state
 from casino_club.games.batch_jobs import SLOW, Answer, Outcome, RoundJob
-from casino_club.games.instant import InstantPlay, floats_needed, resolve
+from casino_club.games.instant import InstantPlay, floats_needed, progress_metrics, resolve
 from casino_club.games.models import GameRound, GameStats
 from casino_club.games.schemas import FairnessRef, PlayOut
 from casino_club.kit.clock import Clock
@@ -87,13 +87,13 @@ class Batch:
         todo = [i for i, o in enumerate(outcomes) if o is None]
         if todo:
             self.house_id = await state.house_account(self.conn)
-            metrics = {m for i in todo for m in _progress_keys(jobs[i].game)}
+            metrics = {m for i in todo for m in progress_metrics(jobs[i].game)}
             self.templates = await state.mission_templates(self.conn, metrics)
             self.missions = await state.mission_rows(self.conn, user_ids, self.templates, self.today)
             played = [self._apply(i, jobs[i], players[jobs[i].user_id], outcomes) for i in todo]
             done = [p for p in played if p is not None]
             if done:
-                await self._write(done, players)
+                await self._write(done)
                 for p in done:
                     outcomes[p.index] = Answer(200, self._response(p))
         return [o if o is not None else SLOW for o in outcomes]
@@ -110,7 +110,6 @@ class Batch:
         player.balance = after_debit + play.payout
         xp_before = player.xp
         player.xp += wager_xp(job.stake)
-        player.touched = True
         self._add_stats(job.user_id, play)
         changes = self._advance_missions(job.user_id, play)
         return Played(index, job, player, play, nonce, after_debit, player.balance, player.xp, xp_before, changes)
@@ -151,7 +150,7 @@ class Batch:
                             "period_start": start.isoformat()})
         return changes
 
-    async def _write(self, done: list[Played], players: dict[int, state.Player]) -> None:
+    async def _write(self, done: list[Played]) -> None:
         await self._insert_rounds(done)
         await self.conn.execute(insert(state.table(Transfer)), self._transfers(done))
         for p in done:
@@ -159,7 +158,7 @@ class Batch:
             if p.play.payout > 0:
                 GAME_PAYOUT.labels(p.play.game).inc(p.play.payout)
             GAME_ROUNDS.labels(p.play.game, p.play.result).inc()
-        await self._write_players([pl for pl in players.values() if pl.touched], done)
+        await self._write_players(list({p.player.user_id: p.player for p in done}.values()), done)
         await self._write_stats()
         await self._write_missions()
         await self.conn.execute(insert(state.table(UserAction)), [dict(
@@ -273,10 +272,6 @@ class Batch:
         if old:
             await self.conn.execute(update(t).where(t.c.id == bindparam("_id")).values(
                 value=bindparam("_value"), completed_at=bindparam("_completed_at"), updated_at=self.now), old)
-
-
-def _progress_keys(game: str) -> tuple[str, ...]:
-    return ("games_played", "slot_spins" if game == "slot" else "rps_plays", "wins", "gold_wagered")
 
 
 async def settle_batch(session: AsyncSession, jobs: list[RoundJob], settings: Settings, clock: Clock) -> list[Outcome]:

@@ -17,7 +17,8 @@ from casino_club.auth.profile import build_profile
 from casino_club.fairness.models import SeedPair
 from casino_club.games.batch_jobs import SLOW, Answer, Outcome, RoundJob
 from casino_club.games.models import GameStats
-from casino_club.kit.errors import IdempotencyInFlight, IdempotencyKeyReused
+from casino_club.kit.errors import DomainError
+from casino_club.kit.idempotency import stored_outcome
 from casino_club.kit.idempotency_models import IdempotencyRecord
 from casino_club.missions.models import Event, EventParticipation, MissionProgress, MissionTemplate
 from casino_club.missions.progress import period_start
@@ -49,7 +50,6 @@ class Player:
     seq: int
     banned: bool
     profile: dict[str, Any]  # the JSON profile before the batch; rounds overlay gold, xp and level
-    touched: bool = False
 
 
 @dataclass
@@ -91,14 +91,14 @@ async def stored_answers(conn: AsyncConnection, jobs: list[RoundJob], outcomes: 
             outcomes[i] = SLOW  # the same key twice in one batch: the later one replays after this commit
         elif record is None:
             seen.add(ident)
-        elif record.fingerprint != job.fingerprint:
-            outcomes[i] = IdempotencyKeyReused({"key_scope": "per user"})
-        elif record.state == "done":
-            outcomes[i] = Answer(record.status_code or 200, record.response, replayed=True)
-        elif record.locked_until > now:
-            outcomes[i] = IdempotencyInFlight()
         else:
-            outcomes[i] = SLOW  # an abandoned first attempt: the one-round path takes over its lease
+            try:
+                done = stored_outcome(record, job.fingerprint or "", now) == "done"
+            except DomainError as exc:  # another body under this key, or its first attempt still running
+                outcomes[i] = exc
+                continue
+            # An abandoned first attempt goes to the one-round path, which takes over its lease.
+            outcomes[i] = Answer(record.status_code or 200, record.response, replayed=True) if done else SLOW
 
 
 async def lock_players(session: AsyncSession, user_ids: list[int],

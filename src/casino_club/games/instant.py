@@ -50,6 +50,11 @@ def checked_choice(game: str, choice: str | None) -> str | None:
         raise input_error(exc) from exc
 
 
+def progress_metrics(game: str) -> tuple[str, ...]:
+    """Every progress metric a round of `game` can report (the keys of InstantPlay.progress)."""
+    return ("games_played", "slot_spins" if game == "slot" else "rps_plays", "wins", "gold_wagered")
+
+
 def resolve(game: str, stake: int, choice: str | None, floats: Sequence[float]) -> InstantPlay:
     """Apply the game's rules to the fair floats."""
     if game == "slot":

@@ -11,7 +11,7 @@ from casino_club.games.batch_jobs import SLOW, Answer, Outcome, RoundJob
 from casino_club.games.instant import checked_choice
 from casino_club.games.service_common import check_bet_limits, play_instant
 from casino_club.kit.errors import DomainError
-from casino_club.kit.idempotency import REPLAYED, Writer, fingerprint, request_key
+from casino_club.kit.idempotency import REPLAYED, Writer, fingerprint, request_key, user_scope
 from casino_club.kit.runtime import Runtime
 
 
@@ -21,7 +21,7 @@ async def play_round(request: Request, rt: Runtime, caller: TokenCaller, game: s
     key = request_key(request)
     normalised = checked_choice(game, choice)
     stake = check_bet_limits(rt.settings, bet)
-    scope = f"user:{caller.user_id}"
+    scope = user_scope(caller.user_id)
     outcome: Outcome = SLOW
     if rt.settings.round_batching:
         job = RoundJob(caller.user_id, caller.claims.session_id, game, stake, normalised, scope, key,

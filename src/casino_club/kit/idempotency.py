@@ -62,6 +62,23 @@ async def fingerprint(request: Request) -> str:
     return hashlib.sha256(material.encode()).hexdigest()
 
 
+def user_scope(user_id: int) -> str:
+    """Idempotency scope of a player's writes (keys are unique per caller)."""
+    return f"user:{user_id}"
+
+
+def stored_outcome(record: Any, fp: str, now: datetime) -> str:
+    """What an existing record means for a request with fingerprint `fp`: "done" (replay its response)
+    or "abandoned" (its first attempt died: take over); raises 422 for another body, 409 while in flight."""
+    if record.fingerprint != fp:
+        raise IdempotencyKeyReused({"key_scope": "per user"})
+    if record.state == "done":
+        return "done"
+    if record.locked_until > now:
+        raise IdempotencyInFlight()
+    return "abandoned"
+
+
 def _encode(result: Any) -> Any:
     if isinstance(result, BaseModel):
         return result.model_dump(mode="json")
@@ -150,13 +167,9 @@ class Writer:
 
     async def _existing(self, session: AsyncSession, record: IdempotencyRecord, fp: str, now: datetime,
                         lease: datetime) -> tuple[int, datetime] | Response:
-        if record.fingerprint != fp:
-            raise IdempotencyKeyReused({"key_scope": "per user"})
-        if record.state == "done":
+        if stored_outcome(record, fp, now) == "done":
             return JSONResponse(record.response, status_code=record.status_code or 200,
                                 headers={REPLAYED: "true"})
-        if record.locked_until > now:
-            raise IdempotencyInFlight()
         # The first attempt died without finishing (crash, restart): take over its lease.
         taken = await session.execute(update(IdempotencyRecord).where(
             IdempotencyRecord.id == record.id, IdempotencyRecord.state == "in_flight",

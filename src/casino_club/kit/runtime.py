@@ -65,6 +65,10 @@ class Runtime:
                 raise
             await session.commit()
             pending = session.info.pop(OUTBOX_PENDING, None)
+        self.outbox_committed(pending)
+
+    def outbox_committed(self, pending: set[int] | None) -> None:
+        """Tell the listeners (the realtime relay) which players got events in a commit that just landed."""
         if pending:
             for listener in self.on_outbox_commit:
                 listener(set(pending))

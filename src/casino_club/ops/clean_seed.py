@@ -18,6 +18,7 @@ import casino_club.models  # noqa: F401  - registers every model so the metadata
 from casino_club.auth.models import User
 from casino_club.auth.profile import load_profile
 from casino_club.db import Base
+from casino_club.kit.idempotency import user_scope
 from casino_club.kit.idempotency_models import IdempotencyRecord
 from casino_club.kit.runtime import Runtime
 from casino_club.outbox.service import emit
@@ -100,7 +101,7 @@ async def clean_seed(rt: Runtime) -> CleanSeedReport:
             report.deleted[table.name] = result.rowcount or 0
     async with rt.transaction() as session:
         result = cast(CursorResult[Any], await session.execute(delete(IdempotencyRecord).where(
-            IdempotencyRecord.scope.in_([f"user:{uid}" for uid in ids]))))
+            IdempotencyRecord.scope.in_([user_scope(uid) for uid in ids]))))
         report.deleted[IdempotencyRecord.__tablename__] = result.rowcount or 0
     for site_id, uid in report.users.items():
         async with rt.transaction() as session:
