@@ -90,10 +90,12 @@ class OutboxRelay:
 
 async def prune_outbox(rt: Runtime, chunk: int = 5000) -> int:
     """Delete rows older than the retention period, in chunks; returns how many were deleted."""
-    cutoff = rt.clock.now() - timedelta(days=rt.settings.outbox_retention_days)
     total = 0
     while True:
         async with rt.transaction() as session:
+            # Read the clock only once the transaction holds its lock: a cutoff taken before a long
+            # wait could be older than the rows written meanwhile (and the clock can move in tests).
+            cutoff = rt.clock.now() - timedelta(days=rt.settings.outbox_retention_days)
             ids = list((await session.execute(select(OutboxEvent.id).where(OutboxEvent.created_at < cutoff)
                                               .order_by(OutboxEvent.id).limit(chunk))).scalars())
             if ids:
