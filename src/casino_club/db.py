@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase
 
 from casino_club.config import Settings
+from casino_club.kit import jsonfast
 
 WRITE_OPTION = "casino_write"  # execution option that marks a connection as opened for writing
 
@@ -55,14 +56,21 @@ class Base(DeclarativeBase):
 def make_engine(settings: Settings, **kw: object) -> AsyncEngine:
     """Create the async engine; SQLite gets WAL, foreign keys and write-serialising BEGIN IMMEDIATE."""
     if settings.is_sqlite:
-        engine = create_async_engine(settings.database_url, connect_args={"timeout": 30}, **kw)
+        engine = create_async_engine(settings.database_url, connect_args={"timeout": 30}, **_json_codec(kw))
         _tune_sqlite(engine)
         return engine
     kw.setdefault("pool_size", settings.db_pool_size)
     kw.setdefault("max_overflow", settings.db_max_overflow)
     kw.setdefault("pool_timeout", settings.db_pool_timeout_s)
     kw.setdefault("pool_pre_ping", True)
-    return create_async_engine(settings.database_url, **kw)
+    return create_async_engine(settings.database_url, **_json_codec(kw))
+
+
+def _json_codec(kw: dict[str, object]) -> dict[str, object]:
+    # JSON columns (round outcomes, outbox events, stored answers) are encoded on every write: orjson.
+    kw.setdefault("json_serializer", jsonfast.dumps)
+    kw.setdefault("json_deserializer", jsonfast.loads)
+    return kw
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,6 +13,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from casino_club.bus.base import BusMessage, _Fanout
+from casino_club.kit import jsonfast
 
 log = structlog.get_logger("casino_club.bus")
 
@@ -25,11 +25,11 @@ PACK = 200  # envelopes per pub/sub message when publishing many (one message pe
 
 
 def _encode(user_id: int | None, payload: dict[str, Any]) -> str:
-    return json.dumps({"u": user_id, "p": payload}, separators=(",", ":"), ensure_ascii=False)
+    return jsonfast.dumps({"u": user_id, "p": payload})
 
 
 def _encode_pack(items: list[tuple[int, dict[str, Any]]]) -> str:
-    return json.dumps({"m": items}, separators=(",", ":"), ensure_ascii=False)
+    return jsonfast.dumps({"m": items})
 
 
 class RedisBus(_Fanout):
@@ -90,7 +90,7 @@ class RedisBus(_Fanout):
 
     def _handle(self, raw: bytes | str) -> None:
         try:
-            decoded = json.loads(raw)
+            decoded = jsonfast.loads(raw)
             messages = decoded["m"] if "m" in decoded else [(decoded["u"], decoded["p"])]
             parsed = [BusMessage(user_id, payload) for user_id, payload in messages]
         except (ValueError, KeyError, TypeError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from casino_club.auth.deps import TokenCaller, authenticate
 from casino_club.games.batch import RoundBatcher
@@ -12,6 +12,7 @@ from casino_club.games.instant import checked_choice
 from casino_club.games.service_common import check_bet_limits, play_instant
 from casino_club.kit.errors import DomainError
 from casino_club.kit.idempotency import REPLAYED, Writer, fingerprint, request_key, user_scope
+from casino_club.kit.jsonfast import FastJSONResponse
 from casino_club.kit.runtime import Runtime
 
 
@@ -30,7 +31,7 @@ async def play_round(request: Request, rt: Runtime, caller: TokenCaller, game: s
     if isinstance(outcome, DomainError):
         raise outcome
     if isinstance(outcome, Answer):
-        return JSONResponse(outcome.body, status_code=outcome.status,
+        return FastJSONResponse(outcome.body, status_code=outcome.status,
                             headers={REPLAYED: "true"} if outcome.replayed else None)
     principal = await authenticate(rt, caller.token)  # 401/403 for ended sessions and banned players
     return await Writer(rt, request, scope).run(

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +24,7 @@ from casino_club.kit.errors import (
 )
 from casino_club.kit.http_errors import domain_response
 from casino_club.kit.idempotency_models import IdempotencyRecord
+from casino_club.kit.jsonfast import FastJSONResponse
 from casino_club.kit.runtime import Runtime
 
 HEADERS = ("idempotency-key", "x-idempotency-key")
@@ -129,7 +130,7 @@ class Writer:
         except BaseException:
             await self._release(record_id, lease)
             raise
-        return JSONResponse(body, status_code=status_code)
+        return FastJSONResponse(body, status_code=status_code)
 
     async def run_unkeyed(self, fn: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
         """Run fn in one transaction without storing a response; KeepEffects errors still commit."""
@@ -144,7 +145,7 @@ class Writer:
     def _respond(self, result: Any, status_code: int) -> Response:
         if isinstance(result, Response):
             return result
-        return JSONResponse(_encode(result), status_code=status_code)
+        return FastJSONResponse(_encode(result), status_code=status_code)
 
     async def _claim(self, key: str, fp: str) -> tuple[int, datetime] | Response:
         now = self.rt.clock.now()
@@ -168,7 +169,7 @@ class Writer:
     async def _existing(self, session: AsyncSession, record: IdempotencyRecord, fp: str, now: datetime,
                         lease: datetime) -> tuple[int, datetime] | Response:
         if stored_outcome(record, fp, now) == "done":
-            return JSONResponse(record.response, status_code=record.status_code or 200,
+            return FastJSONResponse(record.response, status_code=record.status_code or 200,
                                 headers={REPLAYED: "true"})
         # The first attempt died without finishing (crash, restart): take over its lease.
         taken = await session.execute(update(IdempotencyRecord).where(

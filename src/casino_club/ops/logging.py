@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json as stdlib_json
 import logging
 import re
 import sys
 from collections.abc import MutableMapping
 from typing import Any
 
+import orjson
 import structlog
 
 # uvicorn logs WebSocket handshakes with the full URL, and browsers can only send the access token in the
@@ -23,6 +25,14 @@ def redact_secrets(_logger: Any, _method: str, event_dict: MutableMapping[str, A
     return event_dict
 
 
+def _render_json(event: dict[str, Any], **_: Any) -> str:
+    # orjson: one log line per request is on every hot path; anything it cannot encode is logged as repr().
+    try:
+        return orjson.dumps(event, default=repr).decode()
+    except TypeError:
+        return stdlib_json.dumps(event, default=repr, ensure_ascii=False)
+
+
 def configure_logging(level: str = "INFO", json: bool = True) -> None:
     """Route stdlib and structlog output through one JSON renderer on stderr."""
     shared: list[structlog.types.Processor] = [
@@ -31,7 +41,7 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         redact_secrets,
     ]
-    renderer = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    renderer = structlog.processors.JSONRenderer(_render_json) if json else structlog.dev.ConsoleRenderer()
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, renderer],
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),

@@ -14,11 +14,11 @@ Client → server: `{"type": "resume", "last_seq": N}`, `{"type": "ping"}`, `{"t
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from casino_club.kit import jsonfast
 from casino_club.kit.ids import new_uuid
 
 # Close codes (4xxx are application codes; 1xxx from RFC 6455).
@@ -40,7 +40,7 @@ EVENT_TYPES = ("profile_update", "reward_granted", "purchase_update", "streak_up
 
 def dumps(obj: dict[str, Any]) -> str:
     """Compact JSON for the wire."""
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    return jsonfast.dumps(obj)
 
 
 def control(type_: str, now: datetime, data: dict[str, Any] | None = None) -> str:
