@@ -26,13 +26,17 @@ class BusMessage:
 
 
 Handler = Callable[[BusMessage], None]
+Wants = Callable[[int], bool]  # does this subscriber hold sockets for the player?
 
 
 class Bus(Protocol):
     """At-most-once fan-out to every instance; the outbox table stays the source of truth."""
 
-    def subscribe(self, handler: Handler) -> None:
-        """Call handler (synchronously, on the event loop) for every message this instance receives."""
+    def subscribe(self, handler: Handler, wants: Wants | None = None) -> None:
+        """Call handler (synchronously, on the event loop) for every message this instance receives.
+
+        With `wants`, player events it does not want may be dropped before they are even decoded.
+        """
         ...
 
     def on_reconnect(self, callback: Callable[[], None]) -> None:
@@ -61,10 +65,21 @@ class _Fanout:
 
     def __init__(self) -> None:
         self._handlers: list[Handler] = []
+        self._wants: list[Wants] | None = []  # None once a subscriber wants everything
         self._reconnect: list[Callable[[], None]] = []
 
-    def subscribe(self, handler: Handler) -> None:
+    def subscribe(self, handler: Handler, wants: Wants | None = None) -> None:
         self._handlers.append(handler)
+        if wants is None:
+            self._wants = None
+        elif self._wants is not None:
+            self._wants.append(wants)
+
+    def _wanted(self, user_ids: Iterable[int]) -> bool:
+        """Whether any subscriber wants an event of one of these players."""
+        if self._wants is None:
+            return True
+        return any(want(uid) for uid in user_ids for want in self._wants)
 
     def on_reconnect(self, callback: Callable[[], None]) -> None:
         self._reconnect.append(callback)

@@ -29,7 +29,10 @@ def _encode(user_id: int | None, payload: dict[str, Any]) -> str:
 
 
 def _encode_pack(items: list[tuple[int, dict[str, Any]]]) -> str:
-    return jsonfast.dumps({"m": items})
+    # "<user ids>\n<json>": a receiver holding no socket for any of them skips the message undecoded
+    # (with several instances, most packs concern players connected elsewhere).
+    header = ",".join(dict.fromkeys(str(user_id) for user_id, _ in items))
+    return f"{header}\n{jsonfast.dumps({'m': items})}"
 
 
 class RedisBus(_Fanout):
@@ -89,7 +92,13 @@ class RedisBus(_Fanout):
             delay = min(delay * 2, self.backoff_max_s)
 
     def _handle(self, raw: bytes | str) -> None:
+        if isinstance(raw, str):
+            raw = raw.encode()
         try:
+            if not raw.startswith(b"{"):  # a pack: user-id header line, then the JSON
+                header, _, raw = raw.partition(b"\n")
+                if not self._wanted(int(uid) for uid in header.split(b",")):
+                    return
             decoded = jsonfast.loads(raw)
             messages = decoded["m"] if "m" in decoded else [(decoded["u"], decoded["p"])]
             parsed = [BusMessage(user_id, payload) for user_id, payload in messages]

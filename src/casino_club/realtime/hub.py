@@ -49,6 +49,10 @@ class Hub:
         self.count -= 1
         WS_CONNECTIONS.dec()
 
+    def wants(self, user_id: int) -> bool:
+        """Bus interest filter: does this instance hold a socket for the player?"""
+        return user_id in self.by_user
+
     def connections(self) -> list[Connection]:
         """Every open socket on this instance."""
         return [c for conns in self.by_user.values() for c in conns]

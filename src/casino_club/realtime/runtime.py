@@ -37,7 +37,7 @@ def get_realtime(rt: Runtime) -> Realtime:
     bus: Bus = RedisBus(rt.redis, f"{rt.settings.redis_prefix}realtime") if rt.redis is not None else LocalBus()
     hub = Hub(rt)
     relay = OutboxRelay(rt, bus)
-    bus.subscribe(hub.on_bus_message)
+    bus.subscribe(hub.on_bus_message, hub.wants)
     bus.on_reconnect(hub.catch_up_all)
     rt.on_outbox_commit.append(relay.poke)
     realtime = Realtime(bus=bus, hub=hub, relay=relay)
