@@ -1,7 +1,7 @@
 """Outbox relay: publish committed outbox rows to the bus in per-player seq order; prune old rows.
 
-Multi-instance safety: on PostgreSQL each pass claims unpublished rows with `FOR UPDATE SKIP LOCKED`, publishes
-them and marks `published_at` in the same transaction, so two instances normally never publish the same row and
+Multi-instance safety: on PostgreSQL each pass marks `published_at` on unpublished rows it claims with `FOR UPDATE
+SKIP LOCKED` and publishes them in the same transaction, so two instances normally never publish the same row and
 a crashed instance's claims are released by its rolled-back transaction. A double publish remains possible
 (Redis accepted the publish, then the marking commit failed); that is harmless because every socket delivers
 strictly `seq == last + 1` and drops anything at or below its cursor. Ordering across instances is likewise
@@ -53,17 +53,20 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """Claim, publish and mark one batch; returns how many rows it published."""
         t = OutboxEvent
-        stmt = (select(t.id, t.event_id, t.user_id, t.seq, t.type, t.created_at, t.data)  # columns: no ORM objects
-                .where(t.published_at.is_(None)).order_by(t.id).limit(self.batch))
+        # One statement claims and marks the oldest unpublished rows (a queue's UPDATE … WHERE id IN
+        # (SELECT … FOR UPDATE SKIP LOCKED) … RETURNING); publishing before the commit keeps the rows
+        # unpublished if it fails.
+        claim = select(t.id).where(t.published_at.is_(None)).order_by(t.id).limit(self.batch)
         if not self.rt.settings.is_sqlite:
-            stmt = stmt.with_for_update(skip_locked=True)
+            claim = claim.with_for_update(skip_locked=True)
+        stmt = (update(t).where(t.id.in_(claim)).values(published_at=self.rt.clock.now())
+                .returning(t.event_id, t.user_id, t.seq, t.type, t.created_at, t.data))
         async with self.rt.transaction() as session:
             rows = sorted((await session.execute(stmt)).all(), key=lambda r: (r.user_id, r.seq))
             if not rows:
                 return 0
             await self.bus.publish_many((r.user_id, {"id": r.event_id, "seq": r.seq, "type": r.type,
                                                      "ts": r.created_at.isoformat(), "data": r.data}) for r in rows)
-            await session.execute(update(t).where(t.id.in_([r.id for r in rows])).values(published_at=self.rt.clock.now()))
         self.published += len(rows)
         return len(rows)
 

@@ -17,6 +17,7 @@ import structlog
 from casino_club.db import WRITE_OPTION
 from casino_club.games.batch_jobs import SLOW, Answer, Outcome, RoundJob
 from casino_club.games.batch_settle import settle_batch
+from casino_club.games.batch_state import house_account
 from casino_club.kit.runtime import OUTBOX_PENDING, Runtime
 from casino_club.ops.metrics import ROUND_BATCH_SIZE
 
@@ -30,6 +31,7 @@ class RoundBatcher:
         self.rt = rt
         self.pending: deque[RoundJob] = deque()
         self.tasks: set[asyncio.Task[None]] = set()
+        self.house_id: int | None = None  # system accounts are never deleted or renumbered: read once
         # SQLite has one writer at a time; on PostgreSQL a second batch computes while the first waits
         # on the database, and their row locks (same order everywhere) keep the same player's rounds in order.
         self.parallel = 1 if rt.engine.dialect.name == "sqlite" else rt.settings.round_batch_parallel
@@ -74,8 +76,10 @@ class RoundBatcher:
     async def _settle(self, jobs: list[RoundJob]) -> list[Outcome]:
         async with self.rt.sessionmaker() as session:
             try:
-                await session.connection(execution_options={WRITE_OPTION: True})
-                outcomes = await settle_batch(session, jobs, self.rt.settings, self.rt.clock)
+                conn = await session.connection(execution_options={WRITE_OPTION: True})
+                if self.house_id is None:
+                    self.house_id = await house_account(conn)
+                outcomes = await settle_batch(session, jobs, self.rt.settings, self.rt.clock, self.house_id)
                 await session.commit()
             except Exception as exc:
                 await session.rollback()

@@ -60,14 +60,14 @@ class Played:
 class Batch:
     """The reads, in-memory application and writes of one group commit."""
 
-    def __init__(self, session: AsyncSession, conn: AsyncConnection, settings: Settings, clock: Clock):
-        self.session, self.conn, self.settings = session, conn, settings
+    def __init__(self, session: AsyncSession, conn: AsyncConnection, settings: Settings, clock: Clock,
+                 house_id: int):
+        self.session, self.conn, self.settings, self.house_id = session, conn, settings, house_id
         self.now = clock.now()
         self.today = clock.today()
         self.missions: dict[tuple[int, int, Any], state.MissionRow] = {}
         self.stats: dict[tuple[int, str], dict[str, int]] = {}
         self.templates: list[Any] = []
-        self.house_id = 0
 
     async def settle(self, jobs: list[RoundJob]) -> list[Outcome]:
         """Apply every job it can; the rest come back as answers, domain errors or SLOW."""
@@ -86,7 +86,6 @@ class Batch:
                 outcomes[i] = SLOW  # the one-round path answers these (401/403, first seed pair, events)
         todo = [i for i, o in enumerate(outcomes) if o is None]
         if todo:
-            self.house_id = await state.house_account(self.conn)
             metrics = {m for i in todo for m in progress_metrics(jobs[i].game)}
             self.templates = await state.mission_templates(self.conn, metrics)
             self.missions = await state.mission_rows(self.conn, user_ids, self.templates, self.today)
@@ -274,6 +273,7 @@ class Batch:
                 value=bindparam("_value"), completed_at=bindparam("_completed_at"), updated_at=self.now), old)
 
 
-async def settle_batch(session: AsyncSession, jobs: list[RoundJob], settings: Settings, clock: Clock) -> list[Outcome]:
+async def settle_batch(session: AsyncSession, jobs: list[RoundJob], settings: Settings, clock: Clock,
+                       house_id: int) -> list[Outcome]:
     """Settle `jobs` in the session's transaction; one outcome per job, in order."""
-    return await Batch(session, await session.connection(), settings, clock).settle(jobs)
+    return await Batch(session, await session.connection(), settings, clock, house_id).settle(jobs)
