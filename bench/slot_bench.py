@@ -172,7 +172,9 @@ def run_backend(label: str, database_url: str, redis_url: str | None,
     log = Path(tempfile.gettempdir()) / f"slot-bench-{label}.log"
     # Load must not trip the per-player / per-IP throttles that protect production.
     extra = dict(item.split("=", 1) for item in args.setting)
-    env = server_env(database_url, redis_url, write_rate_limit="100000000", signup_per_ip_limit="100000000", **extra)
+    # Enough starting gold that no bench player runs dry (a 409 INSUFFICIENT_GOLD is not a spin).
+    env = server_env(database_url, redis_url, write_rate_limit="100000000", signup_per_ip_limit="100000000",
+                     **{"starting_gold": "1000000", **extra})
     server = Server(env=env, log_path=log)
     server.start(timeout=60, extra_args=["--workers", str(args.workers)] if args.workers > 1 else None)
     try:

@@ -11,6 +11,8 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from casino_club.kit.kv_hits import HitPipeline
+
 log = structlog.get_logger("casino_club.kv")
 T = TypeVar("T")
 
@@ -110,7 +112,7 @@ class RedisKV:
         self._open_until = 0.0  # circuit open (Redis skipped) until this monotonic time
         self._degraded = False
         self._unsynced_flags: dict[str, float] = {}  # flags set while degraded: key -> monotonic expiry
-        self._hit_script = redis.register_script(_HIT_LUA)
+        self._hits = HitPipeline(redis, _HIT_LUA, op_timeout_s)
 
     @property
     def degraded(self) -> bool:
@@ -153,9 +155,8 @@ class RedisKV:
         k = self.prefix + key
 
         async def op() -> tuple[int, int]:
-            # One atomic script call instead of a MULTI pipeline: a fifth of the commands to send and parse.
-            count, ttl = await self._hit_script(keys=[k], args=[window_s])
-            return int(count), max(1, int(ttl))
+            # One atomic script call (not a MULTI), pipelined with the other hits of this loop pass.
+            return await self._hits.hit(k, window_s)
         result = await self._call(op)
         return await self.fallback.hit(key, window_s) if isinstance(result, _Down) else result
 
