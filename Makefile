@@ -54,4 +54,4 @@ openapi: .venv/.synced
 	.venv/bin/casino-club openapi -o openapi.json
 
 migration: .venv/.synced
-	./scripts/regen-initial-migration.sh
+	./scripts/new-migration.sh "$(m)"

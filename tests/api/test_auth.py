@@ -6,9 +6,9 @@ import asyncio
 from datetime import timedelta
 
 import httpx
-import pyotp
 
-from tests.support.api import login, signup
+from tests.support.api import login, make_admin, signup
+from tests.support.totp import fresh_code
 
 
 async def test_signup_grants_1000_gold_and_profile(client: httpx.AsyncClient) -> None:
@@ -151,12 +151,25 @@ async def test_admin_totp_enforced(client: httpx.AsyncClient, promote) -> None: 
     blocked = await player.get("/api/admin/audit")
     assert blocked.status_code == 403 and blocked.json()["error"]["code"] == "TOTP_REQUIRED"
     secret = (await player.post("/api/auth/totp/enroll")).json()["secret"]
-    assert (await player.post("/api/auth/totp/confirm", json={"code": pyotp.TOTP(secret).now()})).status_code == 200
+    assert (await player.post("/api/auth/totp/confirm", json={"code": fresh_code(secret)})).status_code == 200
     need = await login(client, player.site_id, player.password)
     assert need.status_code == 401 and need.json()["error"]["code"] == "OTP_REQUIRED"
     assert (await login(client, player.site_id, player.password, "000000")).status_code == 401
-    assert (await login(client, player.site_id, player.password, pyotp.TOTP(secret).now())).status_code == 200
+    code = fresh_code(secret)
+    assert (await login(client, player.site_id, player.password, code)).status_code == 200
     assert (await player.get("/api/admin/audit")).status_code == 200
+    replayed = await login(client, player.site_id, player.password, code)  # RFC 6238 §5.2: once only
+    assert replayed.status_code == 401 and replayed.json()["error"]["code"] == "OTP_INVALID"
+    assert (await login(client, player.site_id, player.password, fresh_code(secret))).status_code == 200
+
+
+async def test_a_totp_code_replayed_concurrently_logs_in_once(client: httpx.AsyncClient, promote) -> None:  # type: ignore[no-untyped-def]
+    admin = await make_admin(client, promote)
+    assert admin.totp_secret
+    code = fresh_code(admin.totp_secret)
+    results = await asyncio.gather(*[login(client, admin.site_id, admin.password, code) for _ in range(4)])
+    assert sorted(r.status_code for r in results) == [200, 401, 401, 401]
+    assert {r.json()["error"]["code"] for r in results if r.status_code == 401} == {"OTP_INVALID"}
 
 
 async def test_concurrent_signups_same_site_id_create_one(client: httpx.AsyncClient) -> None:

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.a11y import audit, inline_code
 from tests.e2e.helpers import SEED_PASSWORD, open_page, signup_in_context
+from tests.support.totp import fresh_code
 
 
 def admin_page(new_context, path: str):  # type: ignore[no-untyped-def]
@@ -197,7 +198,7 @@ def test_admin_enrols_totp_in_profile_then_logs_in_with_a_code(new_context, api)
     page.get_by_test_id("totp-start").click()
     expect(page.get_by_test_id("totp-secret")).not_to_be_empty()
     totp = pyotp.TOTP(page.get_by_test_id("totp-secret").inner_text())
-    page.get_by_test_id("totp-code").fill(totp.now())
+    page.get_by_test_id("totp-code").fill(fresh_code(totp.secret))
     page.get_by_test_id("totp-confirm").click()
     expect(page.locator("#totp-ok")).not_to_be_empty()
     page.get_by_test_id("logout").click()
@@ -207,7 +208,7 @@ def test_admin_enrols_totp_in_profile_then_logs_in_with_a_code(new_context, api)
     page.get_by_test_id("login-submit").click()
     expect(page.get_by_test_id("login-otp")).to_be_visible()  # the server asked for the second factor
     expect(page.get_by_test_id("login-error")).not_to_be_empty()
-    page.get_by_test_id("login-otp").fill(totp.now())
+    page.get_by_test_id("login-otp").fill(fresh_code(totp.secret))
     page.get_by_test_id("login-submit").click()
     page.wait_for_url("**/")
     page.wait_for_selector("body[data-booted=true]")

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pyotp
 from sqlalchemy import text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -24,6 +23,7 @@ from sqlalchemy.pool import NullPool
 
 from tests.support.api import Player
 from tests.support.servers import ROOT, Server, server_env
+from tests.support.totp import fresh_code
 
 LONG = os.environ.get("CASINO_RELIABILITY_LONG") == "1"
 # Settings every reliability server gets: no per-player/IP throttles in the way of a load test.
@@ -163,10 +163,10 @@ async def admin_at(client: httpx.AsyncClient, base: str, database_url: str) -> P
     enrol = await admin.post(f"{base}/api/auth/totp/enroll")
     assert enrol.status_code == 200, enrol.text
     secret = enrol.json()["secret"]
-    confirm = await admin.post(f"{base}/api/auth/totp/confirm", json={"code": pyotp.TOTP(secret).now()})
+    confirm = await admin.post(f"{base}/api/auth/totp/confirm", json={"code": fresh_code(secret)})
     assert confirm.status_code == 200, confirm.text
     fresh = await client.post(f"{base}/api/auth/login", json={"site_id": admin.site_id, "password": admin.password,
-                                                               "otp": pyotp.TOTP(secret).now()})
+                                                               "otp": fresh_code(secret)})
     assert fresh.status_code == 200, fresh.text
     admin.access_token = fresh.json()["access_token"]
     admin.refresh_token = fresh.json()["refresh_token"]

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pyotp
 import pytest
 import requests
 
 from tests.reliability.fuzz_support import FuzzReport, fuzz_operation, load_schema
 from tests.reliability.support import ServerSet, admin_at, promote_in_db, scale, signup_at
 from tests.support.databases import PG_URL
+from tests.support.totp import fresh_code
 
 # Operations that end the caller's own session: each example gets a fresh login instead of the shared token.
 SELF_ENDING = {("POST", "/api/auth/logout"), ("POST", "/api/auth/logout-all"),
@@ -51,7 +51,7 @@ async def test_schemathesis_all_operations_player_and_admin(fuzz_db: str, server
     def fresh_login(who: Any) -> str:
         body = {"site_id": who.site_id, "password": who.password}
         if who.totp_secret:
-            body["otp"] = pyotp.TOTP(who.totp_secret).now()
+            body["otp"] = fresh_code(who.totp_secret)
         response = login_session.post(base + "/api/auth/login", json=body, timeout=30)
         assert response.status_code == 200, response.text
         return response.json()["access_token"]

@@ -14,6 +14,7 @@ from casino_club.kit.runtime import Runtime
 from casino_club.seed import feature_seeders
 from tests.reliability.security_support import PUBLIC, call, code_of, operations
 from tests.support.api import Player, login, signup
+from tests.support.totp import fresh_code
 
 
 async def test_every_non_public_operation_requires_a_token(app_rt: tuple[Any, Runtime], client: httpx.AsyncClient,
@@ -141,7 +142,7 @@ async def test_admin_second_factor_is_enforced_at_login(client: httpx.AsyncClien
     wrong_code = f"{(int(pyotp.TOTP(admin.totp_secret).now()) + 500000) % 1000000:06d}"
     wrong = await login(client, admin.site_id, admin.password, wrong_code)
     assert wrong.status_code == 401 and code_of(wrong) == "OTP_INVALID"
-    ok = await login(client, admin.site_id, admin.password, pyotp.TOTP(admin.totp_secret).now())
+    ok = await login(client, admin.site_id, admin.password, fresh_code(admin.totp_secret))
     assert ok.status_code == 200
     again = await admin.post("/api/auth/totp/enroll")
     assert again.status_code == 409 or again.status_code == 400, "a second enrolment must not replace the secret"

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import pyotp
+
+from tests.support.totp import fresh_code
 
 
 def key() -> str:
@@ -90,9 +91,9 @@ async def make_admin(client: httpx.AsyncClient, promote: Any) -> Player:
     enrol = await player.post("/api/auth/totp/enroll")
     assert enrol.status_code == 200, enrol.text
     secret = enrol.json()["secret"]
-    confirm = await player.post("/api/auth/totp/confirm", json={"code": pyotp.TOTP(secret).now()})
+    confirm = await player.post("/api/auth/totp/confirm", json={"code": fresh_code(secret)})
     assert confirm.status_code == 200, confirm.text
-    fresh = await login(client, player.site_id, player.password, pyotp.TOTP(secret).now())
+    fresh = await login(client, player.site_id, player.password, fresh_code(secret))
     assert fresh.status_code == 200, fresh.text
     player.access_token = fresh.json()["access_token"]
     player.refresh_token = fresh.json()["refresh_token"]

@@ -16,6 +16,7 @@ from casino_club.auth.models import AuthSession, InviteCode, RefreshToken, User
 from casino_club.auth.profile import build_profile, load_profile
 from casino_club.auth.schemas import LoginIn, Profile, ProfileUpdateIn, SignupIn, TokenOut
 from casino_club.auth.security import hash_password, issue_access_token, new_refresh_token, verify_password
+from casino_club.auth.totp import consume_code
 from casino_club.config import Settings
 from casino_club.kit.errors import InvalidToken
 from casino_club.kit.ids import new_uuid
@@ -102,8 +103,7 @@ async def login(session: AsyncSession, body: LoginIn, client: ClientInfo) -> Tok
     if user.totp_enabled:
         if not body.otp:
             raise errors.OtpRequired()
-        if not pyotp.TOTP(user.totp_secret or "").verify(body.otp, for_time=session_now(session), valid_window=1):
-            raise errors.OtpInvalid()
+        await consume_code(session, user, body.otp)
     user.last_login_at = session_now(session)
     balance = await _balance(session, user.id)
     await record_action(session, user.id, "login", {"ip": client.ip})
@@ -227,7 +227,7 @@ async def start_totp(session: AsyncSession, user_id: int) -> tuple[str, str]:
 async def confirm_totp(session: AsyncSession, user_id: int, code: str) -> None:
     """Turn TOTP on once the user proves the authenticator works."""
     user = (await session.execute(select(User).where(User.id == user_id))).scalar_one()
-    if not user.totp_secret or not pyotp.TOTP(user.totp_secret).verify(
-            code, for_time=session_now(session), valid_window=1):
+    if not user.totp_secret:
         raise errors.OtpInvalid()
+    await consume_code(session, user, code)
     user.totp_enabled = True

@@ -1,0 +1,38 @@
+"""TOTP second factor: a code is accepted once (RFC 6238 §5.2), within one step of the server's clock."""
+
+from __future__ import annotations
+
+import hmac
+
+import pyotp
+from sqlalchemy import or_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from casino_club.auth import errors
+from casino_club.auth.models import User
+from casino_club.kit.runtime import session_now
+
+DRIFT_STEPS = 1  # accept the previous and the next 30-second step too (clock drift, slow typing)
+
+
+async def consume_code(session: AsyncSession, user: User, code: str) -> None:
+    """Accept `code` for a step newer than the last accepted one and remember that step; 401 otherwise.
+
+    The step is claimed with one conditional UPDATE, so two requests racing with the same code (a replay
+    of an observed code) cannot both succeed.
+    """
+    totp = pyotp.TOTP(user.totp_secret or "")
+    now_step = totp.timecode(session_now(session))
+    given = code.strip().encode()
+    for step in range(now_step - DRIFT_STEPS, now_step + DRIFT_STEPS + 1):
+        if not hmac.compare_digest(totp.generate_otp(step).encode(), given):
+            continue
+        t = User.__table__
+        claimed = await session.execute(update(t).where(
+            t.c.id == user.id, or_(t.c.totp_last_step.is_(None), t.c.totp_last_step < step)).values(totp_last_step=step))
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            break  # this step (or a newer one) was already used: a replayed code
+        set_committed_value(user, "totp_last_step", step)
+        return
+    raise errors.OtpInvalid()
