@@ -36,7 +36,7 @@ compose-deps:
 	  else echo "no docker compose and not root: the compose config check will be skipped"; fi; \
 	fi
 
-test: .venv/.synced browser-deps compose-deps
+test: .venv/.synced browser-deps compose-deps lint
 	.venv/bin/pytest $(PYTEST_ARGS)
 
 reliability: .venv/.synced
@@ -49,6 +49,7 @@ bench: .venv/.synced
 
 lint: .venv/.synced
 	.venv/bin/ruff check src tests bench
+	.venv/bin/mypy src
 
 openapi: .venv/.synced
 	.venv/bin/casino-club openapi -o openapi.json

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any, cast
 
 from sqlalchemy import BigInteger, DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -104,3 +106,8 @@ async def transaction(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIt
     async with sessionmaker() as session:
         async with session.begin():
             yield session
+
+
+def rows_matched(result: Result[Any]) -> int:
+    """How many rows an UPDATE / DELETE matched (`session.execute` types every result as a plain Result)."""
+    return cast(CursorResult[Any], result).rowcount

@@ -1,6 +1,6 @@
 """Auth domain errors."""
 
-from casino_club.kit.errors import error
+from casino_club.kit.errors import DomainError, error
 
 SiteIdTaken = error(409, "SITE_ID_TAKEN", "That login id is already taken.", "이미 사용 중인 아이디입니다.")
 NicknameTaken = error(409, "NICKNAME_TAKEN", "That nickname is already taken.", "이미 사용 중인 닉네임입니다.")
@@ -11,9 +11,17 @@ InviteCodeRequired = error(422, "INVITE_CODE_REQUIRED", "An invite code is requi
 InvalidCredentials = error(401, "INVALID_CREDENTIALS", "Wrong login id or password.",
                            "아이디 또는 비밀번호가 올바르지 않습니다.")
 AccountBanned = error(403, "ACCOUNT_BANNED", "This account is suspended.", "정지된 계정입니다.")
-RefreshReused = error(401, "REFRESH_TOKEN_REUSED",
-                      "This refresh token was already used; the session has been ended for safety.",
-                      "이미 사용된 리프레시 토큰입니다. 안전을 위해 세션을 종료했습니다.")
+
+
+class RefreshReused(DomainError):
+    """A rotated refresh token came back (a class, not error(...): the service extends it)."""
+
+    status = 401
+    code = "REFRESH_TOKEN_REUSED"
+    message_en = "This refresh token was already used; the session has been ended for safety."
+    message_ko = "이미 사용된 리프레시 토큰입니다. 안전을 위해 세션을 종료했습니다."
+
+
 WrongPassword = error(403, "WRONG_PASSWORD", "The current password is incorrect.",
                       "현재 비밀번호가 올바르지 않습니다.")
 OtpRequired = error(401, "OTP_REQUIRED", "Enter the code from your authenticator app.",

@@ -18,6 +18,7 @@ from casino_club.auth.schemas import LoginIn, Profile, ProfileUpdateIn, SignupIn
 from casino_club.auth.security import hash_password, issue_access_token, new_refresh_token, verify_password
 from casino_club.auth.totp import consume_code
 from casino_club.config import Settings
+from casino_club.db import rows_matched
 from casino_club.kit.errors import InvalidToken
 from casino_club.kit.ids import new_uuid
 from casino_club.kit.runtime import session_now, session_settings
@@ -43,7 +44,7 @@ async def _use_invite(session: AsyncSession, code: str | None, settings: Setting
         (InviteCode.expires_at.is_(None)) | (InviteCode.expires_at > now),
         (InviteCode.max_uses.is_(None)) | (InviteCode.uses < InviteCode.max_uses),
     ).values(uses=InviteCode.uses + 1))
-    if used.rowcount != 1:
+    if rows_matched(used) != 1:
         raise errors.InvalidInviteCode()
 
 
@@ -155,7 +156,7 @@ async def refresh(session: AsyncSession, token: str) -> TokenOut:
         raise errors.AccountBanned()
     rotated = await session.execute(update(RefreshToken).where(
         RefreshToken.id == stored.id, RefreshToken.rotated_at.is_(None)).values(rotated_at=now))
-    if rotated.rowcount != 1:
+    if rows_matched(rotated) != 1:
         return await _reuse_detected(session, auth_session.id)
     auth_session.last_used_at = now
     return await _issue_pair(session, user, auth_session, await _balance(session, user.id))
@@ -179,7 +180,7 @@ async def revoke_sessions(session: AsyncSession, session_ids: list[str], reason:
     result = await session.execute(update(AuthSession).where(
         AuthSession.id.in_(session_ids), AuthSession.revoked_at.is_(None)).values(
         revoked_at=session_now(session), revoke_reason=reason))
-    return result.rowcount or 0
+    return rows_matched(result) or 0
 
 
 async def active_session_ids(session: AsyncSession, user_id: int) -> list[str]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hmac
+from typing import cast
 
 import pyotp
-from sqlalchemy import or_, update
+from sqlalchemy import Table, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -28,7 +29,7 @@ async def consume_code(session: AsyncSession, user: User, code: str) -> None:
     for step in range(now_step - DRIFT_STEPS, now_step + DRIFT_STEPS + 1):
         if not hmac.compare_digest(totp.generate_otp(step).encode(), given):
             continue
-        t = User.__table__
+        t = cast(Table, User.__table__)
         claimed = await session.execute(update(t).where(
             t.c.id == user.id, or_(t.c.totp_last_step.is_(None), t.c.totp_last_step < step)).values(totp_last_step=step))
         if claimed.rowcount != 1:  # type: ignore[attr-defined]

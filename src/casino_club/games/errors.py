@@ -19,9 +19,13 @@ InvalidClientSeed = error(422, "INVALID_CLIENT_SEED",
 InvalidGame = error(422, "UNKNOWN_GAME", "Unknown game.", "알 수 없는 게임입니다.")
 
 
-class RoundCrashed(KeepEffects, error(409, "ROUND_CRASHED", "Too late: the round crashed before the cash-out.",
-                                      "늦었습니다: 캐시아웃 전에 라운드가 크래시되었습니다.")):
+class RoundCrashed(KeepEffects, DomainError):
     """The cash-out came after the crash; the round is committed as lost and the 409 is the final answer."""
+
+    status = 409
+    code = "ROUND_CRASHED"
+    message_en = "Too late: the round crashed before the cash-out."
+    message_ko = "늦었습니다: 캐시아웃 전에 라운드가 크래시되었습니다."
 
 
 _INPUT_MESSAGES = {

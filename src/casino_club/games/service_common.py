@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from casino_club.actions.service import record_action
 from casino_club.auth.profile import load_profile
 from casino_club.config import Settings
+from casino_club.db import rows_matched
 from casino_club.engagement.progress import add_xp, record_progress, wager_xp
 from casino_club.fairness.models import SeedPair
 from casino_club.fairness.service import FairDraw, next_outcome
@@ -104,7 +105,7 @@ async def record_stats(session: AsyncSession, user_id: int, game: str, stake: in
     )
     stmt = (update(GameStats).where(GameStats.user_id == user_id, GameStats.game == game).values(**values)
             .execution_options(synchronize_session=False))
-    if (await session.execute(stmt)).rowcount == 1:
+    if rows_matched(await session.execute(stmt)) == 1:
         return
     try:
         async with session.begin_nested():

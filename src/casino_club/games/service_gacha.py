@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from casino_club.db import rows_matched
 from casino_club.fairness.service import next_outcome
 from casino_club.games.errors import input_error
 from casino_club.games.models import GachaPity
@@ -42,7 +43,7 @@ async def _store_pity(session: AsyncSession, user_id: int, counter: int, pulls: 
     stmt = (update(GachaPity).where(GachaPity.user_id == user_id)
             .values(pulls_since_legendary=counter, total_pulls=GachaPity.total_pulls + pulls, updated_at=now)
             .execution_options(synchronize_session=False))
-    if (await session.execute(stmt)).rowcount == 1:
+    if rows_matched(await session.execute(stmt)) == 1:
         return
     try:
         async with session.begin_nested():

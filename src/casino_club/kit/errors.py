@@ -53,8 +53,17 @@ PayloadTooLarge = error(413, "PAYLOAD_TOO_LARGE", "The request body is too large
 IdempotencyKeyReused = error(
     422, "IDEMPOTENCY_KEY_REUSED", "This idempotency key was already used with a different request.",
     "이 멱등 키는 다른 요청에 이미 사용되었습니다.")
-IdempotencyInFlight = error(
-    409, "IDEMPOTENCY_IN_FLIGHT", "The same request is still being processed.", "같은 요청을 아직 처리 중입니다.")
+
+
+class IdempotencyInFlight(DomainError):
+    """A first attempt with this key is still running (a class, not error(...): LeaseLost extends it)."""
+
+    status = 409
+    code = "IDEMPOTENCY_IN_FLIGHT"
+    message_en = "The same request is still being processed."
+    message_ko = "같은 요청을 아직 처리 중입니다."
+
+
 InvalidIdempotencyKey = error(
     422, "INVALID_IDEMPOTENCY_KEY", "The idempotency key must be 1-255 printable characters.",
     "멱등 키는 1~255자의 출력 가능한 문자여야 합니다.")

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from casino_club.db import rows_matched
 from casino_club.kit.errors import (
     DomainError,
     IdempotencyInFlight,
@@ -123,7 +124,7 @@ class Writer:
                         raise
                     response = domain_response(self.request, exc)
                     await self._finish(session, record_id, lease, response.status_code,
-                                       json.loads(response.body))
+                                       json.loads(bytes(response.body)))
                     return response
                 body = _encode(result)
                 await self._finish(session, record_id, lease, status_code, body)
@@ -175,7 +176,7 @@ class Writer:
         taken = await session.execute(update(IdempotencyRecord).where(
             IdempotencyRecord.id == record.id, IdempotencyRecord.state == "in_flight",
             IdempotencyRecord.locked_until == record.locked_until).values(locked_until=lease))
-        if taken.rowcount != 1:
+        if rows_matched(taken) != 1:
             raise IdempotencyInFlight()
         return record.id, lease
 
@@ -184,7 +185,7 @@ class Writer:
         done = await session.execute(update(IdempotencyRecord).where(
             IdempotencyRecord.id == record_id, IdempotencyRecord.state == "in_flight",
             IdempotencyRecord.locked_until == lease).values(state="done", status_code=status, response=body))
-        if done.rowcount != 1:
+        if rows_matched(done) != 1:
             raise LeaseLost()
 
     async def _release(self, record_id: int, lease: datetime) -> None:

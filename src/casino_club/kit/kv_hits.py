@@ -9,6 +9,7 @@ counts are exactly those of separate calls, in queue order.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from typing import Any
 
 from redis.asyncio import Redis
@@ -23,7 +24,7 @@ class HitPipeline:
     def __init__(self, redis: Redis, script: str, timeout_s: float) -> None:
         self.redis = redis
         self.script = script
-        self.sha: str | None = None
+        self.sha = hashlib.sha1(script.encode()).hexdigest()  # the id SCRIPT LOAD would answer
         self.timeout_s = timeout_s
         self._queued: list[tuple[str, int, asyncio.Future[Hit]]] = []
         self._tasks: set[asyncio.Task[None]] = set()
@@ -59,21 +60,19 @@ class HitPipeline:
                 future.set_result(reply)
 
     async def _eval(self, items: list[tuple[str, int]]) -> list[Hit | BaseException]:
-        if self.sha is None:
-            self.sha = await self.redis.script_load(self.script)
-        replies: list[Any] = await self._pipeline(items)
+        replies: list[Any] = await self._pipeline(self.sha, items)
         missing = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
         if missing:  # Redis lost its script cache (restart, SCRIPT FLUSH): load it and redo only those
-            self.sha = await self.redis.script_load(self.script)
-            for i, reply in zip(missing, await self._pipeline([items[i] for i in missing]), strict=True):
+            await self.redis.script_load(self.script)
+            for i, reply in zip(missing, await self._pipeline(self.sha, [items[i] for i in missing]), strict=True):
                 replies[i] = reply
         return [reply if isinstance(reply, BaseException) else (int(reply[0]), max(1, int(reply[1])))
                 for reply in replies]
 
-    async def _pipeline(self, items: list[tuple[str, int]]) -> list[Any]:
+    async def _pipeline(self, sha: str, items: list[tuple[str, int]]) -> list[Any]:
         async with self.redis.pipeline(transaction=False) as pipe:
             for key, window in items:
-                pipe.evalsha(self.sha, 1, key, window)
+                pipe.evalsha(sha, 1, key, window)
             return list(await pipe.execute(raise_on_error=False))
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from casino_club.db import rows_matched
 from casino_club.kit.errors import NotFound, error
 from casino_club.kit.runtime import session_now
 from casino_club.missions.models import Event, EventParticipation, EventProgress
@@ -98,7 +99,7 @@ async def pay_event(session: AsyncSession, event: Event, part: EventParticipatio
         EventParticipation.id == part.id, EventParticipation.claimed_at.is_(None))
         .values(claimed_at=now, completed_at=part.completed_at or now, forced=forced)
         .execution_options(synchronize_session=False))
-    if won.rowcount != 1:
+    if rows_matched(won) != 1:
         raise AlreadyClaimed({"event_id": event.id})
     reward = await grant_reward(session, part.user_id, RewardSpec(**event.rewards), source="event", title=event.title,
                                 dedupe_key=f"event:{event.id}:{part.user_id}", reference=f"event:{event.id}")

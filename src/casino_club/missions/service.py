@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from casino_club.db import rows_matched
 from casino_club.kit.errors import NotFound, error
 from casino_club.kit.runtime import Runtime, session_clock, session_now
 from casino_club.missions.models import MissionProgress, MissionTemplate
@@ -103,7 +104,7 @@ async def claim_mission(session: AsyncSession, user_id: int, template_id: int) -
     won = await session.execute(update(MissionProgress).where(
         MissionProgress.id == row.id, MissionProgress.claimed_at.is_(None))
         .values(claimed_at=now, completed_at=row.completed_at or now).execution_options(synchronize_session=False))
-    if won.rowcount != 1:
+    if rows_matched(won) != 1:
         raise AlreadyClaimed({"mission_id": t.id, "period_start": start.isoformat()})
     reward = await grant_reward(session, user_id, RewardSpec(**t.rewards), source="mission", title=t.title,
                                 dedupe_key=f"mission:{row.id}", reference=f"mission:{t.code}:{start.isoformat()}")

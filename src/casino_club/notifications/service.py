@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from casino_club.admin.audit import AuditContext, audit
 from casino_club.auth.models import User
+from casino_club.db import rows_matched
 from casino_club.kit.errors import NotFound, error
 from casino_club.kit.pagination import decode_cursor, next_cursor
 from casino_club.kit.runtime import Runtime, session_now, session_settings
@@ -83,7 +84,7 @@ async def deliver(session: AsyncSession, campaign_id: int) -> int:
     now = session_now(session)
     won = await session.execute(update(Campaign).where(Campaign.id == campaign_id, Campaign.status == "scheduled")
                                 .values(status="sending").execution_options(synchronize_session=False))
-    if won.rowcount != 1:
+    if rows_matched(won) != 1:
         return 0
     c = (await session.execute(select(Campaign).where(Campaign.id == campaign_id)
                                .execution_options(populate_existing=True))).scalar_one()
@@ -156,7 +157,7 @@ async def cancel_campaign(session: AsyncSession, ctx: AuditContext, campaign_id:
     now = session_now(session)
     won = await session.execute(update(Campaign).where(Campaign.id == campaign_id, Campaign.status == "scheduled")
                                 .values(status="cancelled", cancelled_at=now).execution_options(synchronize_session=False))
-    if won.rowcount != 1:
+    if rows_matched(won) != 1:
         raise CampaignNotScheduled({"campaign_id": campaign_id, "status": c.status})
     await session.refresh(c)
     out = campaign_out(c)
@@ -220,4 +221,4 @@ async def read_all(session: AsyncSession, user_id: int) -> ReadAllOut:
     result = await session.execute(update(Notification).where(
         Notification.user_id == user_id, Notification.read_at.is_(None)).values(read_at=session_now(session))
         .execution_options(synchronize_session=False))
-    return ReadAllOut(marked=result.rowcount or 0, unread=0)
+    return ReadAllOut(marked=rows_matched(result) or 0, unread=0)

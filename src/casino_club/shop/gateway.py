@@ -51,14 +51,14 @@ class SandboxGateway:
 
     async def charge(self, receipt_code: str, amount_cents: int) -> Decision:
         """Decide a new charge by mode; random picks success / declined / pending."""
-        mode = self.settings.payment_mode
+        mode = self.settings.payment_mode or "success"  # Settings fills it in; None only before validation
         if mode == "random":
             return (Decision.SUCCESS, Decision.DECLINED, Decision.PENDING)[_draw(receipt_code, "charge", 3)]
         return _BY_MODE[mode]
 
     async def poll(self, receipt_code: str) -> Decision:
         """Decide a pending charge by mode; random settles it as success or declined."""
-        mode = self.settings.payment_mode
+        mode = self.settings.payment_mode or "success"  # Settings fills it in; None only before validation
         if mode == "random":
             return (Decision.SUCCESS, Decision.DECLINED)[_draw(receipt_code, "poll", 2)]
         return _BY_MODE[mode]

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from casino_club.db import rows_matched
 from casino_club.kit.runtime import session_now
 from casino_club.shop import errors
 from casino_club.shop.catalog import window_open
@@ -32,7 +33,7 @@ async def _bump_allowance(session: AsyncSession, package_id: int, user_id: int, 
         stmt = stmt.where(LimitedAllowance.used + quantity <= limit)
     bumped = await session.execute(stmt.values(used=LimitedAllowance.used + quantity)
                                    .execution_options(synchronize_session=False))
-    if bumped.rowcount == 1:
+    if rows_matched(bumped) == 1:
         return
     exists = (await session.execute(select(LimitedAllowance.id).where(
         LimitedAllowance.package_id == package_id, LimitedAllowance.user_id == user_id))).scalar_one_or_none()
@@ -50,7 +51,7 @@ async def _take_stock(session: AsyncSession, package_id: int, quantity: int) -> 
         LimitedPackage.id == package_id, LimitedPackage.stock >= quantity).values(
         stock=LimitedPackage.stock - quantity, updated_at=session_now(session))
         .execution_options(synchronize_session=False))
-    if taken.rowcount != 1:
+    if rows_matched(taken) != 1:
         raise errors.OutOfStock({"package_id": package_id})
 
 
@@ -87,7 +88,7 @@ async def _set_hold(session: AsyncSession, tx: ShopTransaction, to: str) -> bool
     moved = await session.execute(update(ShopTransaction).where(
         ShopTransaction.id == tx.id, ShopTransaction.hold_state == "held").values(hold_state=to)
         .execution_options(synchronize_session=False))
-    if moved.rowcount == 1:
+    if rows_matched(moved) == 1:
         tx.hold_state = to
         return True
     return False

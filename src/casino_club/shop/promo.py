@@ -8,6 +8,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from casino_club.db import rows_matched
 from casino_club.shop import errors
 from casino_club.shop.models import Product, PromoCode, PromoRedemption, ShopTransaction
 
@@ -38,7 +39,7 @@ async def redeem(session: AsyncSession, code: str, product: Product, user_id: in
     used = await session.execute(update(PromoCode).where(
         PromoCode.id == promo.id, (PromoCode.max_uses.is_(None)) | (PromoCode.uses < PromoCode.max_uses))
         .values(uses=PromoCode.uses + 1).execution_options(synchronize_session=False))
-    if used.rowcount != 1:
+    if rows_matched(used) != 1:
         raise errors.PromoExhausted({"max_uses": promo.max_uses})
     return promo, promo_discount(promo, subtotal)
 
@@ -50,6 +51,6 @@ async def release(session: AsyncSession, tx: ShopTransaction) -> None:
     gone = await session.execute(delete(PromoRedemption).where(
         PromoRedemption.promo_id == tx.promo_id, PromoRedemption.user_id == tx.user_id,
         PromoRedemption.receipt_code == tx.receipt_code).execution_options(synchronize_session=False))
-    if gone.rowcount == 1:
+    if rows_matched(gone) == 1:
         await session.execute(update(PromoCode).where(PromoCode.id == tx.promo_id, PromoCode.uses > 0)
                               .values(uses=PromoCode.uses - 1).execution_options(synchronize_session=False))

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from casino_club.actions.service import record_action
 from casino_club.auth.profile import load_profile
+from casino_club.db import rows_matched
 from casino_club.engagement.progress import record_progress
 from casino_club.kit.runtime import session_now
 from casino_club.ops.metrics import PURCHASES
@@ -63,7 +64,7 @@ async def _claim(session: AsyncSession, tx: ShopTransaction, from_status: str, t
         ShopTransaction.id == tx.id, ShopTransaction.status == from_status).values(**values)
         .execution_options(synchronize_session=False))
     await session.refresh(tx)
-    return claimed.rowcount == 1
+    return rows_matched(claimed) == 1
 
 
 async def credit_pack(session: AsyncSession, tx: ShopTransaction) -> None:

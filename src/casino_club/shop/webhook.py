@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casino_club.config import Env, Settings
+from casino_club.db import rows_matched
 from casino_club.kit.errors import ValidationFailed, error
 from casino_club.kit.runtime import session_now
 from casino_club.shop import errors, settle
@@ -111,4 +112,4 @@ async def prune_nonces(session: AsyncSession, now: datetime | None = None) -> in
     now = now or datetime.now(UTC)
     gone = await session.execute(delete(WebhookNonce).where(WebhookNonce.expires_at < now)
                                  .execution_options(synchronize_session=False))
-    return gone.rowcount or 0
+    return rows_matched(gone) or 0
