@@ -1,4 +1,4 @@
-"""A burst of writes wider than the Redis connection pool still counts every hit in Redis (no fallback)."""
+"""Rate-limit hits under load: every hit counted once in Redis, pipelined or not, even after a script flush."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import httpx
 import pytest
 
+from casino_club.kit.runtime import Runtime
 from tests.support.api import signup
 
 LIMIT = 240
@@ -33,3 +34,14 @@ async def test_the_write_limit_holds_exactly_under_a_burst_wider_than_the_pool(c
     # in-process window and fewer requests refused.
     assert codes.count(429) == BURST - LIMIT
     assert codes.count(200) + codes.count(409) == LIMIT  # 409: INSUFFICIENT_GOLD once the gold has run out
+
+
+async def test_the_limit_still_holds_after_redis_forgets_its_scripts(client: httpx.AsyncClient, rt: Runtime) -> None:
+    player = await signup(client)
+    first = await asyncio.gather(*[player.post("/api/games/slot/spin", json={"bet": 10}) for _ in range(40)])
+    assert rt.redis is not None
+    await rt.redis.script_flush()  # as after a Redis restart: the pipelined EVALSHA calls get NOSCRIPT
+    rest = await asyncio.gather(*[player.post("/api/games/slot/spin", json={"bet": 10}) for _ in range(BURST - 40)])
+    codes = [r.status_code for r in [*first, *rest]]
+    assert set(codes) <= {200, 409, 429}
+    assert codes.count(429) == BURST - LIMIT  # a hit redone after NOSCRIPT is still counted exactly once
