@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, DateTime, MetaData, TypeDecorator, event
+from sqlalchemy import BigInteger, DateTime, MetaData, Table, TypeDecorator, event
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -111,3 +111,8 @@ async def transaction(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIt
 def rows_matched(result: Result[Any]) -> int:
     """How many rows an UPDATE / DELETE matched (`session.execute` types every result as a plain Result)."""
     return cast(CursorResult[Any], result).rowcount
+
+
+def core_table(model: type[Any]) -> Table:
+    """The Core table of a mapped class (for Core statements: no per-row ORM objects, no session sync)."""
+    return cast(Table, model.__table__)

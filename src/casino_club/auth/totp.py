@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import hmac
-from typing import cast
 
 import pyotp
-from sqlalchemy import Table, or_, update
+from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from casino_club.auth import errors
 from casino_club.auth.models import User
+from casino_club.db import core_table, rows_matched
 from casino_club.kit.runtime import session_now
 
 DRIFT_STEPS = 1  # accept the previous and the next 30-second step too (clock drift, slow typing)
@@ -29,10 +29,10 @@ async def consume_code(session: AsyncSession, user: User, code: str) -> None:
     for step in range(now_step - DRIFT_STEPS, now_step + DRIFT_STEPS + 1):
         if not hmac.compare_digest(totp.generate_otp(step).encode(), given):
             continue
-        t = cast(Table, User.__table__)
+        t = core_table(User)
         claimed = await session.execute(update(t).where(
             t.c.id == user.id, or_(t.c.totp_last_step.is_(None), t.c.totp_last_step < step)).values(totp_last_step=step))
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        if rows_matched(claimed) != 1:
             break  # this step (or a newer one) was already used: a replayed code
         set_committed_value(user, "totp_last_step", step)
         return

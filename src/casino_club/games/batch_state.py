@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from casino_club.auth.models import AuthSession, User
 from casino_club.auth.profile import build_profile
+from casino_club.db import core_table as table
 from casino_club.fairness.models import SeedPair
 from casino_club.games.batch_jobs import SLOW, Answer, Outcome, RoundJob
 from casino_club.games.models import GameStats
@@ -24,12 +25,6 @@ from casino_club.missions.models import Event, EventParticipation, MissionProgre
 from casino_club.missions.progress import period_start
 from casino_club.wallet.models import Account
 from casino_club.wallet.service import System, system_code
-
-
-def table(model: type[Any]) -> Table:
-    """The Core table of a mapped class (batches use Core statements: no per-row ORM objects)."""
-    return cast(Table, model.__table__)
-
 
 STAT_FIELDS = ("rounds", "wins", "losses", "ties", "wagered", "won", "biggest_win", "highest_multiplier_x100")
 

@@ -36,8 +36,7 @@ class HitPipeline:
         if not self._queued:
             loop.call_soon(self._flush)
         self._queued.append((key, window_s, future))
-        # Shielded: a caller giving up (its own timeout) must not cancel the answer others share.
-        return await asyncio.shield(future)
+        return await future  # a caller that gives up cancels only its own future; the hit still counts
 
     def _flush(self) -> None:
         batch, self._queued = self._queued, []
