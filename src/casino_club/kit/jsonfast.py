@@ -8,23 +8,24 @@ directions fall back to `json` for those rare values instead of failing a reques
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 from fastapi.responses import JSONResponse
 
 
-def dumps_bytes(value: Any) -> bytes:
-    """Compact UTF-8 JSON bytes."""
+def dumps_bytes(value: Any, default: Callable[[Any], Any] | None = None) -> bytes:
+    """Compact UTF-8 JSON bytes; `default` turns values JSON has no type for into ones it has."""
     try:
-        return orjson.dumps(value)
+        return orjson.dumps(value, default=default)
     except TypeError:  # orjson.JSONEncodeError: e.g. an int beyond 64 bits
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=default).encode()
 
 
-def dumps(value: Any) -> str:
-    """Compact JSON text (what JSON columns and pub/sub messages carry)."""
-    return dumps_bytes(value).decode()
+def dumps(value: Any, default: Callable[[Any], Any] | None = None) -> str:
+    """Compact JSON text (what JSON columns, pub/sub messages and log lines carry)."""
+    return dumps_bytes(value, default).decode()
 
 
 def loads(raw: str | bytes) -> Any:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json as stdlib_json
 import logging
 import re
 import sys
 from collections.abc import MutableMapping
 from typing import Any
 
-import orjson
 import structlog
+
+from casino_club.kit import jsonfast
 
 # uvicorn logs WebSocket handshakes with the full URL, and browsers can only send the access token in the
 # query string there: scrub token-looking query parameters from every log line.
@@ -27,10 +27,7 @@ def redact_secrets(_logger: Any, _method: str, event_dict: MutableMapping[str, A
 
 def _render_json(event: dict[str, Any], **_: Any) -> str:
     # orjson: one log line per request is on every hot path; anything it cannot encode is logged as repr().
-    try:
-        return orjson.dumps(event, default=repr).decode()
-    except TypeError:
-        return stdlib_json.dumps(event, default=repr, ensure_ascii=False)
+    return jsonfast.dumps(event, default=repr)
 
 
 def configure_logging(level: str = "INFO", json: bool = True) -> None:
