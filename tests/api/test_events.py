@@ -82,8 +82,8 @@ async def test_admin_crud_soft_delete_restore_and_audit(client: httpx.AsyncClien
     assert (await admin.delete(f"/api/admin/events/{event['id']}")).json()["deleted_at"] is not None
     assert all(e["id"] != event["id"] for e in (await player.get("/api/events")).json()["items"])
     assert (await player.post(f"/api/events/{event['id']}/join")).status_code == 404
-    live = (await admin.get("/api/admin/events")).json()
-    everything = (await admin.get("/api/admin/events", params={"include_deleted": True})).json()
+    live = (await admin.get("/api/admin/events")).json()["items"]
+    everything = (await admin.get("/api/admin/events", params={"include_deleted": True})).json()["items"]
     assert event["id"] not in [e["id"] for e in live] and event["id"] in [e["id"] for e in everything]
     restored = await admin.post(f"/api/admin/events/{event['id']}/restore")
     assert restored.status_code == 200 and restored.json()["deleted_at"] is None
@@ -160,7 +160,7 @@ async def test_admin_mission_templates(client: httpx.AsyncClient, admin: Player,
     codes = [m["code"] for m in (await player.get("/api/missions")).json()["items"]]
     assert "daily_gacha_2" not in codes
     assert (await player.post(f"/api/missions/{mid}/claim")).status_code == 404
-    listed = (await admin.get("/api/admin/missions", params={"include_deleted": True})).json()
+    listed = (await admin.get("/api/admin/missions", params={"include_deleted": True})).json()["items"]
     assert any(m["id"] == mid and m["deleted_at"] for m in listed)
     assert (await admin.post(f"/api/admin/missions/{mid}/restore")).json()["deleted_at"] is None
     bad = await admin.post("/api/admin/missions", json={**body, "code": "x_1", "period": "monthly"})

@@ -46,8 +46,8 @@ async def test_product_lifecycle(client: httpx.AsyncClient, rt: Runtime, admin: 
 
     deleted = await admin.delete(f"/api/admin/shop/products/{crown['id']}")
     assert deleted.status_code == 200 and deleted.json()["deleted_at"] is not None
-    assert crown["id"] not in [p["id"] for p in (await admin.get("/api/admin/shop/products")).json()]
-    listed = (await admin.get("/api/admin/shop/products", params={"include_deleted": "true"})).json()
+    assert crown["id"] not in [p["id"] for p in (await admin.get("/api/admin/shop/products")).json()["items"]]
+    listed = (await admin.get("/api/admin/shop/products", params={"include_deleted": "true"})).json()["items"]
     assert crown["id"] in [p["id"] for p in listed]
     assert crown["id"] not in [p["id"] for p in (await player.get("/api/shop/catalog")).json()["items"]]
     gone = await buy(player, crown["id"])
@@ -75,7 +75,7 @@ async def test_limited_and_promo_admin(client: httpx.AsyncClient, rt: Runtime, a
     assert changed.status_code == 200 and changed.json()["stock_remaining"] == 4
     assert (await admin.post(f"/api/admin/shop/limited-packages/{package['id']}/disable")).json()["enabled"] is False
     assert (await admin.post(f"/api/admin/shop/limited-packages/{package['id']}/enable")).json()["enabled"] is True
-    listed = (await admin.get("/api/admin/shop/limited-packages")).json()
+    listed = (await admin.get("/api/admin/shop/limited-packages")).json()["items"]
     assert [(p["id"], p["stock_remaining"], p["enabled"]) for p in listed] == [(package["id"], 4, True)]
 
     rt.settings.payment_mode = "pending"
@@ -103,8 +103,8 @@ async def test_limited_and_promo_admin(client: httpx.AsyncClient, rt: Runtime, a
     assert inactive.status_code == 422 and inactive.json()["error"]["code"] == "PROMO_INVALID"
     deleted = await admin.delete(f"/api/admin/shop/promo-codes/{promo_id}")
     assert deleted.status_code == 200 and deleted.json()["deleted_at"] is not None
-    assert (await admin.get("/api/admin/shop/promo-codes")).json() == []
-    assert len((await admin.get("/api/admin/shop/promo-codes", params={"include_deleted": "true"})).json()) == 1
+    assert (await admin.get("/api/admin/shop/promo-codes")).json() == {"items": [], "next_cursor": None}
+    assert len((await admin.get("/api/admin/shop/promo-codes", params={"include_deleted": "true"})).json()["items"]) == 1
     actions = {e["action"] for e in (await admin.get("/api/admin/audit")).json()["items"]}
     assert {"shop.limited.create", "shop.limited.update", "shop.limited.enable", "shop.limited.disable",
             "shop.limited.delete", "shop.promo.create", "shop.promo.update", "shop.promo.delete"} <= actions
@@ -128,3 +128,26 @@ async def test_admin_transaction_list(client: httpx.AsyncClient, rt: Runtime, ad
     assert rest["items"][0]["kind"] == "item"
     assert (await admin.get("/api/admin/shop/transactions", params={"cursor": "!!"})).status_code == 422
     assert (await admin.get("/api/admin/shop/transactions", params={"status": "weird"})).status_code == 422
+
+
+async def test_admin_catalog_lists_are_cursor_paged_newest_first(client: httpx.AsyncClient, admin: Player) -> None:
+    ids = []
+    for n in range(5):
+        created = await admin.post("/api/admin/shop/promo-codes", json={"code": f"PAGE{n}", "kind": "fixed", "value": 5})
+        assert created.status_code == 201, created.text
+        ids.append(created.json()["id"])
+    seen, cursor, pages = [], None, 0
+    while True:
+        page = (await admin.get("/api/admin/shop/promo-codes", params={"limit": 2, "cursor": cursor})).json()
+        seen += [p["id"] for p in page["items"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == sorted(ids, reverse=True) and pages == 3
+    for path in ("/api/admin/shop/products", "/api/admin/shop/limited-packages", "/api/admin/events",
+                 "/api/admin/missions", "/api/admin/shop/promo-codes"):
+        bad = await admin.get(path, params={"cursor": "not-a-cursor"})
+        assert bad.status_code == 422 and bad.json()["error"]["code"] == "INVALID_CURSOR", path
+        assert (await admin.get(path, params={"limit": 0})).status_code == 422
+        assert set((await admin.get(path, params={"limit": 1})).json()) == {"items", "next_cursor"}

@@ -5,13 +5,20 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
+from fastapi import Query
 from pydantic import BaseModel
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from casino_club.kit.errors import InvalidCursor
 
 T = TypeVar("T")
+
+# Query parameters of every cursor-paged list.
+Cursor = Annotated[str | None, Query(max_length=200)]
+Limit = Annotated[int, Query(ge=1, le=200)]
 
 
 class Page(BaseModel, Generic[T]):
@@ -45,3 +52,13 @@ def next_cursor(rows: Sequence[Any], limit: int, id_attr: str = "id") -> str | N
     if len(rows) <= limit:
         return None
     return encode_cursor(getattr(rows[limit - 1], id_attr))
+
+
+async def newest_first(session: AsyncSession, query: Select[Any, *tuple[Any, ...]], id_column: Any,
+                       cursor: str | None, limit: int) -> tuple[list[Any], str | None]:
+    """One page of `query`'s rows by descending id after `cursor`, and the cursor of the next page."""
+    before = decode_cursor(cursor)
+    if before is not None:
+        query = query.where(id_column < before)
+    rows = list((await session.execute(query.order_by(id_column.desc()).limit(limit + 1))).all())
+    return rows[:limit], next_cursor([row[0] for row in rows], limit)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from casino_club.admin.audit import AuditContext, audit
 from casino_club.auth.models import User
 from casino_club.kit.errors import NotFound, error
-from casino_club.kit.pagination import decode_cursor, next_cursor
+from casino_club.kit.pagination import Page, decode_cursor, newest_first, next_cursor
 from casino_club.kit.runtime import session_now
 from casino_club.missions.events import ensure_progress_rows, join_participation, pay_event
 from casino_club.missions.models import Event, EventParticipation, EventProgress, MissionTemplate
@@ -65,13 +65,14 @@ async def _template(session: AsyncSession, template_id: int) -> MissionTemplate:
     return t
 
 
-async def list_events(session: AsyncSession, include_deleted: bool) -> list[EventOut]:
-    """Every event (newest first), optionally with soft-deleted ones."""
+async def list_events(session: AsyncSession, include_deleted: bool, cursor: str | None,
+                      limit: int) -> Page[EventOut]:
+    """Events, newest first, optionally with soft-deleted ones."""
     q = select(Event)
     if not include_deleted:
         q = q.where(Event.deleted_at.is_(None))
-    rows = (await session.execute(q.order_by(Event.id.desc()).limit(500))).scalars().all()
-    return [await _event_out(session, e) for e in rows]
+    rows, after = await newest_first(session, q, Event.id, cursor, limit)
+    return Page[EventOut](items=[await _event_out(session, e) for (e,) in rows], next_cursor=after)
 
 
 async def create_event(session: AsyncSession, ctx: AuditContext, body: EventIn, code: str | None = None) -> EventOut:
@@ -174,13 +175,14 @@ async def force_claim(session: AsyncSession, ctx: AuditContext, event_id: int, b
     return out
 
 
-async def list_templates(session: AsyncSession, include_deleted: bool) -> list[MissionTemplateOut]:
-    """Mission templates in display order."""
+async def list_templates(session: AsyncSession, include_deleted: bool, cursor: str | None,
+                         limit: int) -> Page[MissionTemplateOut]:
+    """Mission templates, newest first (each carries its display `sort`)."""
     q = select(MissionTemplate)
     if not include_deleted:
         q = q.where(MissionTemplate.deleted_at.is_(None))
-    rows = (await session.execute(q.order_by(MissionTemplate.sort, MissionTemplate.id))).scalars().all()
-    return [_template_out(t) for t in rows]
+    rows, after = await newest_first(session, q, MissionTemplate.id, cursor, limit)
+    return Page[MissionTemplateOut](items=[_template_out(t) for (t,) in rows], next_cursor=after)
 
 
 async def create_template(session: AsyncSession, ctx: AuditContext, body: MissionTemplateIn) -> MissionTemplateOut:

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from casino_club.admin.audit import AuditContext
 from casino_club.auth.deps import Principal, require_admin, writer
 from casino_club.kit.idempotency import Writer
+from casino_club.kit.pagination import Cursor, Limit, Page
 from casino_club.kit.runtime import Runtime, get_runtime
 from casino_club.missions import admin as svc
 from casino_club.missions.schemas import (
@@ -36,12 +37,13 @@ def _ctx(request: Request, admin: Principal) -> AuditContext:
     return AuditContext.of(request, admin.user_id)
 
 
-@router.get("/events", response_model=list[EventOut])
-async def admin_list_events(include_deleted: bool = False, admin: Principal = Depends(require_admin),
-                            rt: Runtime = Depends(get_runtime)) -> list[EventOut]:
+@router.get("/events", response_model=Page[EventOut])
+async def admin_list_events(include_deleted: bool = False, cursor: Cursor = None, limit: Limit = 50,
+                            admin: Principal = Depends(require_admin),
+                            rt: Runtime = Depends(get_runtime)) -> Page[EventOut]:
     """Events, newest first (optionally with soft-deleted ones)."""
     async with rt.sessionmaker() as session:
-        return await svc.list_events(session, include_deleted)
+        return await svc.list_events(session, include_deleted, cursor, limit)
 
 
 @router.post("/events", response_model=EventOut, status_code=201)
@@ -88,12 +90,13 @@ async def admin_force_claim(body: ForceClaimIn, request: Request, event_id: int 
     return await w.run(lambda s: svc.force_claim(s, _ctx(request, admin), event_id, body))
 
 
-@router.get("/missions", response_model=list[MissionTemplateOut])
-async def admin_list_missions(include_deleted: bool = False, admin: Principal = Depends(require_admin),
-                              rt: Runtime = Depends(get_runtime)) -> list[MissionTemplateOut]:
-    """Mission templates (optionally with soft-deleted ones)."""
+@router.get("/missions", response_model=Page[MissionTemplateOut])
+async def admin_list_missions(include_deleted: bool = False, cursor: Cursor = None, limit: Limit = 50,
+                              admin: Principal = Depends(require_admin),
+                              rt: Runtime = Depends(get_runtime)) -> Page[MissionTemplateOut]:
+    """Mission templates, newest first (optionally with soft-deleted ones)."""
     async with rt.sessionmaker() as session:
-        return await svc.list_templates(session, include_deleted)
+        return await svc.list_templates(session, include_deleted, cursor, limit)
 
 
 @router.post("/missions", response_model=MissionTemplateOut, status_code=201)

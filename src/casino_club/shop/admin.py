@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from casino_club.admin.audit import AuditContext, audit
 from casino_club.inventory.models import Item
 from casino_club.kit.errors import ValidationFailed
-from casino_club.kit.pagination import decode_cursor, next_cursor
+from casino_club.kit.pagination import Page, decode_cursor, newest_first, next_cursor
 from casino_club.kit.runtime import session_now
 from casino_club.shop import errors, settle
 from casino_club.shop.catalog import admin_product_out, package_out
@@ -50,13 +50,15 @@ async def _product(session: AsyncSession, product_id: int) -> Product:
     return product
 
 
-async def list_products(session: AsyncSession, include_deleted: bool) -> list[AdminProductOut]:
-    """Every product (deleted ones only when asked)."""
-    q = select(Product).order_by(Product.sort_order, Product.id)
+async def list_products(session: AsyncSession, include_deleted: bool, cursor: str | None,
+                        limit: int) -> Page[AdminProductOut]:
+    """Products, newest first (deleted ones only when asked)."""
+    q = select(Product)
     if not include_deleted:
         q = q.where(Product.deleted_at.is_(None))
+    rows, after = await newest_first(session, q, Product.id, cursor, limit)
     now = session_now(session)
-    return [admin_product_out(p, now) for p in (await session.execute(q)).scalars()]
+    return Page[AdminProductOut](items=[admin_product_out(p, now) for (p,) in rows], next_cursor=after)
 
 
 async def create_product(session: AsyncSession, ctx: AuditContext, body: ProductIn) -> AdminProductOut:
@@ -119,12 +121,12 @@ async def _package(session: AsyncSession, package_id: int) -> tuple[LimitedPacka
     return row[0], row[1]
 
 
-async def list_packages(session: AsyncSession) -> list[LimitedOut]:
-    """Every limited package."""
+async def list_packages(session: AsyncSession, cursor: str | None, limit: int) -> Page[LimitedOut]:
+    """Limited packages, newest first."""
     now = session_now(session)
-    rows = await session.execute(select(LimitedPackage, Product).join(Product, Product.id == LimitedPackage.product_id)
-                                 .order_by(LimitedPackage.id))
-    return [package_out(pkg, product, None, now) for pkg, product in rows]
+    q = select(LimitedPackage, Product).join(Product, Product.id == LimitedPackage.product_id)
+    rows, after = await newest_first(session, q, LimitedPackage.id, cursor, limit)
+    return Page[LimitedOut](items=[package_out(pkg, product, None, now) for pkg, product in rows], next_cursor=after)
 
 
 async def create_package(session: AsyncSession, ctx: AuditContext, body: LimitedIn) -> LimitedOut:
@@ -177,12 +179,14 @@ async def delete_package(session: AsyncSession, ctx: AuditContext, package_id: i
     return {"id": package_id, "deleted": True}
 
 
-async def list_promos(session: AsyncSession, include_deleted: bool) -> list[PromoOut]:
-    """Every promo code (deleted ones only when asked)."""
-    q = select(PromoCode).order_by(PromoCode.id)
+async def list_promos(session: AsyncSession, include_deleted: bool, cursor: str | None,
+                      limit: int) -> Page[PromoOut]:
+    """Promo codes, newest first (deleted ones only when asked)."""
+    q = select(PromoCode)
     if not include_deleted:
         q = q.where(PromoCode.deleted_at.is_(None))
-    return [PromoOut.model_validate(p) for p in (await session.execute(q)).scalars()]
+    rows, after = await newest_first(session, q, PromoCode.id, cursor, limit)
+    return Page[PromoOut](items=[PromoOut.model_validate(p) for (p,) in rows], next_cursor=after)
 
 
 async def create_promo(session: AsyncSession, ctx: AuditContext, body: PromoIn) -> PromoOut:

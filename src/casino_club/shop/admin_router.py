@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from casino_club.admin.audit import AuditContext
 from casino_club.auth.deps import Principal, require_admin, writer
 from casino_club.kit.idempotency import Writer
+from casino_club.kit.pagination import Cursor, Limit, Page
 from casino_club.kit.runtime import Runtime, get_runtime
 from casino_club.shop import admin
 from casino_club.shop.schemas import (
@@ -45,12 +46,12 @@ def _ctx(request: Request, who: Principal) -> AuditContext:
     return AuditContext.of(request, who.user_id)
 
 
-@router.get("/shop/products", response_model=list[AdminProductOut])
-async def list_products(include_deleted: bool = False, who: Principal = Depends(require_admin),
-                        rt: Runtime = Depends(get_runtime)) -> Any:
-    """Every product; soft-deleted ones only with include_deleted=true."""
+@router.get("/shop/products", response_model=Page[AdminProductOut])
+async def list_products(include_deleted: bool = False, cursor: Cursor = None, limit: Limit = 50,
+                        who: Principal = Depends(require_admin), rt: Runtime = Depends(get_runtime)) -> Any:
+    """Products, newest first; soft-deleted ones only with include_deleted=true."""
     async with rt.sessionmaker() as session:
-        return await admin.list_products(session, include_deleted)
+        return await admin.list_products(session, include_deleted, cursor, limit)
 
 
 @router.post("/shop/products", response_model=AdminProductOut, status_code=201)
@@ -81,11 +82,12 @@ async def restore_product(product_id: Id, request: Request, who: Principal = Dep
     return await w.run(lambda s: admin.set_product_deleted(s, _ctx(request, who), product_id, False))
 
 
-@router.get("/shop/limited-packages", response_model=list[LimitedOut])
-async def list_packages(who: Principal = Depends(require_admin), rt: Runtime = Depends(get_runtime)) -> Any:
-    """Every limited package with stock and sales."""
+@router.get("/shop/limited-packages", response_model=Page[LimitedOut])
+async def list_packages(cursor: Cursor = None, limit: Limit = 50, who: Principal = Depends(require_admin),
+                        rt: Runtime = Depends(get_runtime)) -> Any:
+    """Limited packages with stock and sales, newest first."""
     async with rt.sessionmaker() as session:
-        return await admin.list_packages(session)
+        return await admin.list_packages(session, cursor, limit)
 
 
 @router.post("/shop/limited-packages", response_model=LimitedOut, status_code=201)
@@ -123,12 +125,12 @@ async def delete_package(package_id: Id, request: Request, who: Principal = Depe
     return await w.run(lambda s: admin.delete_package(s, _ctx(request, who), package_id))
 
 
-@router.get("/shop/promo-codes", response_model=list[PromoOut])
-async def list_promos(include_deleted: bool = False, who: Principal = Depends(require_admin),
-                      rt: Runtime = Depends(get_runtime)) -> Any:
-    """Every promo code with its use count."""
+@router.get("/shop/promo-codes", response_model=Page[PromoOut])
+async def list_promos(include_deleted: bool = False, cursor: Cursor = None, limit: Limit = 50,
+                      who: Principal = Depends(require_admin), rt: Runtime = Depends(get_runtime)) -> Any:
+    """Promo codes with their use counts, newest first."""
     async with rt.sessionmaker() as session:
-        return await admin.list_promos(session, include_deleted)
+        return await admin.list_promos(session, include_deleted, cursor, limit)
 
 
 @router.post("/shop/promo-codes", response_model=PromoOut, status_code=201)

@@ -1,8 +1,8 @@
 // Events: create (requirements + rewards), soft delete / restore; reward distribution to players.
-import { del, get, newKey, post } from "../api.js";
-import { fmtGold, h } from "../fmt.js";
+import { del, newKey, post } from "../api.js";
+import { fmtGold } from "../fmt.js";
 import { t } from "../i18n.js";
-import { actionButton, card, form, json, showError, table, when } from "./kit.js";
+import { actionButton, card, form, json, pagedTable, showError, when } from "./kit.js";
 
 export const METRICS = ["games_played", "wins", "slot_spins", "rps_plays", "gacha_pulls", "crash_rounds", "gold_wagered", "gold_spent", "purchases", "login_days", "streak_claims"];
 
@@ -12,7 +12,6 @@ function rewardsOf(v) {
 }
 
 export function mount(host) {
-  const listBox = h("div");
   const now = new Date();
   const local = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
   const create = form([
@@ -44,8 +43,9 @@ export function mount(host) {
       ? actionButton(t("common.restore"), async () => { await post(`/admin/events/${e.id}/restore`, {}, { key: newKey() }); await load(); })
       : actionButton(t("common.delete"), async () => { await del(`/admin/events/${e.id}`); await load(); }, { confirm: true, danger: true })) },
   ];
+  const list = pagedTable("/admin/events", () => ({ include_deleted: "true" }), cols, "admin-events-table");
   async function load() {
-    try { listBox.replaceChildren(table(cols, await get("/admin/events", { include_deleted: "true" }), "admin-events-table")); } catch (e) { showError(host, e); }
+    try { await list.reload(); } catch (e) { showError(host, e); }
   }
 
   const distribute = form([
@@ -60,6 +60,6 @@ export function mount(host) {
     return `${out.batch_code} · ${out.recipients} · ${fmtGold(out.gold)}`;
   }, "distribute-form");
 
-  host.replaceChildren(card(t("admin.newEvent"), create.el), card(t("admin.events"), listBox), card(t("admin.distribute"), distribute.el));
+  host.replaceChildren(card(t("admin.newEvent"), create.el), card(t("admin.events"), list.el), card(t("admin.distribute"), distribute.el));
   load();
 }

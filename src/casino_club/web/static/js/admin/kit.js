@@ -1,6 +1,6 @@
 // Admin console building blocks: dense tables, cursor pager, small forms built from a field list,
 // confirmation for destructive actions and a receipt line showing what the server answered.
-import { errorText } from "../api.js";
+import { errorText, get } from "../api.js";
 import { fmtGold, fmtTime, h } from "../fmt.js";
 import { t } from "../i18n.js";
 
@@ -113,6 +113,17 @@ export function pager(load, render) {
   }
   more.addEventListener("click", () => run(true));
   return { el: box, reload: () => run(false) };
+}
+
+/** A cursor-paged table of `path` (params() is read on every reload): the newest 50, then "more". */
+export function pagedTable(path, params, cols, testid) {
+  const box = h("div");
+  let rows = [];
+  const list = pager((cursor) => get(path, { ...params(), cursor, limit: 50 }), (items, append) => {
+    rows = append ? rows.concat(items) : items;
+    box.replaceChildren(table(cols, rows, testid));
+  });
+  return { el: h("div", {}, box, list.el), reload: list.reload };
 }
 
 export function showError(root, e) {

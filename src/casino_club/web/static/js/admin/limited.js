@@ -1,11 +1,10 @@
 // Limited packages: stock, per-user limit, sale window, enable/disable, delete.
-import { del, get, newKey, post } from "../api.js";
+import { del, newKey, post } from "../api.js";
 import { h, localName } from "../fmt.js";
 import { t } from "../i18n.js";
-import { actionButton, card, form, showError, table, when } from "./kit.js";
+import { actionButton, card, form, pagedTable, showError, when } from "./kit.js";
 
 export function mount(host) {
-  const listBox = h("div");
   const create = form([
     { name: "product_id", label: "f.productId", type: "number", required: true, min: 1 },
     { name: "stock", label: "f.stock", type: "number", required: true, min: 0 },
@@ -31,9 +30,10 @@ export function mount(host) {
       actionButton(l.enabled ? t("f.disable") : t("f.enable"), async () => { await post(`/admin/shop/limited-packages/${l.id}/${l.enabled ? "disable" : "enable"}`, {}, { key: newKey() }); await load(); }, { confirm: l.enabled }),
       actionButton(t("common.delete"), async () => { await del(`/admin/shop/limited-packages/${l.id}`); await load(); }, { confirm: true, danger: true })) },
   ];
+  const list = pagedTable("/admin/shop/limited-packages", () => ({}), cols, "admin-limited-table");
   async function load() {
-    try { listBox.replaceChildren(table(cols, await get("/admin/shop/limited-packages"), "admin-limited-table")); } catch (e) { showError(host, e); }
+    try { await list.reload(); } catch (e) { showError(host, e); }
   }
-  host.replaceChildren(card(t("admin.newLimited"), create.el), card(t("admin.limited"), listBox));
+  host.replaceChildren(card(t("admin.newLimited"), create.el), card(t("admin.limited"), list.el));
   load();
 }

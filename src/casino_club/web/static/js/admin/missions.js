@@ -1,12 +1,11 @@
 // Mission templates: daily / weekly, metric + target, rewards; soft delete / restore.
-import { del, get, newKey, post } from "../api.js";
-import { fmtGold, h } from "../fmt.js";
+import { del, newKey, post } from "../api.js";
+import { fmtGold } from "../fmt.js";
 import { t } from "../i18n.js";
 import { METRICS } from "./events.js";
-import { actionButton, card, form, showError, table } from "./kit.js";
+import { actionButton, card, form, pagedTable, showError } from "./kit.js";
 
 export function mount(host) {
-  const listBox = h("div");
   const create = form([
     { name: "code", label: "f.code", required: true },
     { name: "title", label: "f.title", required: true },
@@ -32,9 +31,10 @@ export function mount(host) {
       ? actionButton(t("common.restore"), async () => { await post(`/admin/missions/${m.id}/restore`, {}, { key: newKey() }); await load(); })
       : actionButton(t("common.delete"), async () => { await del(`/admin/missions/${m.id}`); await load(); }, { confirm: true, danger: true })) },
   ];
+  const list = pagedTable("/admin/missions", () => ({ include_deleted: "true" }), cols, "admin-missions-table");
   async function load() {
-    try { listBox.replaceChildren(table(cols, await get("/admin/missions", { include_deleted: "true" }), "admin-missions-table")); } catch (e) { showError(host, e); }
+    try { await list.reload(); } catch (e) { showError(host, e); }
   }
-  host.replaceChildren(card(t("admin.newMission"), create.el), card(t("admin.missions"), listBox));
+  host.replaceChildren(card(t("admin.newMission"), create.el), card(t("admin.missions"), list.el));
   load();
 }

@@ -1,8 +1,8 @@
 // Products: list (optionally with soft-deleted), create, edit, soft delete and restore.
-import { del, get, newKey, post, put } from "../api.js";
+import { del, newKey, post, put } from "../api.js";
 import { h } from "../fmt.js";
 import { t } from "../i18n.js";
-import { actionButton, card, form, showError, table, when } from "./kit.js";
+import { actionButton, card, form, pagedTable, showError, when } from "./kit.js";
 
 const FIELDS = [
   { name: "sku", label: "f.sku", required: true },
@@ -22,7 +22,6 @@ const FIELDS = [
 ];
 
 export function mount(host) {
-  const listBox = h("div");
   const includeDeleted = h("input", { type: "checkbox", id: "inc-deleted", testid: "include-deleted" });
   let editing = null;
   const create = form(FIELDS, "common.save", async (v) => {
@@ -79,14 +78,13 @@ export function mount(host) {
         : actionButton(t("common.delete"), async () => { await del(`/admin/shop/products/${p.id}`); await load(); }, { confirm: true, danger: true, testid: `delete-${p.sku}` })) },
   ];
 
+  const list = pagedTable("/admin/shop/products", () => ({ include_deleted: includeDeleted.checked ? "true" : undefined }),
+    cols, "admin-products-table");
   async function load() {
-    try {
-      const rows = await get("/admin/shop/products", { include_deleted: includeDeleted.checked ? "true" : undefined });
-      listBox.replaceChildren(table(cols, rows, "admin-products-table"));
-    } catch (e) { showError(host, e); }
+    try { await list.reload(); } catch (e) { showError(host, e); }
   }
   includeDeleted.addEventListener("change", load);
   host.replaceChildren(card(t("admin.newProduct"), editNote, create.el),
-    card(t("admin.products"), h("p", { class: "row" }, includeDeleted, h("label", { for: "inc-deleted" }, t("admin.includeDeleted"))), listBox));
+    card(t("admin.products"), h("p", { class: "row" }, includeDeleted, h("label", { for: "inc-deleted" }, t("admin.includeDeleted"))), list.el));
   load();
 }

@@ -1,11 +1,9 @@
 // Promo codes: percent or fixed, per product or global, max uses, window; delete.
-import { del, get, newKey, post } from "../api.js";
-import { h } from "../fmt.js";
+import { del, newKey, post } from "../api.js";
 import { t } from "../i18n.js";
-import { actionButton, card, form, showError, table, when } from "./kit.js";
+import { actionButton, card, form, pagedTable, showError, when } from "./kit.js";
 
 export function mount(host) {
-  const listBox = h("div");
   const create = form([
     { name: "code", label: "f.code", required: true },
     { name: "kind", label: "f.kind", type: "select", options: ["percent", "fixed"], value: "percent" },
@@ -28,9 +26,10 @@ export function mount(host) {
     { key: "active", label: t("admin.active"), render: (p) => (p.deleted_at ? t("admin.deleted") : p.active ? "✓" : "–") },
     { key: "x", label: t("common.actions"), render: (p) => (p.deleted_at ? "" : actionButton(t("common.delete"), async () => { await del(`/admin/shop/promo-codes/${p.id}`); await load(); }, { confirm: true, danger: true })) },
   ];
+  const list = pagedTable("/admin/shop/promo-codes", () => ({ include_deleted: "true" }), cols, "admin-promos-table");
   async function load() {
-    try { listBox.replaceChildren(table(cols, await get("/admin/shop/promo-codes", { include_deleted: "true" }), "admin-promos-table")); } catch (e) { showError(host, e); }
+    try { await list.reload(); } catch (e) { showError(host, e); }
   }
-  host.replaceChildren(card(t("admin.newPromo"), create.el), card(t("admin.promos"), listBox));
+  host.replaceChildren(card(t("admin.newPromo"), create.el), card(t("admin.promos"), list.el));
   load();
 }
