@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casino_club.actions.models import UserAction
-from casino_club.kit.pagination import decode_cursor, next_cursor
+from casino_club.kit.pagination import newest_first
 from casino_club.kit.runtime import session_now
 
 
@@ -23,11 +23,8 @@ async def record_action(session: AsyncSession, user_id: int, kind: str, data: di
 async def recent_actions(session: AsyncSession, user_id: int, cursor: str | None, limit: int,
                          kind: str | None = None) -> tuple[list[UserAction], str | None]:
     """Newest-first page via the (user_id, id) index: constant cost per page at any table size."""
-    before = decode_cursor(cursor)
     q = select(UserAction).where(UserAction.user_id == user_id)
-    if before is not None:
-        q = q.where(UserAction.id < before)
     if kind:
         q = q.where(UserAction.kind == kind)
-    rows = list((await session.execute(q.order_by(UserAction.id.desc()).limit(limit + 1))).scalars())
-    return rows[:limit], next_cursor(rows, limit)
+    rows, after = await newest_first(session, q, UserAction.id, cursor, limit)
+    return [a for (a,) in rows], after

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casino_club.admin.models import AuditLog
-from casino_club.kit.pagination import decode_cursor, next_cursor
+from casino_club.kit.pagination import newest_first
 from casino_club.kit.runtime import session_now
 
 
@@ -77,9 +77,5 @@ async def search_audit(session: AsyncSession, *, actor_id: int | None, action: s
         q = q.where(AuditLog.created_at >= since)
     if until is not None:
         q = q.where(AuditLog.created_at < until)
-    before = decode_cursor(cursor)
-    if before is not None:
-        q = q.where(AuditLog.id < before)
-    rows = list((await session.execute(q.order_by(AuditLog.id.desc()).limit(limit + 1))).scalars())
-    return AuditPage(items=[AuditOut.model_validate(r, from_attributes=True) for r in rows[:limit]],
-                     next_cursor=next_cursor(rows, limit))
+    rows, after = await newest_first(session, q, AuditLog.id, cursor, limit)
+    return AuditPage(items=[AuditOut.model_validate(r, from_attributes=True) for (r,) in rows], next_cursor=after)

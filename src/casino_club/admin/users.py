@@ -14,7 +14,7 @@ from casino_club.auth.models import AuthSession, User
 from casino_club.auth.profile import load_profile
 from casino_club.auth.service import active_session_ids, revoke_sessions
 from casino_club.kit.errors import NotFound, error
-from casino_club.kit.pagination import decode_cursor, next_cursor
+from casino_club.kit.pagination import newest_first
 from casino_club.kit.runtime import session_now
 from casino_club.outbox.service import emit
 from casino_club.wallet.models import Account
@@ -96,12 +96,8 @@ async def search_users(session: AsyncSession, q: str | None, role: str | None, r
     for column, value in ((User.role, role), (User.rank, rank), (User.banned, banned)):
         if value is not None:
             stmt = stmt.where(column == value)
-    before = decode_cursor(cursor)
-    if before is not None:
-        stmt = stmt.where(User.id < before)
-    rows = list((await session.execute(stmt.order_by(User.id.desc()).limit(limit + 1))).all())
-    users = [r[0] for r in rows]
-    return AdminUserPage(items=[_out(u, g) for u, g in rows[:limit]], next_cursor=next_cursor(users, limit))
+    rows, after = await newest_first(session, stmt, User.id, cursor, limit)
+    return AdminUserPage(items=[_out(u, g) for u, g in rows], next_cursor=after)
 
 
 async def user_detail(session: AsyncSession, user_id: int) -> AdminUserDetail:

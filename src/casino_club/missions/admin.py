@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from casino_club.admin.audit import AuditContext, audit
 from casino_club.auth.models import User
 from casino_club.kit.errors import NotFound, error
-from casino_club.kit.pagination import Page, decode_cursor, newest_first, next_cursor
+from casino_club.kit.pagination import Page, newest_first
 from casino_club.kit.runtime import session_now
 from casino_club.missions.events import ensure_progress_rows, join_participation, pay_event
 from casino_club.missions.models import Event, EventParticipation, EventProgress, MissionTemplate
@@ -143,22 +143,19 @@ async def participants(session: AsyncSession, event_id: int, cursor: str | None,
     e = await _event(session, event_id)
     q = (select(EventParticipation, User.nickname).join(User, User.id == EventParticipation.user_id)
          .where(EventParticipation.event_id == e.id))
-    before = decode_cursor(cursor)
-    if before is not None:
-        q = q.where(EventParticipation.id < before)
-    rows = (await session.execute(q.order_by(EventParticipation.id.desc()).limit(limit + 1))).all()
-    uids = [p.user_id for p, _ in rows[:limit]]
+    rows, after = await newest_first(session, q, EventParticipation.id, cursor, limit)
+    uids = [p.user_id for p, _ in rows]
     progress: dict[int, dict[str, int]] = {}
     for r in (await session.execute(select(EventProgress).where(
             EventProgress.event_id == e.id, EventProgress.user_id.in_(uids)))).scalars():
         progress.setdefault(r.user_id, {})[r.metric] = r.value
     items = []
-    for p, nickname in rows[:limit]:
+    for p, nickname in rows:
         prog = {m: progress.get(p.user_id, {}).get(m, 0) for m in e.requirements}
         items.append(ParticipantOut(id=p.id, user_id=p.user_id, nickname=nickname, joined_at=p.joined_at,
                                     progress=prog, completed=all(prog[m] >= t for m, t in e.requirements.items()),
                                     claimed_at=p.claimed_at, forced=p.forced))
-    return ParticipantPage(items=items, next_cursor=next_cursor([p for p, _ in rows], limit))
+    return ParticipantPage(items=items, next_cursor=after)
 
 
 async def force_claim(session: AsyncSession, ctx: AuditContext, event_id: int, body: ForceClaimIn) -> ClaimRewardOut:

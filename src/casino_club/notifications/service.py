@@ -13,7 +13,7 @@ from casino_club.admin.audit import AuditContext, audit
 from casino_club.auth.models import User
 from casino_club.db import rows_matched
 from casino_club.kit.errors import NotFound, error
-from casino_club.kit.pagination import decode_cursor, next_cursor
+from casino_club.kit.pagination import newest_first
 from casino_club.kit.runtime import Runtime, session_now, session_settings
 from casino_club.notifications.models import Campaign, Notification
 from casino_club.notifications.schemas import (
@@ -170,11 +170,8 @@ async def list_campaigns(session: AsyncSession, status: str | None, cursor: str 
     q = select(Campaign)
     if status:
         q = q.where(Campaign.status == status)
-    before = decode_cursor(cursor)
-    if before is not None:
-        q = q.where(Campaign.id < before)
-    rows = list((await session.execute(q.order_by(Campaign.id.desc()).limit(limit + 1))).scalars())
-    return CampaignPage(items=[campaign_out(c) for c in rows[:limit]], next_cursor=next_cursor(rows, limit))
+    rows, after = await newest_first(session, q, Campaign.id, cursor, limit)
+    return CampaignPage(items=[campaign_out(c) for (c,) in rows], next_cursor=after)
 
 
 async def get_campaign(session: AsyncSession, campaign_id: int) -> CampaignOut:
@@ -196,11 +193,8 @@ async def inbox(session: AsyncSession, user_id: int, cursor: str | None, limit: 
     q = select(Notification).where(Notification.user_id == user_id)
     if unread_only:
         q = q.where(Notification.read_at.is_(None))
-    before = decode_cursor(cursor)
-    if before is not None:
-        q = q.where(Notification.id < before)
-    rows = list((await session.execute(q.order_by(Notification.id.desc()).limit(limit + 1))).scalars())
-    return NotificationPage(items=[notification_out(n) for n in rows[:limit]], next_cursor=next_cursor(rows, limit),
+    rows, after = await newest_first(session, q, Notification.id, cursor, limit)
+    return NotificationPage(items=[notification_out(n) for (n,) in rows], next_cursor=after,
                             unread=await unread_count(session, user_id))
 
 

@@ -14,7 +14,7 @@ from casino_club.inventory.models import Item
 from casino_club.inventory.service import grant_item
 from casino_club.kit.errors import error
 from casino_club.kit.ids import receipt_code
-from casino_club.kit.pagination import decode_cursor, next_cursor
+from casino_club.kit.pagination import newest_first
 from casino_club.kit.runtime import session_now, session_settings
 from casino_club.outbox.service import emit
 from casino_club.rewards.models import RewardBatch, RewardGrant
@@ -73,11 +73,8 @@ def reward_out(row: RewardGrant) -> RewardOut:
 async def reward_history(session: AsyncSession, user_id: int, cursor: str | None, limit: int) -> RewardPage:
     """The player's rewards, newest first (keyset on (user_id, id))."""
     q = select(RewardGrant).where(RewardGrant.user_id == user_id)
-    before = decode_cursor(cursor)
-    if before is not None:
-        q = q.where(RewardGrant.id < before)
-    rows = list((await session.execute(q.order_by(RewardGrant.id.desc()).limit(limit + 1))).scalars())
-    return RewardPage(items=[reward_out(r) for r in rows[:limit]], next_cursor=next_cursor(rows, limit))
+    rows, after = await newest_first(session, q, RewardGrant.id, cursor, limit)
+    return RewardPage(items=[reward_out(r) for (r,) in rows], next_cursor=after)
 
 
 async def _recipients(session: AsyncSession, body: DistributeIn, cap: int) -> list[int]:

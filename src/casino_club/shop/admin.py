@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from casino_club.admin.audit import AuditContext, audit
 from casino_club.inventory.models import Item
 from casino_club.kit.errors import ValidationFailed
-from casino_club.kit.pagination import Page, decode_cursor, newest_first, next_cursor
+from casino_club.kit.pagination import Page, newest_first
 from casino_club.kit.runtime import session_now
 from casino_club.shop import errors, settle
 from casino_club.shop.catalog import admin_product_out, package_out
@@ -256,16 +256,12 @@ async def list_transactions(session: AsyncSession, status: str | None, user_id: 
         q = q.where(ShopTransaction.user_id == user_id)
     if owed_only:
         q = q.where(ShopTransaction.gold_owed > 0)
-    before = decode_cursor(cursor)
-    if before is not None:
-        q = q.where(ShopTransaction.id < before)
-    rows = list((await session.execute(q.order_by(ShopTransaction.id.desc()).limit(limit + 1))).scalars())
+    rows, after = await newest_first(session, q, ShopTransaction.id, cursor, limit)
     owed_q = select(func.coalesce(func.sum(ShopTransaction.gold_owed), 0))
     if user_id is not None:
         owed_q = owed_q.where(ShopTransaction.user_id == user_id)
     total_owed = int((await session.execute(owed_q)).scalar_one())
-    return AdminTransactionPage(items=[admin_tx_out(r) for r in rows[:limit]], next_cursor=next_cursor(rows, limit),
-                                total_owed=total_owed)
+    return AdminTransactionPage(items=[admin_tx_out(r) for (r,) in rows], next_cursor=after, total_owed=total_owed)
 
 
 async def force_settle(session: AsyncSession, ctx: AuditContext, receipt: str, body: ForceSettleIn) -> AdminTransactionOut:

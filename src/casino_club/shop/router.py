@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from casino_club.auth.deps import Principal, current_principal, writer
 from casino_club.kit.idempotency import Writer
-from casino_club.kit.pagination import decode_cursor, next_cursor
+from casino_club.kit.pagination import newest_first
 from casino_club.kit.ratelimit import enforce
 from casino_club.kit.runtime import Runtime, get_runtime
 from casino_club.shop import catalog, purchase, settle, webhook
@@ -67,12 +67,9 @@ async def transactions(status: Status | None = None, cursor: str | None = Query(
     q = select(ShopTransaction).where(ShopTransaction.user_id == principal.user_id)
     if status is not None:
         q = q.where(ShopTransaction.status == status)
-    before = decode_cursor(cursor)
-    if before is not None:
-        q = q.where(ShopTransaction.id < before)
     async with rt.sessionmaker() as session:
-        rows = list((await session.execute(q.order_by(ShopTransaction.id.desc()).limit(limit + 1))).scalars())
-    return TransactionPage(items=[settle.tx_out(r) for r in rows[:limit]], next_cursor=next_cursor(rows, limit))
+        rows, after = await newest_first(session, q, ShopTransaction.id, cursor, limit)
+    return TransactionPage(items=[settle.tx_out(r) for (r,) in rows], next_cursor=after)
 
 
 @router.get("/transactions/{receipt}", response_model=TransactionOut)
