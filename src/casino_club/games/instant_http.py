@@ -32,7 +32,7 @@ async def play_round(request: Request, rt: Runtime, caller: TokenCaller, game: s
         raise outcome
     if isinstance(outcome, Answer):
         return FastJSONResponse(outcome.body, status_code=outcome.status,
-                            headers={REPLAYED: "true"} if outcome.replayed else None)
+                                headers={REPLAYED: "true"} if outcome.replayed else None)
     principal = await authenticate(rt, caller.token)  # 401/403 for ended sessions and banned players
     return await Writer(rt, request, scope).run(
         lambda s: play_instant(s, principal.user_id, game, stake, normalised))

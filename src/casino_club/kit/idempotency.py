@@ -171,7 +171,7 @@ class Writer:
                         lease: datetime) -> tuple[int, datetime] | Response:
         if stored_outcome(record, fp, now) == "done":
             return FastJSONResponse(record.response, status_code=record.status_code or 200,
-                                headers={REPLAYED: "true"})
+                                    headers={REPLAYED: "true"})
         # The first attempt died without finishing (crash, restart): take over its lease.
         taken = await session.execute(update(IdempotencyRecord).where(
             IdempotencyRecord.id == record.id, IdempotencyRecord.state == "in_flight",
