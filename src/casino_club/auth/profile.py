@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Protocol
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from casino_club.auth.models import XP_PER_LEVEL, User
+from casino_club.auth.models import XP_PER_LEVEL, User, level_for
 from casino_club.auth.schemas import Profile
 from casino_club.kit.errors import NotFound
 from casino_club.wallet.models import Account
 
 
-def build_profile(user: User, gold: int) -> Profile:
+class ProfileSource(Protocol):
+    """The user columns a profile shows (a User row, or the group commit's raw read of them)."""
+
+    id: int
+    site_id: str
+    nickname: str
+    phone_number: str | None
+    role: str
+    rank: str
+    xp: int
+    vip_points: int
+    totp_enabled: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+def build_profile(user: ProfileSource, gold: int) -> Profile:
     """Profile from a user row and its balance."""
     return Profile(id=user.id, site_id=user.site_id, nickname=user.nickname, phone_number=user.phone_number,
-                   role=user.role, rank=user.rank, gold=gold, level=user.level, xp=user.xp,
+                   role=user.role, rank=user.rank, gold=gold, level=level_for(user.xp), xp=user.xp,
                    xp_to_next=XP_PER_LEVEL - user.xp % XP_PER_LEVEL, vip_points=user.vip_points,
                    totp_enabled=user.totp_enabled, created_at=user.created_at, last_login=user.last_login_at)
 

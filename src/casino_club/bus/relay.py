@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from casino_club.bus.base import Bus
 from casino_club.bus.redis_bus import REDIS_DOWN
+from casino_club.db import core_table
 from casino_club.kit.runtime import Runtime
 from casino_club.outbox.models import OutboxEvent
 
@@ -52,14 +53,14 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """Claim, publish and mark one batch; returns how many rows it published."""
-        t = OutboxEvent
+        t = core_table(OutboxEvent).c  # a Core UPDATE: the ORM's bulk-update bookkeeping is not needed here
         # One statement claims and marks the oldest unpublished rows (a queue's UPDATE … WHERE id IN
         # (SELECT … FOR UPDATE SKIP LOCKED) … RETURNING); publishing before the commit keeps the rows
         # unpublished if it fails.
         claim = select(t.id).where(t.published_at.is_(None)).order_by(t.id).limit(self.batch)
         if not self.rt.settings.is_sqlite:
             claim = claim.with_for_update(skip_locked=True)
-        stmt = (update(t).where(t.id.in_(claim)).values(published_at=self.rt.clock.now())
+        stmt = (update(core_table(OutboxEvent)).where(t.id.in_(claim)).values(published_at=self.rt.clock.now())
                 .returning(t.event_id, t.user_id, t.seq, t.type, t.created_at, t.data))
         async with self.rt.transaction() as session:
             rows = sorted((await session.execute(stmt)).all(), key=lambda r: (r.user_id, r.seq))

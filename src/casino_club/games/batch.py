@@ -10,16 +10,22 @@ one-round path, which has every rule; nothing a failed batch did is kept.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from casino_club.db import WRITE_OPTION
 from casino_club.games.batch_jobs import SLOW, Answer, Outcome, RoundJob
-from casino_club.games.batch_settle import settle_batch
-from casino_club.games.batch_state import house_account
-from casino_club.kit.runtime import OUTBOX_PENDING, Runtime
+from casino_club.games.batch_settle import Batch
+from casino_club.games.batch_store import BatchStore
+from casino_club.games.batch_store_pg import PgBatchStore
+from casino_club.games.batch_store_sqlite import SqliteBatchStore
+from casino_club.kit.runtime import Runtime
 from casino_club.ops.metrics import ROUND_BATCH_SIZE
+from casino_club.wallet.service import System, system_code
 
 log = structlog.get_logger(__name__)
 
@@ -58,37 +64,70 @@ class RoundBatcher:
     async def _drain(self) -> None:
         await asyncio.sleep(0)  # requests that arrived in the same loop pass join the first batch
         jobs: list[RoundJob] = []
+        conn: AsyncConnection | None = None  # kept for back-to-back batches: one pool checkout (and ping) per drain
         try:
             while self.pending:
                 size = min(len(self.pending), self.rt.settings.round_batch_max)
                 jobs = [self.pending.popleft() for _ in range(size)]
-                for job, outcome in zip(jobs, await self._settle(jobs), strict=True):
+                try:
+                    conn = conn or await self.rt.engine.connect()
+                    outcomes = await self._settle(conn, jobs)
+                except Exception as exc:  # nothing of the batch was kept: its rounds go one by one
+                    log.warning("round_batch_replayed_one_by_one", size=len(jobs), error=type(exc).__name__,
+                                exc_info=not isinstance(exc, OSError))
+                    outcomes = [SLOW] * len(jobs)
+                    await _release(conn)
+                    conn = None
+                for job, outcome in zip(jobs, outcomes, strict=True):
                     if job.future is not None and not job.future.done():
                         job.future.set_result(outcome)
                 jobs = []
+                if not self.pending:  # releasing yields to the loop: rounds queued meanwhile are drained too
+                    await _release(conn)
+                    conn = None
         except BaseException:
             for job in [*jobs, *self.pending]:  # shutting down: nobody will settle these here
                 if job.future is not None and not job.future.done():
                     job.future.cancel()
             self.pending.clear()
             raise
+        finally:
+            await _release(conn)
 
-    async def _settle(self, jobs: list[RoundJob]) -> list[Outcome]:
-        async with self.rt.sessionmaker() as session:
-            try:
-                conn = await session.connection(execution_options={WRITE_OPTION: True})
-                if self.house_id is None:
-                    self.house_id = await house_account(conn)
-                outcomes = await settle_batch(session, jobs, self.rt.settings, self.rt.clock, self.house_id)
-                await session.commit()
-            except Exception as exc:
-                await session.rollback()
-                log.warning("round_batch_replayed_one_by_one", size=len(jobs), error=type(exc).__name__,
-                            exc_info=not isinstance(exc, OSError))
-                return [SLOW] * len(jobs)
-            pending = session.info.pop(OUTBOX_PENDING, None)
+    async def _settle(self, conn: AsyncConnection, jobs: list[RoundJob]) -> list[Outcome]:
+        """Settle one batch in one transaction on `conn`."""
+        async with batch_transaction(conn) as store:
+            if self.house_id is None:
+                self.house_id = await store.house_account(system_code(System.HOUSE))
+            batch = Batch(store, self.rt.settings, self.rt.clock, self.house_id)
+            outcomes = await batch.settle(jobs)
         settled = sum(1 for o in outcomes if isinstance(o, Answer) and not o.replayed)
         if settled:
             ROUND_BATCH_SIZE.observe(settled)
-        self.rt.outbox_committed(pending)
+        self.rt.outbox_committed(batch.committed())
         return outcomes
+
+
+async def _release(conn: AsyncConnection | None) -> None:
+    """Return a drain's connection to the pool (a broken one is discarded by the pool's reset)."""
+    if conn is not None:
+        with contextlib.suppress(Exception):
+            await conn.close()
+
+
+@asynccontextmanager
+async def batch_transaction(conn: AsyncConnection) -> AsyncIterator[BatchStore]:
+    """A store on the connection's driver inside one write transaction: committed on exit, rolled back on error."""
+    driver = (await conn.get_raw_connection()).driver_connection
+    if conn.dialect.name == "postgresql":
+        async with driver.transaction():  # type: ignore[union-attr]
+            yield PgBatchStore(driver)
+        return
+    store = SqliteBatchStore(driver, conn.dialect)
+    await store.execute("BEGIN IMMEDIATE")  # the write lock up front, as in every SQLite write transaction
+    try:
+        yield store
+    except BaseException:
+        await store.execute("ROLLBACK")
+        raise
+    await store.execute("COMMIT")

@@ -1,0 +1,95 @@
+"""The group commit on SQLite: aiosqlite calls, list parameters as one JSON text, writes by executemany.
+
+SQLite has one writer at a time (the transaction begins IMMEDIATE), so reads need no row locks and the
+next round ids are simply the ones after the largest. Datetimes and dates are stored in exactly the text
+form SQLAlchemy gives them (its own bind/result processors do the conversion), so the ORM reads them back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date
+from sqlalchemy.engine import Dialect
+
+from casino_club.db import UTCDateTime
+from casino_club.games.batch_store import LEASE, NOW, WRITES, BatchRows, BatchStore, Write
+from casino_club.kit import jsonfast
+
+Convert = Callable[[Any], Any]
+
+
+def _statement(w: Write) -> str:
+    """The write as one parameterised statement: row items first, then NOW / LEASE where they appear."""
+    fixed = {n: "?" if v in (NOW, LEASE) else v for n, v in w.fixed.items()}
+    if not w.keys:
+        names = [n for n, _ in w.columns] + list(fixed)
+        marks = ["?"] * len(w.columns) + list(fixed.values())
+        return f"INSERT INTO {w.table} ({', '.join(names)}) VALUES ({', '.join(marks)})"
+    sets = [f"{n} = ?" for n, _ in w.columns[w.keys:]] + [f"{n} = {v}" for n, v in fixed.items()]
+    where = " AND ".join(f"{n} = ?" for n, _ in w.columns[:w.keys])
+    return f"UPDATE {w.table} SET {', '.join(sets)} WHERE {where}"
+
+
+class SqliteBatchStore(BatchStore):
+    """BatchStore on an aiosqlite connection (the caller runs BEGIN IMMEDIATE / COMMIT)."""
+
+    def __init__(self, conn: Any, dialect: Dialect):
+        self.conn = conn
+        utc, day = UTCDateTime().dialect_impl(dialect), Date().dialect_impl(dialect)
+        self._time_in: Convert = utc.bind_processor(dialect) or (lambda v: v)
+        self._time_out: Convert = utc.result_processor(dialect, None) or (lambda v: v)
+        self._date_in: Convert = day.bind_processor(dialect) or (lambda v: v)
+        self._writes = [(w, _statement(w), self._row_converter(w)) for w in WRITES]
+
+    def param(self, n: int) -> str:
+        return f"?{n}"
+
+    def among(self, n: int, sql_type: str) -> str:
+        return f"IN (SELECT value FROM json_each(?{n}))"
+
+    def bind_list(self, values: Sequence[Any]) -> Any:
+        return jsonfast.dumps([self._date_in(v) if isinstance(v, date) else v for v in values])
+
+    def bind_time(self, value: datetime) -> Any:
+        return self._time_in(value)
+
+    def read_time(self, value: Any) -> datetime:
+        return self._time_out(value)  # type: ignore[no-any-return]
+
+    def read_json(self, value: Any) -> Any:
+        return jsonfast.loads(value)
+
+    async def execute(self, sql: str) -> None:
+        """Run one statement without parameters (BEGIN, COMMIT, ROLLBACK)."""
+        await self.conn.execute(sql)
+
+    async def fetch(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]:
+        return await self.conn.execute_fetchall(sql, args)  # type: ignore[no-any-return]
+
+    async def round_ids(self, count: int) -> list[int]:
+        rows = await self.conn.execute_fetchall("SELECT COALESCE(MAX(id), 0) FROM game_rounds")
+        top = int(rows[0][0])
+        return list(range(top + 1, top + 1 + count))
+
+    async def write(self, rows: BatchRows) -> None:
+        fixed = {NOW: self._time_in(rows.now), LEASE: self._time_in(rows.lease)}
+        for w, sql, convert in self._writes:
+            data: list[tuple[Any, ...]] = getattr(rows, w.rows)
+            if data:
+                tail = tuple(fixed[v] for v in w.fixed.values() if v in fixed)
+                await self.conn.executemany(sql, [convert(row, tail) for row in data])
+
+    def _row_converter(self, w: Write) -> Callable[[tuple[Any, ...], tuple[Any, ...]], tuple[Any, ...]]:
+        """Row tuple -> statement parameters: stored text for dates and times, keys moved last in UPDATEs."""
+        converters = [self._time_in if t == "timestamptz" else self._date_in if t == "date" else None
+                      for _, t in w.columns]
+        keys = w.keys
+
+        def convert(row: tuple[Any, ...], tail: tuple[Any, ...]) -> tuple[Any, ...]:
+            values = tuple(v if c is None or v is None else c(v) for v, c in zip(row, converters, strict=True))
+            return values[keys:] + tail + values[:keys]
+
+        return convert
