@@ -17,12 +17,13 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import delete, select, update
+from sqlalchemy import Text, cast, delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from casino_club.bus.base import Bus
 from casino_club.bus.redis_bus import REDIS_DOWN
 from casino_club.db import core_table
+from casino_club.kit.jsonfast import raw
 from casino_club.kit.runtime import Runtime
 from casino_club.outbox.models import OutboxEvent
 
@@ -60,14 +61,15 @@ class OutboxRelay:
         claim = select(t.id).where(t.published_at.is_(None)).order_by(t.id).limit(self.batch)
         if not self.rt.settings.is_sqlite:
             claim = claim.with_for_update(skip_locked=True)
+        # `data` comes back as its stored JSON text and goes out embedded as is: the relay only passes it on.
         stmt = (update(core_table(OutboxEvent)).where(t.id.in_(claim)).values(published_at=self.rt.clock.now())
-                .returning(t.event_id, t.user_id, t.seq, t.type, t.created_at, t.data))
+                .returning(t.event_id, t.user_id, t.seq, t.type, t.created_at, cast(t.data, Text).label("data")))
         async with self.rt.transaction() as session:
             rows = sorted((await session.execute(stmt)).all(), key=lambda r: (r.user_id, r.seq))
             if not rows:
                 return 0
             await self.bus.publish_many((r.user_id, {"id": r.event_id, "seq": r.seq, "type": r.type,
-                                                     "ts": r.created_at.isoformat(), "data": r.data}) for r in rows)
+                                                     "ts": r.created_at.isoformat(), "data": raw(r.data)}) for r in rows)
         self.published += len(rows)
         return len(rows)
 

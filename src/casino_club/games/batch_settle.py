@@ -107,8 +107,8 @@ class Batch:
         keyed = [i for i, j in enumerate(jobs) if j.key is not None]
         if not keyed:
             return
-        records = await self.store.stored_answers(sorted({jobs[i].scope for i in keyed}),
-                                                  sorted({jobs[i].key or "" for i in keyed}))
+        pairs = sorted({(jobs[i].scope, jobs[i].key or "") for i in keyed})
+        records = await self.store.stored_answers([p[0] for p in pairs], [p[1] for p in pairs])
         found = {(r.scope, r.key): r for r in records}
         seen: set[tuple[str, str]] = set()
         for i in keyed:

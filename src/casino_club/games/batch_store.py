@@ -189,6 +189,10 @@ class BatchStore(ABC):
         """SQL for "is one of the list bound as parameter n" (put after a column)."""
 
     @abstractmethod
+    def among_pairs(self, n: int) -> str:
+        """SQL for "(a, b) is one of the pairs bound as lists n and n + 1" (put after a row of two columns)."""
+
+    @abstractmethod
     def bind_list(self, values: Sequence[Any]) -> Any:
         """A Python list as the value of an `among` parameter."""
 
@@ -233,11 +237,11 @@ class BatchStore(ABC):
         return {sid: uid for sid, uid in rows}
 
     async def stored_answers(self, scopes: Sequence[str], keys: Sequence[str]) -> list[StoredAnswer]:
-        """Idempotency records under any of these scopes and keys (the caller matches exact pairs)."""
+        """Idempotency records stored under the (scopes[i], keys[i]) pairs."""
+        # Exact pairs: `scope = ANY AND key = ANY` would walk the unique index once per combination.
         rows = await self.fetch(
             "SELECT scope, key, fingerprint, state, status_code, response, locked_until FROM idempotency_keys "
-            f"WHERE scope {self.among(1, 'text')} AND key {self.among(2, 'text')}",
-            self.bind_list(scopes), self.bind_list(keys))
+            f"WHERE (scope, key) {self.among_pairs(1)}", self.bind_list(scopes), self.bind_list(keys))
         return [StoredAnswer(r[0], r[1], r[2], r[3], r[4], None if r[5] is None else self.read_json(r[5]),
                              self.read_time(r[6])) for r in rows]
 

@@ -61,6 +61,9 @@ class PgBatchStore(BatchStore):
     def among(self, n: int, sql_type: str) -> str:
         return f"= ANY(${n}::{sql_type}[])"
 
+    def among_pairs(self, n: int) -> str:
+        return f"IN (SELECT * FROM unnest(${n}::text[], ${n + 1}::text[]))"
+
     def bind_list(self, values: Sequence[Any]) -> Any:
         return list(values)
 

@@ -50,6 +50,9 @@ class SqliteBatchStore(BatchStore):
     def among(self, n: int, sql_type: str) -> str:
         return f"IN (SELECT value FROM json_each(?{n}))"
 
+    def among_pairs(self, n: int) -> str:
+        return f"IN (SELECT a.value, b.value FROM json_each(?{n}) a JOIN json_each(?{n + 1}) b ON b.key = a.key)"
+
     def bind_list(self, values: Sequence[Any]) -> Any:
         return jsonfast.dumps([self._date_in(v) if isinstance(v, date) else v for v in values])
 

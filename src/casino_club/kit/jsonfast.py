@@ -15,12 +15,24 @@ import orjson
 from fastapi.responses import JSONResponse
 
 
+def raw(text: str) -> Any:
+    """JSON text that a later dumps embeds as it is (no decode and re-encode of data only passed through)."""
+    return orjson.Fragment(text)
+
+
 def dumps_bytes(value: Any, default: Callable[[Any], Any] | None = None) -> bytes:
     """Compact UTF-8 JSON bytes; `default` turns values JSON has no type for into ones it has."""
     try:
         return orjson.dumps(value, default=default)
     except TypeError:  # orjson.JSONEncodeError: e.g. an int beyond 64 bits
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=default).encode()
+        def fallback(item: Any) -> Any:
+            if isinstance(item, orjson.Fragment):
+                return json.loads(item.contents)
+            if default is None:
+                raise TypeError(f"{type(item).__name__} is not JSON serializable")
+            return default(item)
+
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=fallback).encode()
 
 
 def dumps(value: Any, default: Callable[[Any], Any] | None = None) -> str:
