@@ -96,15 +96,20 @@ class RoundBatcher:
 
     async def _settle(self, conn: AsyncConnection, jobs: list[RoundJob]) -> list[Outcome]:
         """Settle one batch in one transaction on `conn`."""
-        async with batch_transaction(conn) as store:
+        async with self.rt.write_turn(), batch_transaction(conn) as store:
             if self.house_id is None:
                 self.house_id = await store.house_account(system_code(System.HOUSE))
-            batch = Batch(store, self.rt.settings, self.rt.clock, self.house_id)
+            publish = self.rt.publish_committed
+            batch = Batch(store, self.rt.settings, self.rt.clock, self.house_id, direct=publish is not None)
             outcomes = await batch.settle(jobs)
         settled = sum(1 for o in outcomes if isinstance(o, Answer) and not o.replayed)
         if settled:
             ROUND_BATCH_SIZE.observe(settled)
-        self.rt.outbox_committed(batch.committed())
+        players = batch.committed()
+        if publish is not None:
+            publish(batch.envelopes)  # stored as published already: the relay has nothing to do for them
+        else:
+            self.rt.outbox_committed(players)
         return outcomes
 
 

@@ -51,8 +51,10 @@ class Played:
 class Batch:
     """The reads, in-memory application and writes of one group commit."""
 
-    def __init__(self, store: BatchStore, settings: Settings, clock: Clock, house_id: int):
+    def __init__(self, store: BatchStore, settings: Settings, clock: Clock, house_id: int, direct: bool = False):
         self.store, self.settings, self.house_id = store, settings, house_id
+        self.direct = direct  # events are stored as published: the caller hands `envelopes` over after commit
+        self.envelopes: list[tuple[int, dict[str, Any]]] = []
         self.now = clock.now()
         self.today = clock.today()
         self.missions: dict[tuple[int, int, Any], MissionRow] = {}
@@ -208,7 +210,12 @@ class Batch:
                                        f"{ref}:payout", None, p.balance))
             for type_, data in self._events_of(p):
                 p.player.seq += 1
-                rows.events.append((new_uuid(), p.job.user_id, p.player.seq, type_, dumps(data)))
+                event_id = new_uuid()
+                rows.events.append((event_id, p.job.user_id, p.player.seq, type_, dumps(data),
+                                    self.now if self.direct else None))
+                if self.direct:
+                    self.envelopes.append((p.job.user_id, {"id": event_id, "seq": p.player.seq, "type": type_,
+                                                           "ts": self.now.isoformat(), "data": data}))
             rows.actions.append((p.job.user_id, ref, dumps({"game": play.game, "round_id": p.round_id,
                                                             "stake": play.stake, "payout": play.payout,
                                                             "result": play.result})))

@@ -116,7 +116,7 @@ class BatchRows:
     rounds: list[tuple[Any, ...]] = field(default_factory=list)
     # debit, credit, amount, reason, reference, dedupe_key, debit_balance_after, credit_balance_after
     transfers: list[tuple[Any, ...]] = field(default_factory=list)
-    events: list[tuple[Any, ...]] = field(default_factory=list)  # event_id, user_id, seq, type, data
+    events: list[tuple[Any, ...]] = field(default_factory=list)  # event_id, user_id, seq, type, data, published_at
     actions: list[tuple[Any, ...]] = field(default_factory=list)  # user_id, reference, data
     answers: list[tuple[Any, ...]] = field(default_factory=list)  # scope, key, fingerprint, response
     accounts: list[tuple[Any, ...]] = field(default_factory=list)  # id, balance
@@ -155,7 +155,8 @@ WRITES = (
         ("reference", "text"), ("dedupe_key", "text"), ("debit_balance_after", "bigint"),
         ("credit_balance_after", "bigint")), {"created_at": NOW}),
     Write("events", "outbox_events", (
-        ("event_id", "text"), ("user_id", "bigint"), ("seq", "bigint"), ("type", "text"), ("data", "json")),
+        ("event_id", "text"), ("user_id", "bigint"), ("seq", "bigint"), ("type", "text"), ("data", "json"),
+        ("published_at", "timestamptz")),
         {"created_at": NOW}),
     Write("actions", "user_actions", (("user_id", "bigint"), ("reference", "text"), ("data", "json")),
           {"kind": "'game'", "created_at": NOW}),

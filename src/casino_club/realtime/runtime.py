@@ -40,6 +40,11 @@ def get_realtime(rt: Runtime) -> Realtime:
     bus.subscribe(hub.on_bus_message, hub.wants)
     bus.on_reconnect(hub.catch_up_all)
     rt.on_outbox_commit.append(relay.poke)
+    if isinstance(bus, LocalBus) and rt.settings.is_sqlite:
+        # One process and an in-process bus: a writer that knows its committed events may hand them to the
+        # sockets itself and store them as published (no relay transaction competing for SQLite's one write
+        # lock). Nothing is lost by a crash in between: these sockets live in the same process.
+        rt.publish_committed = bus.dispatch_many
     realtime = Realtime(bus=bus, hub=hub, relay=relay)
     rt.extras[EXTRAS_KEY] = realtime
     return realtime
