@@ -106,10 +106,6 @@ class LocalBus(_Fanout):
         self._dispatch(BusMessage(user_id, envelope))
 
     async def publish_many(self, items: Iterable[tuple[int, dict[str, Any]]]) -> None:
-        self.dispatch_many(items)
-
-    def dispatch_many(self, items: Iterable[tuple[int, dict[str, Any]]]) -> None:
-        """Hand envelopes to the subscribers now, in the given order."""
         for user_id, envelope in items:
             self._dispatch(BusMessage(user_id, envelope))
 

@@ -107,7 +107,7 @@ class RoundBatcher:
             ROUND_BATCH_SIZE.observe(settled)
         players = batch.committed()
         if publish is not None:
-            publish(batch.envelopes)  # stored as published already: the relay has nothing to do for them
+            await publish(batch.envelopes)  # stored as published already: the relay has nothing to do for them
         else:
             self.rt.outbox_committed(players)
         return outcomes

@@ -35,8 +35,8 @@ class Runtime:
     # Called after a commit with the ids of players that got outbox events (the realtime relay listens).
     on_outbox_commit: list[Callable[[set[int]], None]] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
-    # Set when committed events can go straight to the sockets (one process, in-process bus): see realtime.runtime.
-    publish_committed: Callable[[list[tuple[int, dict[str, Any]]]], None] | None = None
+    # Set when a writer may publish the events it committed itself (see realtime.runtime.get_realtime).
+    publish_committed: Callable[[list[tuple[int, dict[str, Any]]]], Awaitable[None]] | None = None
     _turns: dict[asyncio.AbstractEventLoop, asyncio.Lock] = field(default_factory=dict, repr=False)
 
     @classmethod

@@ -6,6 +6,8 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import structlog
 
@@ -40,14 +42,23 @@ def get_realtime(rt: Runtime) -> Realtime:
     bus.subscribe(hub.on_bus_message, hub.wants)
     bus.on_reconnect(hub.catch_up_all)
     rt.on_outbox_commit.append(relay.poke)
-    if isinstance(bus, LocalBus) and rt.settings.is_sqlite:
-        # One process and an in-process bus: a writer that knows its committed events may hand them to the
-        # sockets itself and store them as published (no relay transaction competing for SQLite's one write
-        # lock). Nothing is lost by a crash in between: these sockets live in the same process.
-        rt.publish_committed = bus.dispatch_many
+    if isinstance(bus, RedisBus) or rt.settings.is_sqlite:
+        # A writer that knows the events it committed may publish them itself and store them as published,
+        # sparing the relay a claiming transaction per commit (on SQLite it also competed for the one write
+        # lock). If that publish is lost (Redis down, a crash right after the commit), every socket still
+        # gets the events: the hub re-reads the table after a bus reconnect and at its next session check.
+        # Not with the in-process bus on PostgreSQL: other instances would only see them at that check.
+        rt.publish_committed = partial(_publish_committed, bus)
     realtime = Realtime(bus=bus, hub=hub, relay=relay)
     rt.extras[EXTRAS_KEY] = realtime
     return realtime
+
+
+async def _publish_committed(bus: Bus, items: list[tuple[int, dict[str, Any]]]) -> None:
+    try:
+        await bus.publish_many(items)
+    except REDIS_DOWN as exc:  # committed and marked published: the sockets catch up from the table (see above)
+        log.warning("bus_publish_after_commit_failed", events=len(items), error=repr(exc))
 
 
 async def sessions_revoked(rt: Runtime, session_ids: list[str]) -> None:
