@@ -228,3 +228,37 @@ async def test_reordered_and_duplicated_bus_messages_never_reach_the_client(clie
     # The relay's own (regular) publication of the same rows follows: still nothing twice.
     assert await tab.silent(0.8) == []
     await tab.close()
+
+
+async def test_batched_round_events_arrive_even_when_their_publish_is_lost(client: httpx.AsyncClient, ws_base: str,
+                                                                          rt: Runtime,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A group commit publishes its own events after commit; if that publish is lost, the socket reads them."""
+    from sqlalchemy import func, select
+
+    from casino_club.outbox.models import OutboxEvent
+
+    player = await signup(client)
+    assert (await player.post("/api/games/slot/spin", json={"bet": 10})).status_code == 200  # creates the seed pair
+    tab, snap = await open_synced(ws_base, player.access_token)
+    assert rt.publish_committed is not None
+    lost: list[int] = []
+
+    async def lose(items: list[tuple[int, dict[str, object]]]) -> None:  # as if Redis dropped it / we crashed
+        lost.extend(user_id for user_id, _ in items)
+
+    monkeypatch.setattr(rt, "publish_committed", lose)
+    spin = await player.post("/api/games/slot/spin", json={"bet": 10})
+    assert spin.status_code == 200, spin.text
+    assert lost and set(lost) == {player.user_id}  # the round went through a group commit
+    got = await tab.events(len(lost), wait_s=5)  # from the table, at the socket's session checks
+    assert [e["seq"] for e in got] == [snap["seq"] + 1 + i for i in range(len(lost))]
+    by_type = {e["type"]: e["data"] for e in got}
+    assert by_type["game_update"]["round_id"] == spin.json()["round_id"]
+    assert by_type["profile_update"]["gold"] == spin.json()["balance"]
+    async with rt.sessionmaker() as session:  # stored as published: the relay never claims them
+        unpublished = (await session.execute(select(func.count()).select_from(OutboxEvent).where(
+            OutboxEvent.user_id == player.user_id, OutboxEvent.published_at.is_(None)))).scalar_one()
+    assert unpublished == 0
+    assert await tab.silent(0.8) == []  # and nothing twice
+    await tab.close()
