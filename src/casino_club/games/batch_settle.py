@@ -18,7 +18,15 @@ from casino_club.config import Settings
 from casino_club.engagement.progress import wager_xp
 from casino_club.fairness.engine import outcome_floats
 from casino_club.games.batch_jobs import SLOW, Answer, Outcome, RoundJob
-from casino_club.games.batch_store import STAT_FIELDS, BatchRows, BatchStore, MissionRow, Player, Template
+from casino_club.games.batch_store import (
+    STAT_FIELDS,
+    BatchRows,
+    BatchStore,
+    MissionRow,
+    Player,
+    StoredAnswer,
+    Template,
+)
 from casino_club.games.instant import InstantPlay, floats_needed, progress_metrics, resolve
 from casino_club.games.schemas import FairnessRef, PlayOut
 from casino_club.kit.clock import Clock
@@ -65,29 +73,30 @@ class Batch:
     async def settle(self, jobs: list[RoundJob]) -> list[Outcome]:
         """Apply every job it can; the rest come back as answers, domain errors or SLOW."""
         outcomes: list[Outcome | None] = [None] * len(jobs)
-        live = await self.store.live_sessions(sorted({j.session_id for j in jobs}), self.now)
-        await self._stored_answers(jobs, outcomes)
+        keys = sorted({(j.scope, j.key) for j in jobs if j.key is not None})
+        metrics = sorted({m for j in jobs for m in progress_metrics(j.game)})
+        first = await self.store.first_reads(sorted({j.session_id for j in jobs}), keys,
+                                             sorted({j.user_id for j in jobs}), metrics, self.now, len(jobs))
+        self._stored_answers(jobs, outcomes, first.answers)
         user_ids = sorted({j.user_id for i, j in enumerate(jobs) if outcomes[i] is None})
-        games = sorted({j.game for i, j in enumerate(jobs) if outcomes[i] is None})
-        players = await self._lock_players(user_ids, games)
-        user_ids = sorted(players)
-        in_events = await self.store.event_participants(user_ids, self.now) if user_ids else set()
+        players = await self._lock_players(user_ids)
         for i, job in enumerate(jobs):
             player = players.get(job.user_id)
-            if outcomes[i] is None and (live.get(job.session_id) != job.user_id or player is None or player.banned
-                                        or job.user_id in in_events):
+            if outcomes[i] is None and (first.sessions.get(job.session_id) != job.user_id or player is None
+                                        or player.banned or job.user_id in first.in_events):
                 outcomes[i] = SLOW  # the one-round path answers these (401/403, first seed pair, events)
         todo = [i for i, o in enumerate(outcomes) if o is None]
         if todo:
-            metrics = sorted({m for i in todo for m in progress_metrics(jobs[i].game)})
-            self.templates = await self.store.mission_templates(metrics)
+            games = {jobs[i].game for i in todo}
+            self.templates = [t for t in first.templates if any(t.metric in progress_metrics(g) for g in games)]
             if self.templates:
                 starts = sorted({period_start(t.period, self.today) for t in self.templates})
-                self.missions = await self.store.mission_rows(user_ids, [t.id for t in self.templates], starts)
+                self.missions = await self.store.mission_rows(sorted(players), [t.id for t in self.templates],
+                                                              starts)
             played = [self._apply(i, jobs[i], players[jobs[i].user_id], outcomes) for i in todo]
             self.done = [p for p in played if p is not None]
             if self.done:
-                await self._write(self.done)
+                await self._write(self.done, first.round_ids)
                 for p in self.done:
                     outcomes[p.index] = Answer(200, self._response(p))
         return [o if o is not None else SLOW for o in outcomes]
@@ -104,13 +113,10 @@ class Batch:
                 LEDGER_GOLD.labels(reason=f"{play.game}_payout", direction="in").inc(play.payout)
         return {p.job.user_id for p in self.done}
 
-    async def _stored_answers(self, jobs: list[RoundJob], outcomes: list[Outcome | None]) -> None:
+    def _stored_answers(self, jobs: list[RoundJob], outcomes: list[Outcome | None],
+                        records: list[StoredAnswer]) -> None:
         """Resolve keyed jobs whose key is already recorded (replay, reuse, in flight) or repeated in the batch."""
         keyed = [i for i, j in enumerate(jobs) if j.key is not None]
-        if not keyed:
-            return
-        pairs = sorted({(jobs[i].scope, jobs[i].key or "") for i in keyed})
-        records = await self.store.stored_answers([p[0] for p in pairs], [p[1] for p in pairs])
         found = {(r.scope, r.key): r for r in records}
         seen: set[tuple[str, str]] = set()
         for i in keyed:
@@ -130,13 +136,11 @@ class Batch:
                 # An abandoned first attempt goes to the one-round path, which takes over its lease.
                 outcomes[i] = Answer(record.status_code or 200, record.response, replayed=True) if done else SLOW
 
-    async def _lock_players(self, user_ids: list[int], games: list[str]) -> dict[int, Player]:
-        """Lock the players' rows (seed pair, account, user), then their stats rows."""
+    async def _lock_players(self, user_ids: list[int]) -> dict[int, Player]:
+        """Lock the players' rows (seed pair, account, user) and start from what they hold."""
         if not user_ids:
             return {}
         locked = await self.store.lock_players(user_ids)
-        if locked:
-            self.stats = await self.store.stats_rows(sorted(locked), games)
         return {uid: Player(uid, row.account_id, row.balance, row.seed_pair_id, row.server_seed, row.server_seed_hash,
                             row.client_seed, row.next_nonce, row.user.xp, row.event_seq, row.banned,
                             build_profile(row.user, row.balance).model_dump(mode="json"))
@@ -159,9 +163,10 @@ class Batch:
         return Played(index, job, player, play, nonce, after_debit, player.balance, player.xp, xp_before, changes)
 
     def _add_stats(self, user_id: int, play: InstantPlay) -> None:
+        # This batch's counts and maxima per player and game; the write adds them to the stored row.
         row = self.stats.get((user_id, play.game))
         if row is None:
-            row = self.stats[(user_id, play.game)] = dict.fromkeys(STAT_FIELDS, 0) | {"_new": 1}
+            row = self.stats[(user_id, play.game)] = dict.fromkeys(STAT_FIELDS, 0)
         profit = play.payout - play.stake
         row["rounds"] += 1
         row["wins"] += play.result == "win"
@@ -172,7 +177,6 @@ class Batch:
         row["biggest_win"] = max(row["biggest_win"], profit)
         row["highest_multiplier_x100"] = max(row["highest_multiplier_x100"],
                                              play.multiplier_x100 if play.result == "win" else 0)
-        row["_dirty"] = 1
 
     def _advance_missions(self, user_id: int, play: InstantPlay) -> list[dict[str, Any]]:
         changes = []
@@ -194,8 +198,8 @@ class Batch:
                             "period_start": start.isoformat()})
         return changes
 
-    async def _write(self, done: list[Played]) -> None:
-        for p, round_id in zip(done, await self.store.round_ids(len(done)), strict=True):
+    async def _write(self, done: list[Played], round_ids: list[int]) -> None:
+        for p, round_id in zip(done, round_ids, strict=False):  # ids were reserved for every job of the batch
             p.round_id = round_id
         rows = BatchRows(self.now, self.now + timedelta(seconds=self.settings.idempotency_lock_s))
         for p in done:
@@ -225,10 +229,7 @@ class Batch:
             rows.accounts.append((player.account_id, player.balance))
             rows.seed_pairs.append((player.seed_pair_id, player.nonce))
             rows.users.append((player.user_id, player.xp, player.seq))
-        for (uid, game), stat in self.stats.items():
-            if stat.get("_dirty"):
-                (rows.stats_new if stat["_new"] else rows.stats_old).append(
-                    (uid, game, *(stat[f] for f in STAT_FIELDS)))
+        rows.stats = [(uid, game, *(stat[f] for f in STAT_FIELDS)) for (uid, game), stat in self.stats.items()]
         for (tid, uid, start), m in self.missions.items():
             if m.dirty and m.id is None:
                 rows.missions_new.append((tid, uid, start, m.value, m.completed_at))

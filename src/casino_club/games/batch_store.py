@@ -13,10 +13,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 STAT_FIELDS = ("rounds", "wins", "losses", "ties", "wagered", "won", "biggest_win", "highest_multiplier_x100")
+STAT_MAXIMA = ("biggest_win", "highest_multiplier_x100")  # the others are sums
 
 
 @dataclass
@@ -83,6 +84,17 @@ class StoredAnswer:
     locked_until: datetime
 
 
+@dataclass
+class FirstReads:
+    """What a batch reads before it locks anything, in one statement."""
+
+    sessions: dict[str, int]  # live session id -> user id
+    answers: list[StoredAnswer]
+    in_events: set[int]  # players with an open, unclaimed event
+    templates: list[Template]  # live mission templates for the batch's metrics, in id order
+    round_ids: list[int]  # new game round ids, ascending, at least as many as the batch's jobs
+
+
 @dataclass(frozen=True)
 class Template:
     """A live mission template counting one of the batch's metrics."""
@@ -122,8 +134,7 @@ class BatchRows:
     accounts: list[tuple[Any, ...]] = field(default_factory=list)  # id, balance
     seed_pairs: list[tuple[Any, ...]] = field(default_factory=list)  # id, next_nonce
     users: list[tuple[Any, ...]] = field(default_factory=list)  # id, xp, event_seq
-    stats_new: list[tuple[Any, ...]] = field(default_factory=list)  # user_id, game, *STAT_FIELDS
-    stats_old: list[tuple[Any, ...]] = field(default_factory=list)  # user_id, game, *STAT_FIELDS
+    stats: list[tuple[Any, ...]] = field(default_factory=list)  # user_id, game, *STAT_FIELDS of this batch
     # template_id, user_id, period_start, value, completed_at
     missions_new: list[tuple[Any, ...]] = field(default_factory=list)
     missions_old: list[tuple[Any, ...]] = field(default_factory=list)  # id, value, completed_at
@@ -142,6 +153,16 @@ class Write:
     columns: tuple[tuple[str, str], ...]  # (name, SQL type) of each tuple item; 'json' items are JSON text
     fixed: dict[str, str]  # column -> NOW, LEASE or an SQL literal, the same for every row
     keys: int = 0
+    # An INSERT that meets an existing row with these columns merges into it: column -> "add" or "max".
+    conflict: tuple[str, ...] = ()
+    merge: tuple[tuple[str, str], ...] = ()
+
+    def merge_sql(self, greatest: str) -> str:
+        """The ON CONFLICT clause of an upserting write (`greatest`: the dialect's two-argument max)."""
+        sets = [f"{c} = {self.table}.{c} + excluded.{c}" if how == "add" else
+                f"{c} = {greatest}({self.table}.{c}, excluded.{c})" for c, how in self.merge]
+        sets += [f"{c} = excluded.{c}" for c in self.fixed]
+        return f" ON CONFLICT ({', '.join(self.conflict)}) DO UPDATE SET {', '.join(sets)}"
 
 
 WRITES = (
@@ -163,14 +184,15 @@ WRITES = (
     Write("answers", "idempotency_keys", (
         ("scope", "text"), ("key", "text"), ("fingerprint", "text"), ("response", "json")),
         {"state": "'done'", "status_code": "200", "created_at": NOW, "locked_until": LEASE}),
-    Write("stats_new", "game_stats", (("user_id", "bigint"), ("game", "text"), *_STATS), {"updated_at": NOW}),
+    # Stats rows are never read first: the batch adds its counts (and raises the maxima) in place.
+    Write("stats", "game_stats", (("user_id", "bigint"), ("game", "text"), *_STATS), {"updated_at": NOW},
+          conflict=("user_id", "game"), merge=tuple((f, "max" if f in STAT_MAXIMA else "add") for f in STAT_FIELDS)),
     Write("missions_new", "mission_progress", (
         ("template_id", "bigint"), ("user_id", "bigint"), ("period_start", "date"), ("value", "bigint"),
         ("completed_at", "timestamptz")), {"updated_at": NOW}),
     Write("accounts", "accounts", (("id", "bigint"), ("balance", "bigint")), {"updated_at": NOW}, keys=1),
     Write("seed_pairs", "fairness_seed_pairs", (("id", "bigint"), ("next_nonce", "bigint")), {}, keys=1),
     Write("users", "users", (("id", "bigint"), ("xp", "bigint"), ("event_seq", "bigint")), {}, keys=1),
-    Write("stats_old", "game_stats", (("user_id", "bigint"), ("game", "text"), *_STATS), {"updated_at": NOW}, keys=2),
     Write("missions_old", "mission_progress", (("id", "bigint"), ("value", "bigint"), ("completed_at", "timestamptz")),
           {"updated_at": NOW}, keys=1),
 )
@@ -194,6 +216,22 @@ class BatchStore(ABC):
         """SQL for "(a, b) is one of the pairs bound as lists n and n + 1" (put after a row of two columns)."""
 
     @abstractmethod
+    def rows_as_json(self, columns: str, rest: str) -> str:
+        """A scalar subquery giving `SELECT columns rest` as one JSON array of arrays (NULL or [] if empty)."""
+
+    @abstractmethod
+    def json_column(self, name: str) -> str:
+        """A JSON column as a JSON value (not a string) inside rows_as_json."""
+
+    @abstractmethod
+    def round_ids_sql(self, n: int) -> str:
+        """A scalar subquery reserving new game round ids for parameter n jobs (see round_ids_of)."""
+
+    @abstractmethod
+    def round_ids_of(self, value: list[list[int]], count: int) -> list[int]:
+        """`count` new round ids, ascending, from what round_ids_sql returned."""
+
+    @abstractmethod
     def bind_list(self, values: Sequence[Any]) -> Any:
         """A Python list as the value of an `among` parameter."""
 
@@ -214,10 +252,6 @@ class BatchStore(ABC):
         """Run one statement and return its rows."""
 
     @abstractmethod
-    async def round_ids(self, count: int) -> list[int]:
-        """Reserve `count` new game round ids, ascending."""
-
-    @abstractmethod
     async def write(self, rows: BatchRows) -> None:
         """Write every row of the group commit."""
 
@@ -229,22 +263,40 @@ class BatchStore(ABC):
         rows = await self.fetch(f"SELECT id FROM accounts WHERE code = {self.param(1)}", code)
         return int(rows[0][0])
 
-    async def live_sessions(self, session_ids: Sequence[str], now: datetime) -> dict[str, int]:
-        """Session id -> user id for the sessions that are neither revoked nor expired."""
-        rows = await self.fetch(
-            f"SELECT id, user_id FROM auth_sessions WHERE id {self.among(1, 'text')} "
-            f"AND revoked_at IS NULL AND expires_at > {self.param(2)}",
-            self.bind_list(session_ids), self.bind_time(now))
-        return {sid: uid for sid, uid in rows}
+    async def first_reads(self, session_ids: Sequence[str], answer_keys: Sequence[tuple[str, str]],
+                          user_ids: Sequence[int], metrics: Sequence[str], now: datetime,
+                          id_count: int) -> FirstReads:
+        """Live sessions, stored answers, event players, mission templates and new round ids: one round trip.
 
-    async def stored_answers(self, scopes: Sequence[str], keys: Sequence[str]) -> list[StoredAnswer]:
-        """Idempotency records stored under the (scopes[i], keys[i]) pairs."""
-        # Exact pairs: `scope = ANY AND key = ANY` would walk the unique index once per combination.
-        rows = await self.fetch(
-            "SELECT scope, key, fingerprint, state, status_code, response, locked_until FROM idempotency_keys "
-            f"WHERE (scope, key) {self.among_pairs(1)}", self.bind_list(scopes), self.bind_list(keys))
-        return [StoredAnswer(r[0], r[1], r[2], r[3], r[4], None if r[5] is None else self.read_json(r[5]),
-                             self.read_time(r[6])) for r in rows]
+        Each part is one JSON array of rows, so four reads that used to be four statements (and round trips
+        while the group waited) travel as one; none of them locks anything.
+        """
+        p = self.param
+        parts = [
+            self.rows_as_json("id, user_id", f"FROM auth_sessions WHERE id {self.among(1, 'text')} "
+                                             f"AND revoked_at IS NULL AND expires_at > {p(2)}"),
+            # Exact pairs: `scope = ANY AND key = ANY` would walk the unique index once per combination.
+            self.rows_as_json(f"scope, key, fingerprint, state, status_code, {self.json_column('response')}, "
+                              "locked_until", f"FROM idempotency_keys WHERE (scope, key) {self.among_pairs(3)}"),
+            self.rows_as_json("p.user_id", "FROM event_participations p JOIN engagement_events e ON e.id = p.event_id "
+                                           f"WHERE p.user_id {self.among(5, 'bigint')} AND p.claimed_at IS NULL "
+                                           f"AND e.deleted_at IS NULL AND e.starts_at <= {p(2)} AND e.ends_at > {p(2)}"),
+            self.rows_as_json("id, code, title, metric, target, period", "FROM mission_templates "
+                                                                         "WHERE deleted_at IS NULL "
+                                                                         f"AND metric {self.among(6, 'text')}"),
+            self.round_ids_sql(7),
+        ]
+        row = (await self.fetch(
+            f"SELECT {', '.join(parts)}", self.bind_list(session_ids), self.bind_time(now),
+            self.bind_list([k[0] for k in answer_keys]), self.bind_list([k[1] for k in answer_keys]),
+            self.bind_list(user_ids), self.bind_list(metrics), id_count))[0]
+        sessions, answers, events, templates, ids = (self.read_json(v) or [] for v in row)
+        return FirstReads(
+            {sid: uid for sid, uid in sessions},
+            [StoredAnswer(a[0], a[1], a[2], a[3], a[4], a[5], parse_time(a[6])) for a in answers],
+            {e[0] for e in events},
+            sorted((Template(*t) for t in templates), key=lambda t: t.id),
+            self.round_ids_of(ids, id_count))
 
     async def lock_players(self, user_ids: Sequence[int]) -> dict[int, LockedPlayer]:
         """Lock and read the players' active seed pairs, accounts and users, in user id order.
@@ -265,30 +317,6 @@ class BatchStore(ABC):
             r[0], r[10], r[11], r[12], r[13], r[14], r[15], r[16], bool(r[17]), self.read_time(r[18]),
             self._time_or_none(r[19]))) for r in rows}
 
-    async def stats_rows(self, user_ids: Sequence[int], games: Sequence[str]) -> dict[tuple[int, str], dict[str, int]]:
-        """Locked stats rows of the players for the games played."""
-        rows = await self.fetch(
-            f"SELECT user_id, game, {', '.join(STAT_FIELDS)} FROM game_stats WHERE user_id {self.among(1, 'bigint')} "
-            f"AND game {self.among(2, 'text')} ORDER BY user_id, game{self.lock}",
-            self.bind_list(user_ids), self.bind_list(games))
-        return {(r[0], r[1]): dict(zip(STAT_FIELDS, r[2:], strict=True)) | {"_new": 0} for r in rows}
-
-    async def event_participants(self, user_ids: Sequence[int], now: datetime) -> set[int]:
-        """Players with an open, unclaimed event (their rounds take the one-round path)."""
-        rows = await self.fetch(
-            "SELECT DISTINCT p.user_id FROM event_participations p JOIN engagement_events e ON e.id = p.event_id "
-            f"WHERE p.user_id {self.among(1, 'bigint')} AND p.claimed_at IS NULL AND e.deleted_at IS NULL "
-            f"AND e.starts_at <= {self.param(2)} AND e.ends_at > {self.param(2)}",
-            self.bind_list(user_ids), self.bind_time(now))
-        return {r[0] for r in rows}
-
-    async def mission_templates(self, metrics: Sequence[str]) -> list[Template]:
-        """Live mission templates counting any of `metrics`, in id order."""
-        rows = await self.fetch(
-            "SELECT id, code, title, metric, target, period FROM mission_templates "
-            f"WHERE deleted_at IS NULL AND metric {self.among(1, 'text')} ORDER BY id", self.bind_list(metrics))
-        return [Template(*r) for r in rows]
-
     async def mission_rows(self, user_ids: Sequence[int], template_ids: Sequence[int],
                            starts: Sequence[date]) -> dict[tuple[int, int, date], MissionRow]:
         """Locked progress rows of these periods for the players and templates."""
@@ -303,3 +331,9 @@ class BatchStore(ABC):
     def read_date(self, value: Any) -> date:
         """A DATE column value as a date."""
         return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def parse_time(text: str) -> datetime:
+    """A time rendered into JSON by either database (ISO with an offset, or SQLite's naive UTC text)."""
+    value = datetime.fromisoformat(text)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -29,7 +29,8 @@ def _part(w: Write, first: int) -> str:
     if not w.keys:
         names = [n for n, _ in w.columns] + list(fixed)
         values = [_value(n, t) for n, t in w.columns] + list(fixed.values())
-        return f"INSERT INTO {w.table} ({', '.join(names)}) SELECT {', '.join(values)} FROM {source}"
+        upsert = w.merge_sql("GREATEST") if w.conflict else ""
+        return f"INSERT INTO {w.table} ({', '.join(names)}) SELECT {', '.join(values)} FROM {source}{upsert}"
     sets = [f"{n} = {_value(n, t)}" for n, t in w.columns[w.keys:]] + [f"{n} = {v}" for n, v in fixed.items()]
     where = " AND ".join(f"t.{n} = v.{n}" for n, _ in w.columns[:w.keys])
     return f"UPDATE {w.table} t SET {', '.join(sets)} FROM {source} WHERE {where}"
@@ -64,6 +65,19 @@ class PgBatchStore(BatchStore):
     def among_pairs(self, n: int) -> str:
         return f"IN (SELECT * FROM unnest(${n}::text[], ${n + 1}::text[]))"
 
+    def rows_as_json(self, columns: str, rest: str) -> str:
+        return f"(SELECT json_agg(json_build_array({columns})) {rest})"
+
+    def json_column(self, name: str) -> str:
+        return name
+
+    def round_ids_sql(self, n: int) -> str:
+        return self.rows_as_json("nextval(pg_get_serial_sequence('game_rounds', 'id'))",
+                                 f"FROM generate_series(1, ${n}::int)")
+
+    def round_ids_of(self, value: list[list[int]], count: int) -> list[int]:
+        return sorted(v[0] for v in value)
+
     def bind_list(self, values: Sequence[Any]) -> Any:
         return list(values)
 
@@ -78,11 +92,6 @@ class PgBatchStore(BatchStore):
 
     async def fetch(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]:
         return await self.conn.fetch(sql, *args)  # type: ignore[no-any-return]
-
-    async def round_ids(self, count: int) -> list[int]:
-        rows = await self.conn.fetch(
-            "SELECT nextval(pg_get_serial_sequence('game_rounds', 'id')) FROM generate_series(1, $1)", count)
-        return sorted(r[0] for r in rows)
 
     async def write(self, rows: BatchRows) -> None:
         args: list[Any] = [rows.now, rows.lease]

@@ -27,7 +27,8 @@ def _statement(w: Write) -> str:
     if not w.keys:
         names = [n for n, _ in w.columns] + list(fixed)
         marks = ["?"] * len(w.columns) + list(fixed.values())
-        return f"INSERT INTO {w.table} ({', '.join(names)}) VALUES ({', '.join(marks)})"
+        upsert = w.merge_sql("max") if w.conflict else ""
+        return f"INSERT INTO {w.table} ({', '.join(names)}) VALUES ({', '.join(marks)}){upsert}"
     sets = [f"{n} = ?" for n, _ in w.columns[w.keys:]] + [f"{n} = {v}" for n, v in fixed.items()]
     where = " AND ".join(f"{n} = ?" for n, _ in w.columns[:w.keys])
     return f"UPDATE {w.table} SET {', '.join(sets)} WHERE {where}"
@@ -53,6 +54,20 @@ class SqliteBatchStore(BatchStore):
     def among_pairs(self, n: int) -> str:
         return f"IN (SELECT a.value, b.value FROM json_each(?{n}) a JOIN json_each(?{n + 1}) b ON b.key = a.key)"
 
+    def rows_as_json(self, columns: str, rest: str) -> str:
+        return f"(SELECT json_group_array(json_array({columns})) {rest})"
+
+    def json_column(self, name: str) -> str:
+        return f"json({name})"
+
+    def round_ids_sql(self, n: int) -> str:
+        # One writer at a time (BEGIN IMMEDIATE): the next ids are the ones after the largest.
+        return self.rows_as_json(f"top, ?{n}", "FROM (SELECT COALESCE(MAX(id), 0) AS top FROM game_rounds)")
+
+    def round_ids_of(self, value: list[list[int]], count: int) -> list[int]:
+        top = int(value[0][0])
+        return list(range(top + 1, top + 1 + count))
+
     def bind_list(self, values: Sequence[Any]) -> Any:
         return jsonfast.dumps([self._date_in(v) if isinstance(v, date) else v for v in values])
 
@@ -71,11 +86,6 @@ class SqliteBatchStore(BatchStore):
 
     async def fetch(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]:
         return await self.conn.execute_fetchall(sql, args)  # type: ignore[no-any-return]
-
-    async def round_ids(self, count: int) -> list[int]:
-        rows = await self.conn.execute_fetchall("SELECT COALESCE(MAX(id), 0) FROM game_rounds")
-        top = int(rows[0][0])
-        return list(range(top + 1, top + 1 + count))
 
     async def write(self, rows: BatchRows) -> None:
         fixed = {NOW: self._time_in(rows.now), LEASE: self._time_in(rows.lease)}
