@@ -10,7 +10,6 @@ one-round path, which has every rule; nothing a failed batch did is kept.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -71,13 +70,18 @@ class RoundBatcher:
                 jobs = [self.pending.popleft() for _ in range(size)]
                 try:
                     conn = conn or await self.rt.engine.connect()
-                    outcomes = await self._settle(conn, jobs)
+                    batch, outcomes = await self._settle(conn, jobs)
                 except Exception as exc:  # nothing of the batch was kept: its rounds go one by one
                     log.warning("round_batch_replayed_one_by_one", size=len(jobs), error=type(exc).__name__,
                                 exc_info=not isinstance(exc, OSError))
                     outcomes = [SLOW] * len(jobs)
                     await _release(conn)
                     conn = None
+                else:  # committed: whatever happens next, these rounds are answered, never replayed
+                    try:
+                        await self._after_commit(batch, outcomes)
+                    except Exception:  # noqa: BLE001 - logged; the events are in the table, sockets catch up
+                        log.exception("round_batch_after_commit_failed", size=len(jobs))
                 for job, outcome in zip(jobs, outcomes, strict=True):
                     if job.future is not None and not job.future.done():
                         job.future.set_result(outcome)
@@ -94,30 +98,34 @@ class RoundBatcher:
         finally:
             await _release(conn)
 
-    async def _settle(self, conn: AsyncConnection, jobs: list[RoundJob]) -> list[Outcome]:
+    async def _settle(self, conn: AsyncConnection, jobs: list[RoundJob]) -> tuple[Batch, list[Outcome]]:
         """Settle one batch in one transaction on `conn`."""
         async with self.rt.write_turn(), batch_transaction(conn) as store:
             if self.house_id is None:
                 self.house_id = await store.house_account(system_code(System.HOUSE))
-            publish = self.rt.publish_committed
-            batch = Batch(store, self.rt.settings, self.rt.clock, self.house_id, direct=publish is not None)
-            outcomes = await batch.settle(jobs)
+            batch = Batch(store, self.rt.settings, self.rt.clock, self.house_id,
+                          direct=self.rt.publish_committed is not None)
+            return batch, await batch.settle(jobs)
+
+    async def _after_commit(self, batch: Batch, outcomes: list[Outcome]) -> None:
         settled = sum(1 for o in outcomes if isinstance(o, Answer) and not o.replayed)
         if settled:
             ROUND_BATCH_SIZE.observe(settled)
         players = batch.committed()
-        if publish is not None:
-            await publish(batch.envelopes)  # stored as published already: the relay has nothing to do for them
+        if batch.direct and self.rt.publish_committed is not None:
+            await self.rt.publish_committed(batch.envelopes)  # stored as published: the relay skips them
         else:
             self.rt.outbox_committed(players)
-        return outcomes
 
 
 async def _release(conn: AsyncConnection | None) -> None:
-    """Return a drain's connection to the pool (a broken one is discarded by the pool's reset)."""
-    if conn is not None:
-        with contextlib.suppress(Exception):
-            await conn.close()
+    """Return a drain's connection to the pool (the pool discards a broken one)."""
+    if conn is None:
+        return
+    try:
+        await conn.close()
+    except Exception as exc:  # noqa: BLE001 - a dead connection must not fail the rounds waiting on the drain
+        log.warning("round_batch_connection_close_failed", error=repr(exc))
 
 
 @asynccontextmanager
