@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,8 +14,9 @@ from casino_club.kit.errors import NotFound
 from casino_club.wallet.models import Account
 
 
-class ProfileSource(Protocol):
-    """The user columns a profile shows (a User row, or the group commit's raw read of them)."""
+@dataclass
+class ProfileRow:
+    """The user columns a profile shows, read without the ORM (the slot/RPS group commit)."""
 
     id: int
     site_id: str
@@ -30,7 +31,7 @@ class ProfileSource(Protocol):
     last_login_at: datetime | None
 
 
-def build_profile(user: ProfileSource, gold: int) -> Profile:
+def build_profile(user: User | ProfileRow, gold: int) -> Profile:
     """Profile from a user row and its balance."""
     return Profile(id=user.id, site_id=user.site_id, nickname=user.nickname, phone_number=user.phone_number,
                    role=user.role, rank=user.rank, gold=gold, level=level_for(user.xp), xp=user.xp,

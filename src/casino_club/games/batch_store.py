@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from casino_club.auth.profile import ProfileRow
+
 STAT_FIELDS = ("rounds", "wins", "losses", "ties", "wagered", "won", "biggest_win", "highest_multiplier_x100")
 STAT_MAXIMA = ("biggest_win", "highest_multiplier_x100")  # the others are sums
 
@@ -36,23 +38,6 @@ class Player:
     seq: int
     banned: bool
     profile: dict[str, Any]  # the JSON profile before the batch; rounds overlay gold, xp and level
-
-
-@dataclass
-class ProfileRow:
-    """The user columns a profile is built from (duck-types the User model for build_profile)."""
-
-    id: int
-    site_id: str
-    nickname: str
-    phone_number: str | None
-    role: str
-    rank: str
-    xp: int
-    vip_points: int
-    totp_enabled: bool
-    created_at: datetime
-    last_login_at: datetime | None
 
 
 @dataclass

@@ -34,6 +34,9 @@ def _statement(w: Write) -> str:
     return f"UPDATE {w.table} SET {', '.join(sets)} WHERE {where}"
 
 
+_STATEMENTS = [(w, _statement(w)) for w in WRITES]
+
+
 class SqliteBatchStore(BatchStore):
     """BatchStore on an aiosqlite connection (the caller runs BEGIN IMMEDIATE / COMMIT)."""
 
@@ -43,7 +46,7 @@ class SqliteBatchStore(BatchStore):
         self._time_in: Convert = utc.bind_processor(dialect) or (lambda v: v)
         self._time_out: Convert = utc.result_processor(dialect, None) or (lambda v: v)
         self._date_in: Convert = day.bind_processor(dialect) or (lambda v: v)
-        self._writes = [(w, _statement(w), self._row_converter(w)) for w in WRITES]
+        self._writes = [(w, sql, self._row_converter(w)) for w, sql in _STATEMENTS]
 
     def param(self, n: int) -> str:
         return f"?{n}"
