@@ -54,7 +54,8 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """Claim, publish and mark one batch; returns how many rows it published."""
-        t = core_table(OutboxEvent).c  # a Core UPDATE: the ORM's bulk-update bookkeeping is not needed here
+        table = core_table(OutboxEvent)  # a Core UPDATE: the ORM's bulk-update bookkeeping is not needed here
+        t = table.c
         # One statement claims and marks the oldest unpublished rows (a queue's UPDATE … WHERE id IN
         # (SELECT … FOR UPDATE SKIP LOCKED) … RETURNING); publishing before the commit keeps the rows
         # unpublished if it fails.
@@ -62,7 +63,7 @@ class OutboxRelay:
         if not self.rt.settings.is_sqlite:
             claim = claim.with_for_update(skip_locked=True)
         # `data` comes back as its stored JSON text and goes out embedded as is: the relay only passes it on.
-        stmt = (update(core_table(OutboxEvent)).where(t.id.in_(claim)).values(published_at=self.rt.clock.now())
+        stmt = (update(table).where(t.id.in_(claim)).values(published_at=self.rt.clock.now())
                 .returning(t.event_id, t.user_id, t.seq, t.type, t.created_at, cast(t.data, Text).label("data")))
         async with self.rt.transaction() as session:
             rows = sorted((await session.execute(stmt)).all(), key=lambda r: (r.user_id, r.seq))

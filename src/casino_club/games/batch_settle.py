@@ -35,7 +35,8 @@ from casino_club.kit.idempotency import stored_outcome
 from casino_club.kit.ids import new_uuid
 from casino_club.kit.jsonfast import dumps
 from casino_club.missions.progress import period_start
-from casino_club.ops.metrics import GAME_PAYOUT, GAME_ROUNDS, GAME_WAGER, LEDGER_GOLD
+from casino_club.ops.ledger_metrics import count_committed
+from casino_club.ops.metrics import GAME_PAYOUT, GAME_ROUNDS, GAME_WAGER
 
 
 @dataclass
@@ -107,10 +108,10 @@ class Batch:
             play = p.play
             GAME_WAGER.labels(play.game).inc(play.stake)
             GAME_ROUNDS.labels(play.game, play.result).inc()
-            LEDGER_GOLD.labels(reason=play.bet_reason, direction="out").inc(play.stake)
+            count_committed(play.bet_reason, "out", play.stake)
             if play.payout > 0:
                 GAME_PAYOUT.labels(play.game).inc(play.payout)
-                LEDGER_GOLD.labels(reason=f"{play.game}_payout", direction="in").inc(play.payout)
+                count_committed(f"{play.game}_payout", "in", play.payout)
         return {p.job.user_id for p in self.done}
 
     def _stored_answers(self, jobs: list[RoundJob], outcomes: list[Outcome | None],

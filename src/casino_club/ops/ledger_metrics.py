@@ -15,10 +15,15 @@ def note_transfer(session: Session, reason: str, direction: str, amount: int) ->
     session.info.setdefault(_PENDING, []).append((reason, direction, amount))
 
 
+def count_committed(reason: str, direction: str, amount: int) -> None:
+    """Count one transfer that has committed (the group commit, which has no ORM session, calls this directly)."""
+    LEDGER_GOLD.labels(reason=reason, direction=direction).inc(amount)
+
+
 @event.listens_for(Session, "after_commit")
 def _count_committed(session: Session) -> None:
     for reason, direction, amount in session.info.pop(_PENDING, ()):
-        LEDGER_GOLD.labels(reason=reason, direction=direction).inc(amount)
+        count_committed(reason, direction, amount)
 
 
 @event.listens_for(Session, "after_rollback")
