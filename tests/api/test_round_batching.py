@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from casino_club.fairness.models import SeedPair
 from casino_club.games.models import GameRound, GameStats
@@ -149,3 +149,26 @@ async def test_batched_errors_and_replays_match_the_one_round_path(client: httpx
     assert out.status_code in (200, 204)
     late = await player.post("/api/games/slot/spin", json={"bet": 10})
     assert late.status_code == 401
+
+
+async def test_a_kept_group_commit_connection_that_died_is_replaced(client: httpx.AsyncClient, rt: Runtime,
+                                                                     backend: str) -> None:
+    if backend != "pg":
+        pytest.skip("only a database server can end a client's connection from the other side")
+    player = await signup(client)
+    assert (await player.post("/api/games/slot/spin", json={"bet": 10})).status_code == 200  # creates the seed pair
+    await asyncio.gather(*[player.post("/api/games/slot/spin", json={"bet": 10}) for _ in range(4)])
+    async with rt.engine.connect() as conn:  # the database ends every other connection, the batcher's kept one too
+        await conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    spins = await asyncio.gather(*[player.post("/api/games/slot/spin", json={"bet": 10}) for _ in range(4)])
+    assert [r.status_code for r in spins] == [200] * 4, [r.text for r in spins]
+    before = await _batches(client)
+    again = await asyncio.gather(*[player.post("/api/games/slot/spin", json={"bet": 10}) for _ in range(4)])
+    assert [r.status_code for r in again] == [200] * 4
+    after = await _batches(client)
+    assert after[1] - before[1] == 4, "after the failed group, rounds settle in group commits again"
+    async with rt.sessionmaker() as session:
+        nonces = (await session.execute(select(GameRound.nonce).where(GameRound.user_id == player.user_id)
+                                        .order_by(GameRound.nonce))).scalars().all()
+    assert list(nonces) == list(range(13))  # every answered round written once, none lost or repeated

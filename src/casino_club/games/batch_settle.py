@@ -22,6 +22,7 @@ from casino_club.games.batch_store import (
     STAT_FIELDS,
     BatchRows,
     BatchStore,
+    LockedPlayer,
     MissionRow,
     Player,
     StoredAnswer,
@@ -34,7 +35,7 @@ from casino_club.kit.errors import DomainError, InsufficientGold
 from casino_club.kit.idempotency import stored_outcome
 from casino_club.kit.ids import new_uuid
 from casino_club.kit.jsonfast import dumps
-from casino_club.missions.progress import period_start
+from casino_club.missions.progress import PERIODS, period_start
 from casino_club.ops.ledger_metrics import count_committed
 from casino_club.ops.metrics import GAME_PAYOUT, GAME_ROUNDS, GAME_WAGER
 
@@ -76,11 +77,12 @@ class Batch:
         outcomes: list[Outcome | None] = [None] * len(jobs)
         keys = sorted({(j.scope, j.key) for j in jobs if j.key is not None})
         metrics = sorted({m for j in jobs for m in progress_metrics(j.game)})
-        first = await self.store.first_reads(sorted({j.session_id for j in jobs}), keys,
-                                             sorted({j.user_id for j in jobs}), metrics, self.now, len(jobs))
+        user_ids = sorted({j.user_id for j in jobs})
+        starts = sorted({period_start(period, self.today) for period in PERIODS})
+        first = await self.store.first_reads(sorted({j.session_id for j in jobs}), keys, user_ids, metrics, starts,
+                                             self.now, len(jobs))
         self._stored_answers(jobs, outcomes, first.answers)
-        user_ids = sorted({j.user_id for i, j in enumerate(jobs) if outcomes[i] is None})
-        players = await self._lock_players(user_ids)
+        players = self._players(first.players)
         for i, job in enumerate(jobs):
             player = players.get(job.user_id)
             if outcomes[i] is None and (first.sessions.get(job.session_id) != job.user_id or player is None
@@ -90,10 +92,8 @@ class Batch:
         if todo:
             games = {jobs[i].game for i in todo}
             self.templates = [t for t in first.templates if any(t.metric in progress_metrics(g) for g in games)]
-            if self.templates:
-                starts = sorted({period_start(t.period, self.today) for t in self.templates})
-                self.missions = await self.store.mission_rows(sorted(players), [t.id for t in self.templates],
-                                                              starts)
+            counted = {t.id for t in self.templates}
+            self.missions = {k: m for k, m in first.missions.items() if k[0] in counted}
             played = [self._apply(i, jobs[i], players[jobs[i].user_id], outcomes) for i in todo]
             self.done = [p for p in played if p is not None]
             if self.done:
@@ -137,11 +137,9 @@ class Batch:
                 # An abandoned first attempt goes to the one-round path, which takes over its lease.
                 outcomes[i] = Answer(record.status_code or 200, record.response, replayed=True) if done else SLOW
 
-    async def _lock_players(self, user_ids: list[int]) -> dict[int, Player]:
-        """Lock the players' rows (seed pair, account, user) and start from what they hold."""
-        if not user_ids:
-            return {}
-        locked = await self.store.lock_players(user_ids)
+    @staticmethod
+    def _players(locked: dict[int, LockedPlayer]) -> dict[int, Player]:
+        """Each locked player's running state, starting from what he holds."""
         return {uid: Player(uid, row.account_id, row.balance, row.seed_pair_id, row.server_seed, row.server_seed_hash,
                             row.client_seed, row.next_nonce, row.user.xp, row.event_seq, row.banned,
                             build_profile(row.user, row.balance).model_dump(mode="json"))

@@ -71,13 +71,15 @@ class StoredAnswer:
 
 @dataclass
 class FirstReads:
-    """What a batch reads before it locks anything, in one statement."""
+    """What a batch reads, in one statement."""
 
     sessions: dict[str, int]  # live session id -> user id
     answers: list[StoredAnswer]
     in_events: set[int]  # players with an open, unclaimed event
     templates: list[Template]  # live mission templates for the batch's metrics, in id order
     round_ids: list[int]  # new game round ids, ascending, at least as many as the batch's jobs
+    players: dict[int, LockedPlayer]  # user id -> locked rows, for the players with a seed pair
+    missions: dict[tuple[int, int, date], MissionRow]  # (template, user, period start) -> locked progress row
 
 
 @dataclass(frozen=True)
@@ -186,8 +188,6 @@ WRITES = (
 class BatchStore(ABC):
     """Reads and writes of one group commit inside one transaction on a raw driver connection."""
 
-    lock = ""  # row-lock clause of the locking reads (FOR NO KEY UPDATE where the database has row locks)
-
     @abstractmethod
     def param(self, n: int) -> str:
         """Placeholder of the n-th (1-based) parameter."""
@@ -203,6 +203,10 @@ class BatchStore(ABC):
     @abstractmethod
     def rows_as_json(self, columns: str, rest: str) -> str:
         """A scalar subquery giving `SELECT columns rest` as one JSON array of arrays (NULL or [] if empty)."""
+
+    @abstractmethod
+    def locked_rows_as_json(self, columns: str, rest: str) -> str:
+        """Like rows_as_json, the rows locked for the transaction in the order `rest` sorts them."""
 
     @abstractmethod
     def json_column(self, name: str) -> str:
@@ -225,10 +229,6 @@ class BatchStore(ABC):
         """A UTC datetime as a parameter."""
 
     @abstractmethod
-    def read_time(self, value: Any) -> datetime:
-        """A UTC datetime column value as an aware datetime."""
-
-    @abstractmethod
     def read_json(self, value: Any) -> Any:
         """A JSON column value as Python data."""
 
@@ -240,23 +240,26 @@ class BatchStore(ABC):
     async def write(self, rows: BatchRows) -> None:
         """Write every row of the group commit."""
 
-    def _time_or_none(self, value: Any) -> datetime | None:
-        return None if value is None else self.read_time(value)
-
     async def house_account(self, code: str) -> int:
         """Id of the system account with this code."""
         rows = await self.fetch(f"SELECT id FROM accounts WHERE code = {self.param(1)}", code)
         return int(rows[0][0])
 
     async def first_reads(self, session_ids: Sequence[str], answer_keys: Sequence[tuple[str, str]],
-                          user_ids: Sequence[int], metrics: Sequence[str], now: datetime,
+                          user_ids: Sequence[int], metrics: Sequence[str], starts: Sequence[date], now: datetime,
                           id_count: int) -> FirstReads:
-        """Live sessions, stored answers, event players, mission templates and new round ids: one round trip.
+        """Everything a batch reads, in one statement (one round trip), the players' rows locked.
 
-        Each part is one JSON array of rows, so four reads that used to be four statements (and round trips
-        while the group waited) travel as one; none of them locks anything.
+        Each part is one JSON array of rows. The unlocked parts (sessions, stored answers, event players,
+        mission templates, new round ids) come first; then the players' rows are locked, then their mission
+        rows of the current periods (the order of a one-round transaction). PostgreSQL runs a statement's
+        subqueries in the order they are written; were that ever not so, the cost is a deadlock, which fails
+        the batch and replays its rounds one by one. A mission row another writer inserts while this one
+        waits is not seen (one snapshot per statement); the batch's own insert then hits the unique key and
+        the rounds replay the same way.
         """
         p = self.param
+        template_ids = f"IN (SELECT id FROM mission_templates WHERE deleted_at IS NULL AND metric {self.among(6, 'text')})"
         parts = [
             self.rows_as_json("id, user_id", f"FROM auth_sessions WHERE id {self.among(1, 'text')} "
                                              f"AND revoked_at IS NULL AND expires_at > {p(2)}"),
@@ -270,52 +273,41 @@ class BatchStore(ABC):
                                                                          "WHERE deleted_at IS NULL "
                                                                          f"AND metric {self.among(6, 'text')}"),
             self.round_ids_sql(7),
+            # The lock an UPDATE takes (FOR NO KEY UPDATE: foreign-key checks of concurrent inserts do not wait
+            # for it), players in id order so two writers never wait in a cycle. Players without a seed pair
+            # yet are left out: their first round creates it on the one-round path.
+            self.locked_rows_as_json(
+                "sp.active_user_id, sp.id, sp.server_seed, sp.server_seed_hash, sp.client_seed, sp.next_nonce, "
+                "a.id, a.balance, u.event_seq, u.banned, u.site_id, u.nickname, u.phone_number, u.role, u.rank, "
+                "u.xp, u.vip_points, u.totp_enabled, u.created_at, u.last_login_at",
+                "FROM fairness_seed_pairs sp JOIN accounts a ON a.user_id = sp.active_user_id "
+                f"JOIN users u ON u.id = sp.active_user_id WHERE sp.active_user_id {self.among(5, 'bigint')} "
+                "ORDER BY sp.active_user_id"),
+            self.locked_rows_as_json(
+                "id, template_id, user_id, period_start, value, completed_at, claimed_at",
+                f"FROM mission_progress WHERE user_id {self.among(5, 'bigint')} AND template_id {template_ids} "
+                f"AND period_start {self.among(8, 'date')} ORDER BY user_id, template_id"),
         ]
         row = (await self.fetch(
             f"SELECT {', '.join(parts)}", self.bind_list(session_ids), self.bind_time(now),
             self.bind_list([k[0] for k in answer_keys]), self.bind_list([k[1] for k in answer_keys]),
-            self.bind_list(user_ids), self.bind_list(metrics), id_count))[0]
-        sessions, answers, events, templates, ids = (self.read_json(v) or [] for v in row)
+            self.bind_list(user_ids), self.bind_list(metrics), id_count, self.bind_list(starts)))[0]
+        sessions, answers, events, templates, ids, players, missions = (self.read_json(v) or [] for v in row)
         return FirstReads(
             {sid: uid for sid, uid in sessions},
             [StoredAnswer(a[0], a[1], a[2], a[3], a[4], a[5], parse_time(a[6])) for a in answers],
             {e[0] for e in events},
             sorted((Template(*t) for t in templates), key=lambda t: t.id),
-            self.round_ids_of(ids, id_count))
+            self.round_ids_of(ids, id_count),
+            {r[0]: LockedPlayer(r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], bool(r[9]), ProfileRow(
+                r[0], r[10], r[11], r[12], r[13], r[14], r[15], r[16], bool(r[17]), parse_time(r[18]),
+                _time_or_none(r[19]))) for r in players},
+            {(r[1], r[2], date.fromisoformat(r[3])): MissionRow(r[0], r[4], _time_or_none(r[5]), _time_or_none(r[6]))
+             for r in missions})
 
-    async def lock_players(self, user_ids: Sequence[int]) -> dict[int, LockedPlayer]:
-        """Lock and read the players' active seed pairs, accounts and users, in user id order.
 
-        The rows are locked with the lock an UPDATE takes (FOR NO KEY UPDATE, which foreign-key checks of
-        concurrent inserts do not wait for), a player's rows in the order a one-round transaction takes
-        them (seed pair, account, user) and players in id order, so two writers never wait in a cycle.
-        Players without a seed pair yet are left out: their first round creates it on the one-round path.
-        """
-        rows = await self.fetch(
-            "SELECT sp.active_user_id, sp.id, sp.server_seed, sp.server_seed_hash, sp.client_seed, sp.next_nonce, "
-            "a.id, a.balance, u.event_seq, u.banned, u.site_id, u.nickname, u.phone_number, u.role, u.rank, u.xp, "
-            "u.vip_points, u.totp_enabled, u.created_at, u.last_login_at "
-            "FROM fairness_seed_pairs sp JOIN accounts a ON a.user_id = sp.active_user_id "
-            f"JOIN users u ON u.id = sp.active_user_id WHERE sp.active_user_id {self.among(1, 'bigint')} "
-            f"ORDER BY sp.active_user_id{self.lock}", self.bind_list(user_ids))
-        return {r[0]: LockedPlayer(r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], bool(r[9]), ProfileRow(
-            r[0], r[10], r[11], r[12], r[13], r[14], r[15], r[16], bool(r[17]), self.read_time(r[18]),
-            self._time_or_none(r[19]))) for r in rows}
-
-    async def mission_rows(self, user_ids: Sequence[int], template_ids: Sequence[int],
-                           starts: Sequence[date]) -> dict[tuple[int, int, date], MissionRow]:
-        """Locked progress rows of these periods for the players and templates."""
-        rows = await self.fetch(
-            "SELECT id, template_id, user_id, period_start, value, completed_at, claimed_at FROM mission_progress "
-            f"WHERE user_id {self.among(1, 'bigint')} AND template_id {self.among(2, 'bigint')} "
-            f"AND period_start {self.among(3, 'date')} ORDER BY user_id, template_id{self.lock}",
-            self.bind_list(user_ids), self.bind_list(template_ids), self.bind_list(starts))
-        return {(r[1], r[2], self.read_date(r[3])): MissionRow(r[0], r[4], self._time_or_none(r[5]),
-                                                               self._time_or_none(r[6])) for r in rows}
-
-    def read_date(self, value: Any) -> date:
-        """A DATE column value as a date."""
-        return value if isinstance(value, date) else date.fromisoformat(value)
+def _time_or_none(text: str | None) -> datetime | None:
+    return None if text is None else parse_time(text)
 
 
 def parse_time(text: str) -> datetime:

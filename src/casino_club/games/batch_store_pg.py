@@ -51,8 +51,6 @@ WRITE_SQL = _write_statement()
 class PgBatchStore(BatchStore):
     """BatchStore on an asyncpg connection (already inside the batch's transaction)."""
 
-    lock = " FOR NO KEY UPDATE"
-
     def __init__(self, conn: Any):
         self.conn = conn
 
@@ -67,6 +65,10 @@ class PgBatchStore(BatchStore):
 
     def rows_as_json(self, columns: str, rest: str) -> str:
         return f"(SELECT json_agg(json_build_array({columns})) {rest})"
+
+    def locked_rows_as_json(self, columns: str, rest: str) -> str:
+        # Row locks and aggregates do not mix in one SELECT: lock inside, aggregate outside (same order).
+        return f"(SELECT json_agg(r) FROM (SELECT json_build_array({columns}) AS r {rest} FOR NO KEY UPDATE) locked)"
 
     def json_column(self, name: str) -> str:
         return name
@@ -83,9 +85,6 @@ class PgBatchStore(BatchStore):
 
     def bind_time(self, value: datetime) -> Any:
         return value
-
-    def read_time(self, value: Any) -> datetime:
-        return value  # type: ignore[no-any-return]  # timestamptz comes back aware, in UTC
 
     def read_json(self, value: Any) -> Any:
         return value  # the connection's json codec (db.py) already decoded it

@@ -44,7 +44,6 @@ class SqliteBatchStore(BatchStore):
         self.conn = conn
         utc, day = UTCDateTime().dialect_impl(dialect), Date().dialect_impl(dialect)
         self._time_in: Convert = utc.bind_processor(dialect) or (lambda v: v)
-        self._time_out: Convert = utc.result_processor(dialect, None) or (lambda v: v)
         self._date_in: Convert = day.bind_processor(dialect) or (lambda v: v)
         self._writes = [(w, sql, self._row_converter(w)) for w, sql in _STATEMENTS]
 
@@ -59,6 +58,10 @@ class SqliteBatchStore(BatchStore):
 
     def rows_as_json(self, columns: str, rest: str) -> str:
         return f"(SELECT json_group_array(json_array({columns})) {rest})"
+
+    def locked_rows_as_json(self, columns: str, rest: str) -> str:
+        # BEGIN IMMEDIATE already holds the only write lock; json() keeps each row an array, not a string.
+        return f"(SELECT json_group_array(json(r)) FROM (SELECT json_array({columns}) AS r {rest}))"
 
     def json_column(self, name: str) -> str:
         return f"json({name})"
@@ -76,9 +79,6 @@ class SqliteBatchStore(BatchStore):
 
     def bind_time(self, value: datetime) -> Any:
         return self._time_in(value)
-
-    def read_time(self, value: Any) -> datetime:
-        return self._time_out(value)  # type: ignore[no-any-return]
 
     def read_json(self, value: Any) -> Any:
         return jsonfast.loads(value)

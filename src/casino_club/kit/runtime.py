@@ -37,6 +37,8 @@ class Runtime:
     extras: dict[str, Any] = field(default_factory=dict)
     # Set when a writer may publish the events it committed itself (see realtime.runtime.get_realtime).
     publish_committed: Callable[[list[tuple[int, dict[str, Any]]]], Awaitable[None]] | None = None
+    # Run by close() before the engine is disposed (e.g. the round batcher hands back the connections it keeps).
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _turns: dict[asyncio.AbstractEventLoop, asyncio.Lock] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -100,6 +102,8 @@ class Runtime:
 
     async def close(self) -> None:
         """Dispose of pooled connections."""
+        for closer in self.closers:
+            await closer()
         await self.engine.dispose()
         if self.redis is not None:
             await self.redis.aclose()

@@ -8,7 +8,7 @@ of one player never lose an increment.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from casino_club.engagement.progress import subscribe
 from casino_club.kit.runtime import session_clock, session_now
 from casino_club.missions.models import Event, EventParticipation, EventProgress, MissionProgress, MissionTemplate
+from casino_club.missions.schemas import Period
 from casino_club.outbox.service import emit
+
+PERIODS: tuple[str, ...] = get_args(Period)
 
 
 def period_start(period: str, today: date) -> date:
