@@ -4,7 +4,8 @@ Starts `casino-club serve` (uvicorn) on 127.0.0.1 on a fresh SQLite file and, wh
 CASINO_BENCH_DATABASE_URL (or CASINO_TEST_DATABASE_URL) points at a PostgreSQL server, on a fresh
 PostgreSQL database created next to it. Each run: sign up one player per client, warm up, then
 `--seconds` of GET /health and `--seconds` of POST /api/games/slot/spin (min bet, a fresh
-Idempotency-Key per spin, like the browser). Prints one table and a Markdown row per backend.
+Idempotency-Key per spin, like the browser), in alternating ~2 s slices. Prints one table (with the server's
+CPU per request and how busy it was, from /proc) and a Markdown row per backend.
 
     .venv/bin/python bench/slot_bench.py [--seconds 10] [--clients 32] [--workers 1] [--backend sqlite|pg|both]
                                          [--setting round_batching=false] [--setting round_batch_parallel=1]
@@ -31,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from tests.support.servers import Server, server_env  # noqa: E402
 
 MAX_REQUESTS_PER_PHASE = 200_000  # hard bound besides the duration
+SLICE_SECONDS = 2.0  # health and spins are measured in alternating slices of about this length
 
 
 @dataclass
@@ -42,6 +44,24 @@ class Phase:
     errors: int
     seconds: float
     latencies: list[float]
+    server_cpu: float = 0.0  # CPU seconds the server's processes used during the phase
+
+    @staticmethod
+    def combine(parts: list[Phase]) -> Phase:
+        """Slices of one phase as one."""
+        return Phase(parts[0].name, sum(p.ok for p in parts), sum(p.errors for p in parts),
+                     sum(p.seconds for p in parts), [x for p in parts for x in p.latencies],
+                     sum(p.server_cpu for p in parts))
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU milliseconds per successful request."""
+        return 1000 * self.server_cpu / self.ok if self.ok else float("nan")
+
+    @property
+    def busy(self) -> float:
+        """Share of one core the server used during the phase."""
+        return self.server_cpu / self.seconds if self.seconds else 0.0
 
     @property
     def rate(self) -> float:
@@ -96,7 +116,21 @@ class Conn:
             await self.writer.wait_closed()
 
 
-async def _run_phase(base: str, name: str, tokens: list[str], seconds: float, spin: bool) -> Phase:
+def server_cpu_seconds(pgid: int) -> float:
+    """User + system CPU seconds of every live process in the server's process group (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[2]) == pgid:  # fields[0] is the state; pgrp is the 5th field of the whole line
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+async def _run_phase(base: str, name: str, tokens: list[str], seconds: float, spin: bool, pgid: int = 0) -> Phase:
     latencies: list[float] = []
     counts = {"ok": 0, "errors": 0}
     host, port = base.removeprefix("http://").split(":")
@@ -119,9 +153,12 @@ async def _run_phase(base: str, name: str, tokens: list[str], seconds: float, sp
         finally:
             await conn.close()
 
+    cpu_before = server_cpu_seconds(pgid) if pgid else 0.0
     began = time.perf_counter()
     await asyncio.gather(*[worker(t) for t in tokens])
-    return Phase(name, counts["ok"], counts["errors"], time.perf_counter() - began, latencies)
+    elapsed = time.perf_counter() - began
+    cpu = server_cpu_seconds(pgid) - cpu_before if pgid else 0.0
+    return Phase(name, counts["ok"], counts["errors"], elapsed, latencies, cpu)
 
 
 async def _batches(base: str) -> tuple[float, float]:
@@ -133,17 +170,24 @@ async def _batches(base: str) -> tuple[float, float]:
     return values.get("casino_round_batch_size_count", 0.0), values.get("casino_round_batch_size_sum", 0.0)
 
 
-async def _bench(base: str, clients: int, seconds: float) -> tuple[Phase, Phase, Phase, float]:
+async def _bench(base: str, clients: int, seconds: float, pgid: int) -> tuple[Phase, Phase, Phase, float]:
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         tokens = [await _signup(client) for _ in range(clients)]
     await _run_phase(base, "warmup", tokens, min(2.0, seconds), spin=True)
     await _run_phase(base, "warmup", tokens, min(1.0, seconds), spin=False)
-    health = await _run_phase(base, "health", tokens, seconds, spin=False)
-    commits_before, rounds_before = await _batches(base)
-    spins = await _run_phase(base, "slot_spin", tokens, seconds, spin=True)
-    commits_after, rounds_after = await _batches(base)
-    per_commit = (rounds_after - rounds_before) / max(1.0, commits_after - commits_before)
-    single = await _run_phase(base, "spin_1cli", tokens[:1], min(5.0, seconds), spin=True)
+    # Health and spin slices alternate, so both sides of the ratio see the same machine: a shared 2-vCPU VM's
+    # speed drifts by tens of percent within a minute, which two back-to-back phases read as a change.
+    slices = max(1, round(seconds / SLICE_SECONDS))
+    health_parts, spin_parts, commits, rounds = [], [], 0.0, 0.0
+    for _ in range(slices):
+        health_parts.append(await _run_phase(base, "health", tokens, seconds / slices, spin=False, pgid=pgid))
+        commits_before, rounds_before = await _batches(base)
+        spin_parts.append(await _run_phase(base, "slot_spin", tokens, seconds / slices, spin=True, pgid=pgid))
+        commits_after, rounds_after = await _batches(base)
+        commits, rounds = commits + commits_after - commits_before, rounds + rounds_after - rounds_before
+    health, spins = Phase.combine(health_parts), Phase.combine(spin_parts)
+    per_commit = rounds / max(1.0, commits)
+    single = await _run_phase(base, "spin_1cli", tokens[:1], min(5.0, seconds), spin=True, pgid=pgid)
     return health, spins, single, per_commit
 
 
@@ -178,7 +222,8 @@ def run_backend(label: str, database_url: str, redis_url: str | None,
     server = Server(env=env, log_path=log)
     server.start(timeout=60, extra_args=["--workers", str(args.workers)] if args.workers > 1 else None)
     try:
-        return asyncio.run(_bench(server.url, args.clients, args.seconds))
+        assert server.process is not None
+        return asyncio.run(_bench(server.url, args.clients, args.seconds, server.process.pid))
     finally:
         server.stop()
 
@@ -219,11 +264,13 @@ def main() -> None:
     print(f"\n{args.clients} clients, {args.seconds:g} s per phase, {args.workers} worker(s), cpus={os.cpu_count()}, "
           f"settings {args.setting or 'default'}, "
           f"load average {load} (other processes share these CPUs)")
-    print(f"{'backend':<11} {'phase':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    print(f"{'backend':<11} {'phase':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
+          f"{'server CPU ms/req':>18} {'server busy':>12}")
     for label, health, spins, single, per_commit in rows:
         for phase in (health, spins, single):
+            cpu = f"{phase.cpu_ms:>18.3f} {phase.busy:>11.0%}" if phase.server_cpu else ""
             print(f"{label:<11} {phase.name:<10} {phase.rate:>9.1f} {phase.pct(0.50):>8.1f} {phase.pct(0.99):>8.1f} "
-                  f"{phase.errors:>7}")
+                  f"{phase.errors:>7} {cpu}")
         print(f"{label:<11} ratio spins/health = {spins.rate / health.rate:.2f}, {per_commit:.1f} rounds per commit")
     print("\n| backend | /health req/s | spins/s | ratio | spin p50 ms | spin p99 ms | health p50/p99 ms "
           "| 1-client spin p50 / p99 ms | rounds per commit |")
