@@ -1,8 +1,9 @@
 """The group commit on PostgreSQL: asyncpg calls, list parameters as arrays, all writes in one statement.
 
 Every write of the batch travels as one statement of data-modifying CTEs, each fed by `unnest` over one
-array per column, so a group commit is ~9 round trips whatever its size (it was ~20 statements, one per
-kind of row, each expanded by SQLAlchemy). Foreign keys are checked at the end of that statement.
+array per column, so a group commit is four round trips whatever its size (BEGIN, the read of
+BatchStore.first_reads, this write, COMMIT; it was ~20 statements, one per kind of row, each expanded by
+SQLAlchemy). Foreign keys are checked at the end of that statement.
 """
 
 from __future__ import annotations
