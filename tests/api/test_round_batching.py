@@ -151,10 +151,8 @@ async def test_batched_errors_and_replays_match_the_one_round_path(client: httpx
     assert late.status_code == 401
 
 
-async def test_a_kept_group_commit_connection_that_died_is_replaced(client: httpx.AsyncClient, rt: Runtime,
-                                                                     backend: str) -> None:
-    if backend != "pg":
-        pytest.skip("only a database server can end a client's connection from the other side")
+@pytest.mark.parametrize("backend", ["pg"], indirect=True)  # only a database server can end a connection
+async def test_a_kept_group_commit_connection_that_died_is_replaced(client: httpx.AsyncClient, rt: Runtime) -> None:
     player = await signup(client)
     assert (await player.post("/api/games/slot/spin", json={"bet": 10})).status_code == 200  # creates the seed pair
     await asyncio.gather(*[player.post("/api/games/slot/spin", json={"bet": 10}) for _ in range(4)])
