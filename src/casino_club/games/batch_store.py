@@ -20,6 +20,7 @@ from casino_club.auth.profile import ProfileRow
 
 STAT_FIELDS = ("rounds", "wins", "losses", "ties", "wagered", "won", "biggest_win", "highest_multiplier_x100")
 STAT_MAXIMA = ("biggest_win", "highest_multiplier_x100")  # the others are sums
+_READS_SQL: dict[type, str] = {}  # store class -> its first_reads statement
 
 
 @dataclass
@@ -258,6 +259,26 @@ class BatchStore(ABC):
         waits is not seen (one snapshot per statement); the batch's own insert then hits the unique key and
         the rounds replay the same way.
         """
+        sql = _READS_SQL.get(type(self)) or _READS_SQL.setdefault(type(self), self._reads_sql())
+        row = (await self.fetch(
+            sql, self.bind_list(session_ids), self.bind_time(now),
+            self.bind_list([k[0] for k in answer_keys]), self.bind_list([k[1] for k in answer_keys]),
+            self.bind_list(user_ids), self.bind_list(metrics), id_count, self.bind_list(starts)))[0]
+        sessions, answers, events, templates, ids, players, missions = (self.read_json(v) or [] for v in row)
+        return FirstReads(
+            {sid: uid for sid, uid in sessions},
+            [StoredAnswer(a[0], a[1], a[2], a[3], a[4], a[5], parse_time(a[6])) for a in answers],
+            {e[0] for e in events},
+            sorted((Template(*t) for t in templates), key=lambda t: t.id),
+            self.round_ids_of(ids, id_count),
+            {r[0]: LockedPlayer(r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], bool(r[9]), ProfileRow(
+                r[0], r[10], r[11], r[12], r[13], r[14], r[15], r[16], bool(r[17]), parse_time(r[18]),
+                _time_or_none(r[19]))) for r in players},
+            {(r[1], r[2], date.fromisoformat(r[3])): MissionRow(r[0], r[4], _time_or_none(r[5]), _time_or_none(r[6]))
+             for r in missions})
+
+    def _reads_sql(self) -> str:
+        """The statement of first_reads in this dialect (rendered once per store class)."""
         p = self.param
         template_ids = f"IN (SELECT id FROM mission_templates WHERE deleted_at IS NULL AND metric {self.among(6, 'text')})"
         parts = [
@@ -288,22 +309,7 @@ class BatchStore(ABC):
                 f"FROM mission_progress WHERE user_id {self.among(5, 'bigint')} AND template_id {template_ids} "
                 f"AND period_start {self.among(8, 'date')} ORDER BY user_id, template_id"),
         ]
-        row = (await self.fetch(
-            f"SELECT {', '.join(parts)}", self.bind_list(session_ids), self.bind_time(now),
-            self.bind_list([k[0] for k in answer_keys]), self.bind_list([k[1] for k in answer_keys]),
-            self.bind_list(user_ids), self.bind_list(metrics), id_count, self.bind_list(starts)))[0]
-        sessions, answers, events, templates, ids, players, missions = (self.read_json(v) or [] for v in row)
-        return FirstReads(
-            {sid: uid for sid, uid in sessions},
-            [StoredAnswer(a[0], a[1], a[2], a[3], a[4], a[5], parse_time(a[6])) for a in answers],
-            {e[0] for e in events},
-            sorted((Template(*t) for t in templates), key=lambda t: t.id),
-            self.round_ids_of(ids, id_count),
-            {r[0]: LockedPlayer(r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], bool(r[9]), ProfileRow(
-                r[0], r[10], r[11], r[12], r[13], r[14], r[15], r[16], bool(r[17]), parse_time(r[18]),
-                _time_or_none(r[19]))) for r in players},
-            {(r[1], r[2], date.fromisoformat(r[3])): MissionRow(r[0], r[4], _time_or_none(r[5]), _time_or_none(r[6]))
-             for r in missions})
+        return f"SELECT {', '.join(parts)}"
 
 
 def _time_or_none(text: str | None) -> datetime | None:
