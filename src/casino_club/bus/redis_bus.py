@@ -35,6 +35,15 @@ def _encode_pack(items: list[tuple[int, dict[str, Any]]]) -> str:
     return f"{header}\n{jsonfast.dumps({'m': items})}"
 
 
+async def _as_is(message: Any) -> Any:
+    """RESP3 push handler that hands a pub/sub message on untouched.
+
+    redis-py's default one builds a debug line from `str(message)` for every message, even with debug
+    logging off: for a group commit's pack of events that was ~1 % of a spin's CPU.
+    """
+    return message
+
+
 class RedisBus(_Fanout):
     """Every instance subscribes to one channel and keeps the messages for players it holds sockets for.
 
@@ -69,7 +78,7 @@ class RedisBus(_Fanout):
         delay = 0.05
         first = True
         while True:
-            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            pubsub = self.redis.pubsub(ignore_subscribe_messages=True, push_handler_func=_as_is)
             try:
                 await pubsub.subscribe(self.channel)
                 self.connected.set()

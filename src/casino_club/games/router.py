@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from casino_club.auth.deps import Principal, TokenCaller, current_principal, token_writer, writer
+from casino_club.auth.deps import BEARER_SECURITY, Principal, TokenCaller, current_principal, token_writer, writer
 from casino_club.games import service_crash, service_gacha, service_stats
 from casino_club.games.instant_http import play_round
 from casino_club.games.schemas import (
@@ -28,18 +28,16 @@ from casino_club.kit.runtime import Runtime, get_runtime
 router = APIRouter(prefix="/api/games", tags=["games"])
 
 
-@router.post("/slot/spin", response_model=PlayOut)
-async def slot_spin(body: SlotSpinIn, request: Request, caller: TokenCaller = Depends(token_writer),
-                    rt: Runtime = Depends(get_runtime)) -> Response:
+@router.post("/slot/spin", response_model=PlayOut, openapi_extra=BEARER_SECURITY)
+async def slot_spin(body: SlotSpinIn, request: Request, caller: TokenCaller = Depends(token_writer)) -> Response:
     """Spin the slot once (stake, fair outcome, payout, stats, XP and events commit together)."""
-    return await play_round(request, rt, caller, "slot", body.bet)
+    return await play_round(request, request.app.state.rt, caller, "slot", body.bet)
 
 
-@router.post("/rps/play", response_model=PlayOut)
-async def rps_play(body: RpsPlayIn, request: Request, caller: TokenCaller = Depends(token_writer),
-                   rt: Runtime = Depends(get_runtime)) -> Response:
+@router.post("/rps/play", response_model=PlayOut, openapi_extra=BEARER_SECURITY)
+async def rps_play(body: RpsPlayIn, request: Request, caller: TokenCaller = Depends(token_writer)) -> Response:
     """Play rock-paper-scissors against a fair house move (win 2x, draw refunds)."""
-    return await play_round(request, rt, caller, "rps", body.bet, body.choice)
+    return await play_round(request, request.app.state.rt, caller, "rps", body.bet, body.choice)
 
 
 @router.post("/gacha/pull", response_model=PlayOut)
