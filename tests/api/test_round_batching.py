@@ -16,8 +16,10 @@ import httpx
 import pytest
 from sqlalchemy import select, text, update
 
+from casino_club.auth.schemas import Profile
 from casino_club.fairness.models import SeedPair
 from casino_club.games.models import GameRound, GameStats
+from casino_club.games.schemas import PlayOut
 from casino_club.kit.runtime import Runtime
 from casino_club.missions.models import MissionProgress
 from casino_club.wallet.models import Account, Transfer
@@ -121,6 +123,12 @@ async def test_batched_rounds_write_exactly_what_one_by_one_rounds_write(
         return sorted((_stable(r.json()) for r in responses), key=lambda body: body["fairness"]["nonce"])
 
     assert by_nonce(results[a.user_id]) == by_nonce(results[b.user_id])
+    # The group commit writes answers and profiles without the models: they must be exactly what the models
+    # render (times included, which the comparison above leaves out).
+    for response in results[a.user_id]:
+        assert PlayOut.model_validate(response.json()).model_dump(mode="json") == response.json()
+    profiles = [e["data"] for e in await events_of(rt, a.user_id, "profile_update")]
+    assert profiles and all(Profile.model_validate(p).model_dump(mode="json") == p for p in profiles)
 
 
 async def test_batched_errors_and_replays_match_the_one_round_path(client: httpx.AsyncClient, rt: Runtime) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from casino_club.auth.models import XP_PER_LEVEL, User, level_for
 from casino_club.auth.schemas import Profile
 from casino_club.kit.errors import NotFound
+from casino_club.kit.jsonfast import json_time
 from casino_club.wallet.models import Account
 
 
@@ -31,12 +33,25 @@ class ProfileRow:
     last_login_at: datetime | None
 
 
+def profile_fields(user: User | ProfileRow, gold: int) -> dict[str, Any]:
+    """The profile's fields from a user row and its balance."""
+    return {"id": user.id, "site_id": user.site_id, "nickname": user.nickname, "phone_number": user.phone_number,
+            "role": user.role, "rank": user.rank, "gold": gold, "level": level_for(user.xp), "xp": user.xp,
+            "xp_to_next": XP_PER_LEVEL - user.xp % XP_PER_LEVEL, "vip_points": user.vip_points,
+            "totp_enabled": user.totp_enabled, "created_at": user.created_at, "last_login": user.last_login_at}
+
+
 def build_profile(user: User | ProfileRow, gold: int) -> Profile:
     """Profile from a user row and its balance."""
-    return Profile(id=user.id, site_id=user.site_id, nickname=user.nickname, phone_number=user.phone_number,
-                   role=user.role, rank=user.rank, gold=gold, level=level_for(user.xp), xp=user.xp,
-                   xp_to_next=XP_PER_LEVEL - user.xp % XP_PER_LEVEL, vip_points=user.vip_points,
-                   totp_enabled=user.totp_enabled, created_at=user.created_at, last_login=user.last_login_at)
+    return Profile(**profile_fields(user, gold))
+
+
+def profile_json(user: User | ProfileRow, gold: int) -> dict[str, Any]:
+    """`build_profile(...).model_dump(mode="json")` without the model (the group commit needs one per player)."""
+    fields = profile_fields(user, gold)
+    fields["created_at"] = json_time(user.created_at)
+    fields["last_login"] = json_time(user.last_login_at) if user.last_login_at is not None else None
+    return fields
 
 
 async def load_profile(session: AsyncSession, user_id: int) -> Profile:

@@ -8,12 +8,13 @@ one player apply in queue order against his locked rows; each statement covers t
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from casino_club.auth.models import XP_PER_LEVEL, level_for
-from casino_club.auth.profile import build_profile
+from casino_club.auth.profile import profile_json
 from casino_club.config import Settings
 from casino_club.engagement.progress import wager_xp
 from casino_club.fairness.engine import outcome_floats
@@ -29,12 +30,11 @@ from casino_club.games.batch_store import (
     Template,
 )
 from casino_club.games.instant import InstantPlay, floats_needed, progress_metrics, resolve
-from casino_club.games.schemas import FairnessRef, PlayOut
 from casino_club.kit.clock import Clock
 from casino_club.kit.errors import DomainError, InsufficientGold
 from casino_club.kit.idempotency import stored_outcome
 from casino_club.kit.ids import new_uuid
-from casino_club.kit.jsonfast import dumps
+from casino_club.kit.jsonfast import dumps, json_time
 from casino_club.missions.progress import PERIODS, period_start
 from casino_club.ops.ledger_metrics import count_committed
 from casino_club.ops.metrics import GAME_PAYOUT, GAME_ROUNDS, GAME_WAGER
@@ -104,14 +104,24 @@ class Batch:
 
     def committed(self) -> set[int]:
         """Count the committed rounds in the metrics; the players who got outbox events."""
+        # Summed first: a labelled metric's lookup costs more than the arithmetic, and this runs per group.
+        rounds: Counter[tuple[str, str]] = Counter()
+        wagered: Counter[tuple[str, str]] = Counter()
+        paid: Counter[str] = Counter()
         for p in self.done:
             play = p.play
-            GAME_WAGER.labels(play.game).inc(play.stake)
-            GAME_ROUNDS.labels(play.game, play.result).inc()
-            count_committed(play.bet_reason, "out", play.stake)
-            if play.payout > 0:
-                GAME_PAYOUT.labels(play.game).inc(play.payout)
-                count_committed(f"{play.game}_payout", "in", play.payout)
+            rounds[(play.game, play.result)] += 1
+            wagered[(play.game, play.bet_reason)] += play.stake
+            paid[play.game] += play.payout
+        for (game, result), count in rounds.items():
+            GAME_ROUNDS.labels(game, result).inc(count)
+        for (game, reason), stake in wagered.items():
+            GAME_WAGER.labels(game).inc(stake)
+            count_committed(reason, "out", stake)
+        for game, payout in paid.items():
+            if payout > 0:
+                GAME_PAYOUT.labels(game).inc(payout)
+                count_committed(f"{game}_payout", "in", payout)
         return {p.job.user_id for p in self.done}
 
     def _stored_answers(self, jobs: list[RoundJob], outcomes: list[Outcome | None],
@@ -142,7 +152,7 @@ class Batch:
         """Each locked player's running state, starting from what he holds."""
         return {uid: Player(uid, row.account_id, row.balance, row.seed_pair_id, row.server_seed, row.server_seed_hash,
                             row.client_seed, row.next_nonce, row.user.xp, row.event_seq, row.banned,
-                            build_profile(row.user, row.balance).model_dump(mode="json"))
+                            profile_json(row.user, row.balance))
                 for uid, row in locked.items()}
 
     def _apply(self, index: int, job: RoundJob, player: Player, outcomes: list[Outcome | None]) -> Played | None:
@@ -252,13 +262,14 @@ class Batch:
         return events
 
     def _response(self, p: Played) -> dict[str, Any]:
+        """The round's PlayOut as JSON, built directly: the model's validation and dump were ~2 % of a spin."""
         if p.body is None:
-            out = PlayOut(round_id=p.round_id, game=p.play.game, status="settled", result=p.play.result,
-                          stake=p.play.stake, payout=p.play.payout, net=p.play.payout - p.play.stake,
-                          params=p.play.params, outcome=p.play.outcome,
-                          fairness=FairnessRef(seed_pair_id=p.player.seed_pair_id,
-                                               server_seed_hash=p.player.server_seed_hash,
-                                               client_seed=p.player.client_seed, nonce=p.nonce),
-                          created_at=self.now, settled_at=self.now, balance=p.balance, xp=p.xp, level=level_for(p.xp))
-            p.body = out.model_dump(mode="json")
+            play, player, now = p.play, p.player, json_time(self.now)
+            p.body = {"round_id": p.round_id, "game": play.game, "status": "settled", "result": play.result,
+                      "stake": play.stake, "payout": play.payout, "net": play.payout - play.stake,
+                      "params": play.params, "outcome": play.outcome,
+                      "fairness": {"seed_pair_id": player.seed_pair_id, "server_seed_hash": player.server_seed_hash,
+                                   "client_seed": player.client_seed, "nonce": p.nonce, "server_seed": None},
+                      "created_at": now, "settled_at": now, "balance": p.balance, "xp": p.xp,
+                      "level": level_for(p.xp)}
         return p.body

@@ -57,10 +57,13 @@ async def fingerprint(request: Request) -> str:
     """SHA-256 over method, path and the canonical JSON body (formatting does not matter)."""
     raw = await request.body()
     try:
+        # The standard library, not orjson: orjson reads integers beyond 64 bits as floats, so two bodies
+        # differing in a huge number would share a fingerprint.
         body = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")) if raw else ""
     except (ValueError, UnicodeDecodeError):
         body = raw.hex()
-    material = f"{request.method}\n{request.url.path}\n{body}"
+    # The scope's path: request.url.path builds the whole URL to give the same text (bar escaped ?, # and \).
+    material = f"{request.method}\n{request.scope['path']}\n{body}"
     return hashlib.sha256(material.encode()).hexdigest()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -38,6 +39,12 @@ def dumps_bytes(value: Any, default: Callable[[Any], Any] | None = None) -> byte
 def dumps(value: Any, default: Callable[[Any], Any] | None = None) -> str:
     """Compact JSON text (what JSON columns, pub/sub messages and log lines carry)."""
     return dumps_bytes(value, default).decode()
+
+
+def json_time(value: datetime) -> str:
+    """A datetime as pydantic writes it in JSON (ISO 8601, UTC as `Z`), for answers built without a model."""
+    text = value.isoformat()
+    return f"{text[:-6]}Z" if text.endswith("+00:00") else text
 
 
 def loads(raw: str | bytes) -> Any:
