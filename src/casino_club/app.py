@@ -58,16 +58,20 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, run
                 await hook(rt)
             await rt.close()
 
+    # openapi_url=None: install_docs serves the schema after the API routes. FastAPI's native OpenTelemetry is
+    # off: metrics are Prometheus (/metrics), and its per-request "is a provider configured?" check was ~3 %
+    # of a /health request.
     app = FastAPI(title="Casino-Club F2P", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None, telemetry={"tracing": False, "metrics": False, "logs": False},
                   description="Free-to-play social casino: ledger-backed gold, provably fair games, live sync.")
     app.state.settings = settings
     app.state.startup_hooks = []
     app.state.startup_hooks.append(missions_startup_seed)  # seed missions exist on a fresh database
     app.state.shutdown_hooks = []
     install_error_handlers(app)
-    install_docs(app)
     for router in all_routers(settings):
         app.include_router(router)
+    install_docs(app)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=True,
                        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Idempotency-Key",

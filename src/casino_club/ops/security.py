@@ -12,6 +12,7 @@ _STATIC = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
     (b"x-frame-options", b"DENY"),
+    (b"content-security-policy", CSP.encode()),
 ]
 
 
@@ -35,7 +36,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = [*_STATIC, (b"content-security-policy", CSP.encode())]
+        extra = list(_STATIC)
         if scope.get("path", "").startswith("/api/"):
             extra.append((b"cache-control", b"no-store"))  # tokens, balances: never in a shared cache
         if is_https(scope):
