@@ -27,4 +27,7 @@ class OutboxEvent(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-Index("ix_outbox_unpublished", OutboxEvent.published_at, OutboxEvent.id)
+# Only the rows the relay still has to publish: events the writer published itself (the slot/RPS group
+# commit's) are inserted with published_at set and never enter this index (~7 % of that write's time).
+_UNPUBLISHED = OutboxEvent.published_at.is_(None)
+Index("ix_outbox_unpublished", OutboxEvent.id, postgresql_where=_UNPUBLISHED, sqlite_where=_UNPUBLISHED)
