@@ -83,13 +83,17 @@ KV_DOWN: tuple[type[BaseException], ...] = (RedisError, OSError, TimeoutError)
 
 # Fixed-window counter: count one hit and make sure the window expires (also if an earlier EXPIRE was lost).
 _HIT_LUA = """
-local count = redis.call('INCR', KEYS[1])
-local ttl = redis.call('TTL', KEYS[1])
-if ttl < 0 then
-  redis.call('EXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
+local out = {}
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  local ttl = redis.call('TTL', key)
+  if ttl < 0 then
+    redis.call('EXPIRE', key, ARGV[i])
+    ttl = tonumber(ARGV[i])
+  end
+  out[i] = {count, ttl}
 end
-return {count, ttl}
+return out
 """
 
 
