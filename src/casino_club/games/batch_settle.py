@@ -66,7 +66,9 @@ class Batch:
         self.direct = direct  # events are stored as published: the caller hands `envelopes` over after commit
         self.envelopes: list[tuple[int, dict[str, Any]]] = []
         self.now = clock.now()
+        self.now_json = json_time(self.now)  # every round of the group settles at this instant
         self.today = clock.today()
+        self.starts = {period: period_start(period, self.today) for period in PERIODS}
         self.missions: dict[tuple[int, int, Any], MissionRow] = {}
         self.stats: dict[tuple[int, str], dict[str, int]] = {}
         self.templates: list[Template] = []
@@ -78,7 +80,7 @@ class Batch:
         keys = sorted({(j.scope, j.key) for j in jobs if j.key is not None})
         metrics = sorted({m for j in jobs for m in progress_metrics(j.game)})
         user_ids = sorted({j.user_id for j in jobs})
-        starts = sorted({period_start(period, self.today) for period in PERIODS})
+        starts = sorted(set(self.starts.values()))
         first = await self.store.first_reads(sorted({j.session_id for j in jobs}), keys, user_ids, metrics, starts,
                                              self.now, len(jobs))
         self._stored_answers(jobs, outcomes, first.answers)
@@ -193,7 +195,7 @@ class Batch:
             inc = play.progress.get(t.metric, 0)
             if inc <= 0:
                 continue
-            start = period_start(t.period, self.today)
+            start = self.starts[t.period]
             row = self.missions.setdefault((t.id, user_id, start), MissionRow(None, 0, None, None))
             row.value += inc
             row.dirty = True
@@ -264,7 +266,7 @@ class Batch:
     def _response(self, p: Played) -> dict[str, Any]:
         """The round's PlayOut as JSON, built directly: the model's validation and dump were ~2 % of a spin."""
         if p.body is None:
-            play, player, now = p.play, p.player, json_time(self.now)
+            play, player, now = p.play, p.player, self.now_json
             p.body = {"round_id": p.round_id, "game": play.game, "status": "settled", "result": play.result,
                       "stake": play.stake, "payout": play.payout, "net": play.payout - play.stake,
                       "params": play.params, "outcome": play.outcome,
