@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     write_rate_window_s: int = 60
     login_per_ip_limit: int = 300  # login attempts per client IP per login_failure_window_s
     outbox_lag_interval_s: float = 5.0  # how often the outbox lag gauge is refreshed
+    sqlite_checkpoint_interval_s: float = 0.5  # SQLite: how often the WAL is copied into the database file
     ready_timeout_s: float = 2.0  # /ready gives up on a dependency after this long (503)
 
     # Ledger / admin

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from casino_club.games.service_crash import crash_settler
 from casino_club.kit.runtime import Runtime
 from casino_club.notifications.service import notifications_job
-from casino_club.ops.jobs import outbox_lag_job
+from casino_club.ops.jobs import outbox_lag_job, sqlite_checkpointer
 from casino_club.realtime.runtime import realtime_jobs
 from casino_club.shop.jobs import shop_sweeper
 
@@ -19,6 +19,7 @@ def all_jobs() -> list[tuple[str, Job]]:
     return [
         ("crash_settler", crash_settler),
         ("outbox_lag", outbox_lag_job),
+        ("sqlite_checkpoint", sqlite_checkpointer),
         ("shop_sweeper", shop_sweeper),
         *realtime_jobs(),
         ("notifications", notifications_job),

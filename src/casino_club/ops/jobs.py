@@ -1,4 +1,4 @@
-"""Operational background loops: the outbox lag gauge."""
+"""Operational background loops: the outbox lag gauge and SQLite's WAL checkpoint."""
 
 from __future__ import annotations
 
@@ -32,3 +32,18 @@ async def outbox_lag_job(rt: Runtime) -> None:
     while True:
         await measure_outbox_lag(rt)
         await asyncio.sleep(rt.settings.outbox_lag_interval_s)
+
+
+async def sqlite_checkpointer(rt: Runtime) -> None:
+    """SQLite only: every `sqlite_checkpoint_interval_s`, copy the WAL into the database file (PASSIVE).
+
+    A passive checkpoint never waits for readers or the writer and never blocks them, so the copying and
+    its fsync happen here instead of inside a request's COMMIT (see db.WAL_AUTOCHECKPOINT_PAGES). Safe with
+    several processes: each checkpoint just does what is left.
+    """
+    if not rt.settings.is_sqlite:
+        return
+    while True:
+        await asyncio.sleep(rt.settings.sqlite_checkpoint_interval_s)
+        async with rt.engine.connect() as conn:
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
