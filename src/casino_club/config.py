@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     # Games
     min_bet: int = 10
     max_bet: int = 100_000
+    # Optional per-rank cap on gold bet per operator day (slot, RPS, crash), e.g. {"STANDARD": 50000};
+    # a rank without an entry has no cap. Capped players' slot/RPS rounds skip the group commit.
+    daily_bet_limits: dict[str, int] = Field(default_factory=dict)
     # Slot / RPS rounds queue and settle together in one transaction (group commit); off: one per request.
     round_batching: bool = True
     round_batch_max: int = Field(64, ge=1, le=1000)  # rounds per group commit at most
@@ -130,6 +133,14 @@ class Settings(BaseSettings):
         if self.payment_mode is None:
             self.payment_mode = "pending" if self.env == Env.PRODUCTION else "success"
         return self
+
+    @field_validator("daily_bet_limits")
+    @classmethod
+    def _valid_daily_limits(cls, v: dict[str, int]) -> dict[str, int]:
+        unknown = set(v) - {"STANDARD", "PREMIUM", "VIP"}
+        if unknown or any(cap < 1 for cap in v.values()):
+            raise ValueError("daily_bet_limits maps STANDARD / PREMIUM / VIP to a positive number of gold")
+        return v
 
     @field_validator("timezone")
     @classmethod

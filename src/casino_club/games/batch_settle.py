@@ -85,11 +85,13 @@ class Batch:
                                              self.now, len(jobs))
         self._stored_answers(jobs, outcomes, first.answers)
         players = self._players(first.players)
+        capped = self.settings.daily_bet_limits  # a capped player's day total is read on the one-round path
         for i, job in enumerate(jobs):
             player = players.get(job.user_id)
             if outcomes[i] is None and (first.sessions.get(job.session_id) != job.user_id or player is None
-                                        or player.banned or job.user_id in first.in_events):
-                outcomes[i] = SLOW  # the one-round path answers these (401/403, first seed pair, events)
+                                        or player.banned or job.user_id in first.in_events
+                                        or (capped and player.profile["rank"] in capped)):
+                outcomes[i] = SLOW  # the one-round path answers these (401/403, first seed pair, events, caps)
         todo = [i for i, o in enumerate(outcomes) if o is None]
         if todo:
             games = {jobs[i].game for i in todo}

@@ -8,6 +8,9 @@ from casino_club.kit.idempotency import KeepEffects
 
 BetOutOfRange = error(422, "BET_OUT_OF_RANGE", "A bet must be a whole number of gold from {min_bet} to {max_bet}.",
                       "베팅액은 {min_bet}~{max_bet} 골드 사이의 정수여야 합니다.")
+DailyBetLimit = error(409, "DAILY_BET_LIMIT",
+                      "Today's bet limit for your rank is {limit} gold; {remaining} gold is left until midnight.",
+                      "등급별 오늘의 베팅 한도는 {limit} 골드이며, 자정까지 {remaining} 골드 남았습니다.")
 RoundNotFound = error(404, "ROUND_NOT_FOUND", "That round was not found.", "해당 라운드를 찾을 수 없습니다.")
 RoundAlreadySettled = error(409, "ROUND_ALREADY_SETTLED", "That round has already ended.", "이미 종료된 라운드입니다.")
 CrashRoundOpen = error(409, "CRASH_ROUND_OPEN",

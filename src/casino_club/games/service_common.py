@@ -16,6 +16,7 @@ from casino_club.db import rows_matched
 from casino_club.engagement.progress import add_xp, record_progress, wager_xp
 from casino_club.fairness.models import SeedPair
 from casino_club.fairness.service import FairDraw, next_outcome
+from casino_club.games.daily_limit import check_daily_limit
 from casino_club.games.errors import BetOutOfRange
 from casino_club.games.instant import floats_needed, resolve
 from casino_club.games.models import GameRound, GameStats
@@ -165,6 +166,7 @@ async def play_instant(session: AsyncSession, user_id: int, game: str, bet: int,
     """One slot or RPS round in the caller's transaction (the batched path in batch_settle.py mirrors it)."""
     stake = check_bet(session, bet)
     draw = await next_outcome(session, user_id, floats_needed(game))
+    await check_daily_limit(session, user_id, stake)
     play = resolve(game, stake, choice, draw.floats)
     r = await insert_round(session, user_id, game, stake, draw, play.params, play.outcome, payout=play.payout,
                            result=play.result)

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casino_club.fairness.service import next_outcome
+from casino_club.games.daily_limit import check_daily_limit
 from casino_club.games.errors import RoundAlreadySettled, RoundCrashed, RoundNotFound, input_error
 from casino_club.games.models import CrashRound, GameRound
 from casino_club.games.rules import InvalidGameInput, crash
@@ -56,6 +57,7 @@ async def bet(session: AsyncSession, user_id: int, body: CrashBetIn) -> CrashPla
         raise input_error(exc) from exc
     stake = check_bet(session, body.bet)
     draw = await next_outcome(session, user_id, crash.floats_needed())
+    await check_daily_limit(session, user_id, stake)
     point = crash.play(draw.floats, target).crash_point_x100
     now = session_now(session)
     r = await insert_round(session, user_id, "crash", stake, draw, {"bet": stake, "auto_cashout_x100": target},
