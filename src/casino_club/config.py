@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     # Optional per-rank cap on gold bet per operator day (slot, RPS, crash), e.g. {"STANDARD": 50000};
     # a rank without an entry has no cap. Capped players' slot/RPS rounds skip the group commit.
     daily_bet_limits: dict[str, int] = Field(default_factory=dict)
+    # Live crash progress: every this many seconds each open round's current multiplier is pushed to its
+    # player's sockets on this instance (`crash_tick` frames; nothing is stored); 0 turns it off.
+    crash_tick_interval_s: float = Field(0.25, ge=0)
     # Slot / RPS rounds queue and settle together in one transaction (group commit); off: one per request.
     round_batching: bool = True
     round_batch_max: int = Field(64, ge=1, le=1000)  # rounds per group commit at most

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from casino_club.games.crash_ticks import crash_ticker
 from casino_club.games.service_crash import crash_settler
 from casino_club.kit.runtime import Runtime
 from casino_club.notifications.service import notifications_job
@@ -18,6 +19,7 @@ def all_jobs() -> list[tuple[str, Job]]:
     """(name, job) pairs started by every app instance (each feature package adds its own line)."""
     return [
         ("crash_settler", crash_settler),
+        ("crash_ticker", crash_ticker),
         ("outbox_lag", outbox_lag_job),
         ("sqlite_checkpoint", sqlite_checkpointer),
         ("shop_sweeper", shop_sweeper),

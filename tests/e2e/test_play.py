@@ -291,6 +291,31 @@ def test_two_tabs_of_one_player_share_the_session_and_stay_in_sync(new_context, 
     expect_gold(second, gold)  # the session survived both tabs refreshing
 
 
+def test_crash_round_shows_live_in_a_second_tab_which_can_cash_it_out(new_context) -> None:  # type: ignore[no-untyped-def]
+    ctx = new_context()
+    signup_in_context(ctx)
+    first, second = ctx.new_page(), ctx.new_page()
+    for page in (first, second):
+        page.goto("/games/crash")
+        page.wait_for_selector("body[data-realtime=on]")
+    for _ in range(10):  # a round may crash before the other tab sees it: bet again
+        first.get_by_test_id("crash-bet").click()
+        expect(first.locator("#crash-readout")).to_have_attribute("data-round-id", re.compile(r"\d+"))
+        round_id = first.locator("#crash-readout").get_attribute("data-round-id")
+        try:  # the server's crash_tick frames bring the round to the tab that did not bet
+            expect(second.locator("#crash-readout")).to_have_attribute("data-round-id", round_id or "", timeout=3000)
+            expect(second.get_by_test_id("crash-cashout")).to_be_enabled(timeout=1000)
+            second.get_by_test_id("crash-cashout").click()
+        except AssertionError:
+            expect(first.get_by_test_id("crash-result")).to_have_attribute("data-result", "crashed", timeout=15000)
+            continue
+        for page in (first, second):  # the end reaches both tabs
+            expect(page.get_by_test_id("crash-result")).to_have_attribute("data-result", re.compile("cashed|crashed"),
+                                                                          timeout=15000)
+        return
+    raise AssertionError("every round crashed before the second tab saw it")
+
+
 def test_mission_completes_from_play_and_is_claimed_once(new_context, api) -> None:  # type: ignore[no-untyped-def]
     ctx = new_context()
     site_id = signup_in_context(ctx)

@@ -74,6 +74,15 @@ class Hub:
         for conn in conns:
             conn.offer(event)
 
+    def send_live(self, user_id: int, type_: str, data: dict[str, object]) -> None:
+        """A control frame (no seq, not stored, not replayed) to the player's sockets on this instance."""
+        conns = self.by_user.get(user_id)
+        if not conns:
+            return
+        text = protocol.control(type_, self.rt.clock.now(), data)  # serialized once for every tab
+        for conn in conns:
+            conn.queue_text(text)
+
     def catch_up_all(self) -> None:
         """Bus reconnected: sockets re-read what they may have missed (only those that are behind)."""
         if self.connections():

@@ -2,7 +2,8 @@
 
 Server → client envelope: `{"id", "seq", "type", "ts", "data"}`. Outbox events carry `id` = the outbox
 `event_id` and `seq` = the player's sequence number (+1 per event, gap-free). Control messages
-(`sync_connected`, `snapshot`, `resumed`, `resync_required`, `ping`, `pong`, `error`) carry `seq: null`.
+(`sync_connected`, `snapshot`, `resumed`, `resync_required`, `ping`, `pong`, `error`, and the live
+`crash_tick` of an open crash round) carry `seq: null`: they are not stored and never replayed.
 
 A burst of `profile_update` events is coalesced (see `Connection` in `connection.py`): only the last of a run of
 consecutive `profile_update` seqs is sent, with `coalesced_from` = the first seq it replaces. A client's rule is

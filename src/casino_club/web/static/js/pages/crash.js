@@ -1,6 +1,7 @@
 // Crash: the curve rises live with the server's formula m(t) = e^(rate·t) from the round start the
-// server returned (clock offset from server_time); cash-out shows the current payout; the crash (from
-// the server, pushed or polled) explodes in red. The client never decides the outcome.
+// server returned (clock offset from server_time), re-anchored by the server's crash_tick frames; cash-out
+// shows the current payout; the crash (from the server, pushed or polled) explodes in red. The client never
+// decides the outcome.
 import { ApiError, errorText, get, newKey, post } from "../api.js";
 import { fmtGold, fmtMult, reducedMotion } from "../fmt.js";
 import { betBox, busy, resultsStrip } from "../game.js";
@@ -145,6 +146,8 @@ export function mount(root) {
     try {
       const r = await post("/games/crash/bet", body, { key: newKey() });
       setBalance(r);
+      cancelAnimationFrame(frame);
+      clearInterval(poll);
       round = {
         id: r.round_id, stake: r.stake, rate: r.growth_rate || 0.06, ended: false,
         startedMs: Date.parse(r.started_at), offset: Date.parse(r.server_time) - Date.now(),
@@ -190,10 +193,40 @@ export function mount(root) {
   betButton.addEventListener("click", placeBet);
   cashButton.addEventListener("click", cashOut);
   const off = realtime.on("game_update", (data) => { if (data.game === "crash") finish(data); });
+  // Live progress from the server a few times a second: it re-anchors the curve on server time, and a
+  // round started in another tab or device shows up here too (cash-out works from any tab).
+  const offTick = realtime.on("crash_tick", (data) => {
+    if (!alive) return;
+    const startedMs = Date.now() - data.elapsed_ms;
+    if (round && round.id === data.round_id) {
+      // Re-anchor only on real drift: every tick is a few ms late, and a constant nudge would make the curve shake.
+      if (!round.ended && Math.abs(elapsedNow() * 1000 - data.elapsed_ms) > 150) { round.startedMs = startedMs; round.offset = 0; }
+      return;
+    }
+    if (round && !round.ended) return;
+    round = { id: data.round_id, stake: data.stake, rate: data.growth_rate || 0.06, ended: false, startedMs, offset: 0 };
+    readout.dataset.roundId = String(data.round_id);
+    banner.textContent = "";
+    banner.className = "result-banner";
+    readout.classList.remove("crashed", "cashed");
+    delete readout.dataset.state;
+    cashButton.disabled = false;
+    busy([betButton], true);
+    cancelAnimationFrame(frame);
+    clearInterval(poll);
+    if (reducedMotion()) {
+      readout.textContent = fmtMult(data.multiplier);
+      payoutEl.textContent = fmtGold(data.payout);
+    } else {
+      frame = requestAnimationFrame(tick);
+    }
+    poll = setInterval(check, 1000);
+  });
   draw(0, 1, C.live);
   return () => {
     alive = false;
     off();
+    offTick();
     cancelAnimationFrame(frame);
     clearInterval(poll);
   };
