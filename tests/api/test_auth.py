@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from urllib.parse import unquote
 
 import httpx
+import segno
 
 from tests.support.api import login, make_admin, signup
 from tests.support.totp import fresh_code
@@ -150,7 +152,12 @@ async def test_admin_totp_enforced(client: httpx.AsyncClient, promote) -> None: 
     await promote(player.user_id)
     blocked = await player.get("/api/admin/audit")
     assert blocked.status_code == 403 and blocked.json()["error"]["code"] == "TOTP_REQUIRED"
-    secret = (await player.post("/api/auth/totp/enroll")).json()["secret"]
+    enrol = (await player.post("/api/auth/totp/enroll")).json()
+    secret = enrol["secret"]
+    assert f"secret={secret}" in enrol["otpauth_uri"]
+    # The QR image is an SVG data URI encoding exactly the otpauth URI of this enrolment.
+    assert unquote(enrol["qr_svg"]).startswith("data:image/svg+xml;charset=utf-8,<svg")
+    assert enrol["qr_svg"] == segno.make(enrol["otpauth_uri"], error="m").svg_data_uri(scale=5, border=2)
     assert (await player.post("/api/auth/totp/confirm", json={"code": fresh_code(secret)})).status_code == 200
     need = await login(client, player.site_id, player.password)
     assert need.status_code == 401 and need.json()["error"]["code"] == "OTP_REQUIRED"

@@ -21,6 +21,7 @@ from casino_club.auth.schemas import (
     TokenOut,
     TotpEnrollOut,
 )
+from casino_club.auth.totp import qr_data_uri
 from casino_club.kit.errors import InvalidToken, NotFound, rate_limited
 from casino_club.kit.idempotency import Writer
 from casino_club.kit.runtime import Runtime, get_runtime
@@ -179,7 +180,7 @@ async def totp_enroll(principal: Principal = Depends(current_principal),
     """Start TOTP enrolment: returns a secret and otpauth URI to scan."""
     async def run(s):  # type: ignore[no-untyped-def]
         secret, uri = await service.start_totp(s, principal.user_id)
-        return TotpEnrollOut(secret=secret, otpauth_uri=uri)
+        return TotpEnrollOut(secret=secret, otpauth_uri=uri, qr_svg=qr_data_uri(uri))
     return await w.run(run)
 
 

@@ -110,6 +110,7 @@ class TotpEnrollOut(BaseModel):
 
     secret: str
     otpauth_uri: str
+    qr_svg: str = Field(description="the otpauth URI as a QR code: an SVG data URI for an <img>")
 
 
 class OkOut(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 
 import pyotp
+import segno
 from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -13,6 +14,12 @@ from casino_club.auth import errors
 from casino_club.auth.models import User
 from casino_club.db import core_table, rows_matched
 from casino_club.kit.runtime import session_now
+
+
+def qr_data_uri(otpauth_uri: str) -> str:
+    """The otpauth URI as a QR code (SVG data URI) for an authenticator app's camera."""
+    return segno.make(otpauth_uri, error="m").svg_data_uri(scale=5, border=2)
+
 
 DRIFT_STEPS = 1  # accept the previous and the next 30-second step too (clock drift, slow typing)
 

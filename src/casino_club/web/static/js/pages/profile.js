@@ -139,6 +139,7 @@ export function mount(root) {
       const out = await post("/auth/totp/enroll", {}, { key: newKey() });
       root.querySelector("#totp-secret").textContent = out.secret;
       root.querySelector("#totp-uri").textContent = out.otpauth_uri;
+      root.querySelector("#totp-qr").src = out.qr_svg;
       root.querySelector("#totp-enrol").hidden = false;
       root.querySelector("#totp-code").focus();
     } catch (e) { totpErr.textContent = errorText(e); }
