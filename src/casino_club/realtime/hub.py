@@ -21,6 +21,7 @@ log = structlog.get_logger("casino_club.realtime")
 
 SESSION_REVOKED = "session_revoked"
 CHUNK = 500
+LIVE_BACKLOG_MAX = 8  # a socket this far behind on control frames gets no more live ones (each supersedes the last)
 
 
 class Hub:
@@ -81,7 +82,8 @@ class Hub:
             return
         text = protocol.control(type_, self.rt.clock.now(), data)  # serialized once for every tab
         for conn in conns:
-            conn.queue_text(text)
+            if len(conn.controls) < LIVE_BACKLOG_MAX:  # a stalled reader must not pile them up
+                conn.queue_text(text)
 
     def catch_up_all(self) -> None:
         """Bus reconnected: sockets re-read what they may have missed (only those that are behind)."""
