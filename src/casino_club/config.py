@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PositiveInt, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me-casino-club-secret-key"
@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     max_bet: int = 100_000
     # Optional per-rank cap on gold bet per operator day (slot, RPS, crash), e.g. {"STANDARD": 50000};
     # a rank without an entry has no cap. Capped players' slot/RPS rounds skip the group commit.
-    daily_bet_limits: dict[str, int] = Field(default_factory=dict)
+    daily_bet_limits: dict[str, PositiveInt] = Field(default_factory=dict)
     # Live crash progress: every this many seconds each open round's current multiplier is pushed to its
     # player's sockets on this instance (`crash_tick` frames; nothing is stored); 0 turns it off.
     crash_tick_interval_s: float = Field(0.25, ge=0)
@@ -139,10 +139,9 @@ class Settings(BaseSettings):
 
     @field_validator("daily_bet_limits")
     @classmethod
-    def _valid_daily_limits(cls, v: dict[str, int]) -> dict[str, int]:
-        unknown = set(v) - {"STANDARD", "PREMIUM", "VIP"}
-        if unknown or any(cap < 1 for cap in v.values()):
-            raise ValueError("daily_bet_limits maps STANDARD / PREMIUM / VIP to a positive number of gold")
+    def _known_ranks(cls, v: dict[str, int]) -> dict[str, int]:
+        if unknown := set(v) - {"STANDARD", "PREMIUM", "VIP"}:
+            raise ValueError(f"daily_bet_limits: unknown rank(s) {sorted(unknown)}")
         return v
 
     @field_validator("timezone")
