@@ -13,6 +13,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from casino_club.config import Settings
+from casino_club.fairness.service import commit_seed_pair
+from casino_club.games.service_gacha import ensure_gacha_items
 from casino_club.jobs import all_jobs
 from casino_club.kit.clock import Clock
 from casino_club.kit.http_errors import database_unavailable, install_error_handlers
@@ -23,6 +25,7 @@ from casino_club.ops.docs import install_docs
 from casino_club.ops.middleware import RequestContextMiddleware
 from casino_club.ops.security import SecurityHeadersMiddleware
 from casino_club.routes import all_routers
+from casino_club.settlement.writer import SettlementWriter
 from casino_club.wallet.service import ensure_system_accounts
 
 log = structlog.get_logger("casino_club.app")
@@ -44,7 +47,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, run
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt = Runtime.build(settings, clock)
         app.state.rt = rt
+        app.state.settlement = SettlementWriter(rt, commit_seed_pair)
         await rt.run(ensure_system_accounts)
+        await rt.run(ensure_gacha_items)  # gacha pulls grant these; their inventory rows refer to them
         for hook in app.state.startup_hooks:
             await hook(rt)
         tasks = [asyncio.create_task(_supervise(name, job, rt), name=name)

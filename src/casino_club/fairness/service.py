@@ -16,7 +16,7 @@ from casino_club.fairness.engine import hash_seed, new_client_seed, new_server_s
 from casino_club.fairness.models import SeedPair
 from casino_club.games.errors import CrashRoundOpen, InvalidClientSeed
 from casino_club.games.models import CrashRound
-from casino_club.kit.runtime import session_now
+from casino_club.kit.runtime import Runtime, session_now
 
 CLIENT_SEED_MAX = 64
 
@@ -71,6 +71,12 @@ async def active_pair(session: AsyncSession, user_id: int) -> SeedPair:
             return pair
         await _insert_pair(session, user_id)
     raise RuntimeError("could not create a seed pair")  # pragma: no cover - the insert or its rival won
+
+
+async def commit_seed_pair(rt: Runtime, user_id: int) -> None:
+    """Commit the player's first seed pair in its own transaction (the settlement writer asks for it)."""
+    async with rt.transaction() as session:
+        await active_pair(session, user_id)
 
 
 async def next_outcome(session: AsyncSession, user_id: int, count: int) -> FairDraw:

@@ -1,7 +1,7 @@
 """Instant games (slot, RPS): the pure step from stake, choice and fair floats to a settled play.
 
-Both the one-round path (service_common.play_instant) and the batched path (games/batch_settle.py)
-call these, so the rules, params, outcome and progress metrics of a round are written once.
+The settlement plans (games/plans.py), verification and the RTP tools call these, so the rules, params,
+outcome and progress metrics of a round are written once.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from casino_club.auth.deps import BEARER_SECURITY, Principal, TokenCaller, current_principal, token_writer, writer
 from casino_club.games import service_crash, service_gacha, service_stats
-from casino_club.games.instant_http import play_round
+from casino_club.games.play_http import play_round, pull
 from casino_club.games.schemas import (
     CrashBetIn,
     CrashCashoutIn,
@@ -40,11 +40,10 @@ async def rps_play(body: RpsPlayIn, request: Request, caller: TokenCaller = Depe
     return await play_round(request, request.app.state.rt, caller, "rps", body.bet, body.choice)
 
 
-@router.post("/gacha/pull", response_model=PlayOut)
-async def gacha_pull(body: GachaPullIn, principal: Principal = Depends(current_principal),
-                     w: Writer = Depends(writer)) -> Response:
+@router.post("/gacha/pull", response_model=PlayOut, openapi_extra=BEARER_SECURITY)
+async def gacha_pull(body: GachaPullIn, request: Request, caller: TokenCaller = Depends(token_writer)) -> Response:
     """Pull 1 (500 gold) or 10 (4,500 gold) items into the inventory."""
-    return await w.run(lambda s: service_gacha.pull(s, principal.user_id, body))
+    return await pull(request, caller, body.count)
 
 
 @router.get("/gacha/config")

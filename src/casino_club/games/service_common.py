@@ -15,12 +15,10 @@ from casino_club.config import Settings
 from casino_club.db import rows_matched
 from casino_club.engagement.progress import add_xp, record_progress, wager_xp
 from casino_club.fairness.models import SeedPair
-from casino_club.fairness.service import FairDraw, next_outcome
-from casino_club.games.daily_limit import check_daily_limit
+from casino_club.fairness.service import FairDraw
 from casino_club.games.errors import BetOutOfRange
-from casino_club.games.instant import floats_needed, resolve
 from casino_club.games.models import GameRound, GameStats
-from casino_club.games.schemas import FairnessRef, PlayOut, RoundOut
+from casino_club.games.schemas import FairnessRef, RoundOut
 from casino_club.kit.runtime import session_now, session_settings
 from casino_club.ops.metrics import GAME_PAYOUT, GAME_ROUNDS, GAME_WAGER
 from casino_club.outbox.service import emit
@@ -148,31 +146,6 @@ async def publish(session: AsyncSession, user_id: int, summary: dict[str, Any]) 
     await emit(session, user_id, "game_update", summary)
     profile = await load_profile(session, user_id)
     await emit(session, user_id, "profile_update", profile.model_dump(mode="json"))
-
-
-async def finish_instant(session: AsyncSession, user_id: int, r: GameRound, stake_moved: Moved, *,
-                         progress: dict[str, int], multiplier_x100: int) -> PlayOut:
-    """Shared tail of slot / RPS / gacha: payout, stats, XP, progress, events; returns the response."""
-    paid = await pay(session, user_id, r, r.payout)
-    balance = stake_moved.balance if paid is None else paid
-    done = await after_round(session, user_id, r, progress=progress, multiplier_x100=multiplier_x100)
-    out = PlayOut(**round_out(r).model_dump(), balance=balance, xp=done.xp, level=done.level)
-    await publish(session, user_id, out.model_dump(mode="json", exclude={"balance", "xp", "level"})
-                  | {"balance": balance})
-    return out
-
-
-async def play_instant(session: AsyncSession, user_id: int, game: str, bet: int, choice: str | None) -> PlayOut:
-    """One slot or RPS round in the caller's transaction (the batched path in batch_settle.py mirrors it)."""
-    stake = check_bet(session, bet)
-    draw = await next_outcome(session, user_id, floats_needed(game))
-    await check_daily_limit(session, user_id, stake)
-    play = resolve(game, stake, choice, draw.floats)
-    r = await insert_round(session, user_id, game, stake, draw, play.params, play.outcome, payout=play.payout,
-                           result=play.result)
-    moved = await take_stake(session, user_id, r, play.bet_reason)
-    return await finish_instant(session, user_id, r, moved, multiplier_x100=play.multiplier_x100,
-                                progress=play.progress)
 
 
 async def revealed_seeds(session: AsyncSession, pair_ids: set[int]) -> dict[int, str]:

@@ -1,4 +1,4 @@
-"""The group commit on SQLite: aiosqlite calls, list parameters as one JSON text, writes by executemany.
+"""The settlement store on SQLite: aiosqlite calls, list parameters as one JSON text, writes by executemany.
 
 SQLite has one writer at a time (the transaction begins IMMEDIATE), so reads need no row locks and the
 next round ids are simply the ones after the largest. Datetimes and dates are stored in exactly the text
@@ -15,15 +15,16 @@ from sqlalchemy import Date
 from sqlalchemy.engine import Dialect
 
 from casino_club.db import UTCDateTime
-from casino_club.games.batch_store import LEASE, NOW, WRITES, BatchRows, BatchStore, Write
 from casino_club.kit import jsonfast
+from casino_club.settlement.store import LEASE, NOW, Rows, Store, Write
 
 Convert = Callable[[Any], Any]
+RowConvert = Callable[[tuple[Any, ...], tuple[Any, ...]], tuple[Any, ...]]
 
 
 def _statement(w: Write) -> str:
     """The write as one parameterised statement: row items first, then NOW / LEASE where they appear."""
-    fixed = {n: "?" if v in (NOW, LEASE) else v for n, v in w.fixed.items()}
+    fixed = {n: "?" if v in (NOW, LEASE) else v for n, v in w.fixed}
     if not w.keys:
         names = [n for n, _ in w.columns] + list(fixed)
         marks = ["?"] * len(w.columns) + list(fixed.values())
@@ -34,18 +35,18 @@ def _statement(w: Write) -> str:
     return f"UPDATE {w.table} SET {', '.join(sets)} WHERE {where}"
 
 
-_STATEMENTS = [(w, _statement(w)) for w in WRITES]
+class SqliteStore(Store):
+    """Store on an aiosqlite connection (the caller runs BEGIN IMMEDIATE / COMMIT)."""
 
-
-class SqliteBatchStore(BatchStore):
-    """BatchStore on an aiosqlite connection (the caller runs BEGIN IMMEDIATE / COMMIT)."""
+    _sql_cache: dict[tuple[Any, ...], str] = {}
 
     def __init__(self, conn: Any, dialect: Dialect):
         self.conn = conn
+        self.statements = 0
         utc, day = UTCDateTime().dialect_impl(dialect), Date().dialect_impl(dialect)
         self._time_in: Convert = utc.bind_processor(dialect) or (lambda v: v)
         self._date_in: Convert = day.bind_processor(dialect) or (lambda v: v)
-        self._writes = [(w, sql, self._row_converter(w)) for w, sql in _STATEMENTS]
+        self._writes: dict[Write, tuple[str, RowConvert]] = {}
 
     def param(self, n: int) -> str:
         return f"?{n}"
@@ -88,17 +89,24 @@ class SqliteBatchStore(BatchStore):
         await self.conn.execute(sql)
 
     async def fetch(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]:
+        self.statements += 1
         return await self.conn.execute_fetchall(sql, args)  # type: ignore[no-any-return]
 
-    async def write(self, rows: BatchRows) -> None:
+    async def write(self, rows: Rows, writes: tuple[Write, ...]) -> None:
         fixed = {NOW: self._time_in(rows.now), LEASE: self._time_in(rows.lease)}
-        for w, sql, convert in self._writes:
-            data: list[tuple[Any, ...]] = getattr(rows, w.rows)
-            if data:
-                tail = tuple(fixed[v] for v in w.fixed.values() if v in fixed)
-                await self.conn.executemany(sql, [convert(row, tail) for row in data])
+        for w in writes:
+            data = rows.get(w.rows)
+            if not data:
+                continue
+            prepared = self._writes.get(w)
+            if prepared is None:
+                prepared = self._writes[w] = (_statement(w), self._row_converter(w))
+            sql, convert = prepared
+            tail = tuple(fixed[v] for _, v in w.fixed if v in fixed)
+            self.statements += 1
+            await self.conn.executemany(sql, [convert(row, tail) for row in data])
 
-    def _row_converter(self, w: Write) -> Callable[[tuple[Any, ...], tuple[Any, ...]], tuple[Any, ...]]:
+    def _row_converter(self, w: Write) -> RowConvert:
         """Row tuple -> statement parameters: stored text for dates and times, keys moved last in UPDATEs."""
         converters = [self._time_in if t == "timestamptz" else self._date_in if t == "date" else None
                       for _, t in w.columns]

@@ -1,9 +1,8 @@
-"""The group commit on PostgreSQL: asyncpg calls, list parameters as arrays, all writes in one statement.
+"""The settlement store on PostgreSQL: asyncpg calls, list parameters as arrays, all writes in one statement.
 
-Every write of the batch travels as one statement of data-modifying CTEs, each fed by `unnest` over one
-array per column, so a group commit is four round trips whatever its size (BEGIN, the read of
-BatchStore.first_reads, this write, COMMIT; it was ~20 statements, one per kind of row, each expanded by
-SQLAlchemy). Foreign keys are checked at the end of that statement.
+Every write of a group travels as one statement of data-modifying CTEs, each fed by `unnest` over one array
+per column, so a group is four round trips whatever its size (BEGIN, the read, the write, COMMIT).
+Foreign keys are checked at the end of that statement.
 """
 
 from __future__ import annotations
@@ -12,9 +11,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from casino_club.games.batch_store import LEASE, NOW, WRITES, BatchRows, BatchStore, Write
+from casino_club.settlement.store import LEASE, NOW, Rows, Store, Write
 
-_FIXED = {NOW: "$1", LEASE: "$2"}  # the write statement's first two parameters
+
+def _fixed_params(writes: tuple[Write, ...]) -> list[str]:
+    """NOW / LEASE in the order they lead the write statement's parameters (only those it uses: PostgreSQL
+    cannot type a parameter that appears nowhere)."""
+    used = {v for w in writes for _, v in w.fixed}
+    return [v for v in (NOW, LEASE) if v in used]
 
 
 def _value(name: str, sql_type: str) -> str:
@@ -22,11 +26,11 @@ def _value(name: str, sql_type: str) -> str:
     return f"v.{name}::json" if sql_type == "json" else f"v.{name}"
 
 
-def _part(w: Write, first: int) -> str:
+def _part(w: Write, first: int, fixed_at: dict[str, str]) -> str:
     """One write as SQL fed by `unnest` over its columns' arrays, numbered from parameter `first`."""
     arrays = ", ".join(f"${first + i}::{'text' if t == 'json' else t}[]" for i, (_, t) in enumerate(w.columns))
     source = f"unnest({arrays}) AS v({', '.join(n for n, _ in w.columns)})"
-    fixed = {n: _FIXED.get(v, v) for n, v in w.fixed.items()}
+    fixed = {n: fixed_at.get(v, v) for n, v in w.fixed}
     if not w.keys:
         names = [n for n, _ in w.columns] + list(fixed)
         values = [_value(n, t) for n, t in w.columns] + list(fixed.values())
@@ -37,26 +41,35 @@ def _part(w: Write, first: int) -> str:
     return f"UPDATE {w.table} t SET {', '.join(sets)} FROM {source} WHERE {where}"
 
 
-def _write_statement() -> str:
-    parts, first = [], 3
-    for w in WRITES:
-        parts.append(_part(w, first))
+def write_statement(writes: tuple[Write, ...]) -> str:
+    """All of a group's writes as one statement (the last one is the main statement, the rest CTEs)."""
+    params = _fixed_params(writes)
+    fixed_at = {v: f"${i + 1}" for i, v in enumerate(params)}
+    parts, first = [], len(params) + 1
+    for w in writes:
+        parts.append(_part(w, first, fixed_at))
         first += len(w.columns)
+    if len(parts) == 1:
+        return parts[0]
     ctes = ",\n".join(f"w{i} AS ({part})" for i, part in enumerate(parts[:-1]))
     return f"WITH {ctes}\n{parts[-1]}"
 
 
-WRITE_SQL = _write_statement()
+class PgStore(Store):
+    """Store on an asyncpg connection (already inside the group's transaction)."""
 
-
-class PgBatchStore(BatchStore):
-    """BatchStore on an asyncpg connection (already inside the batch's transaction)."""
+    _sql_cache: dict[tuple[Any, ...], str] = {}
+    _write_cache: dict[tuple[Write, ...], str] = {}
 
     def __init__(self, conn: Any):
         self.conn = conn
+        self.statements = 0
 
     def param(self, n: int) -> str:
         return f"${n}"
+
+    def typed_param(self, n: int, sql_type: str) -> str:
+        return f"${n}::{sql_type}"
 
     def among(self, n: int, sql_type: str) -> str:
         return f"= ANY(${n}::{sql_type}[])"
@@ -91,11 +104,19 @@ class PgBatchStore(BatchStore):
         return value  # the connection's json codec (db.py) already decoded it
 
     async def fetch(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]:
+        self.statements += 1
         return await self.conn.fetch(sql, *args)  # type: ignore[no-any-return]
 
-    async def write(self, rows: BatchRows) -> None:
-        args: list[Any] = [rows.now, rows.lease]
-        for w in WRITES:
-            data: list[tuple[Any, ...]] = getattr(rows, w.rows)
-            args += zip(*data, strict=True) if data else [()] * len(w.columns)
-        await self.conn.execute(WRITE_SQL, *args)
+    async def write(self, rows: Rows, writes: tuple[Write, ...]) -> None:
+        used = tuple(w for w in writes if rows.get(w.rows))
+        if not used:
+            return
+        sql = self._write_cache.get(used)
+        if sql is None:
+            sql = self._write_cache[used] = write_statement(used)
+        values = {NOW: rows.now, LEASE: rows.lease}
+        args: list[Any] = [values[v] for v in _fixed_params(used)]
+        for w in used:
+            args += zip(*rows[w.rows], strict=True)
+        self.statements += 1
+        await self.conn.execute(sql, *args)

@@ -1,0 +1,49 @@
+"""The HTTP side of slot, RPS and gacha: validate, replay a stored answer, or hand a plan to the settlement writer."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from casino_club.auth.deps import TokenCaller
+from casino_club.games.errors import input_error
+from casino_club.games.instant import checked_choice
+from casino_club.games.plans import GachaPlan, InstantPlan, RoundPlan
+from casino_club.games.rules import InvalidGameInput, gacha
+from casino_club.games.service_common import check_bet_limits
+from casino_club.kit.idempotency import REPLAYED, fingerprint, request_key, user_scope
+from casino_club.kit.jsonfast import FastJSONResponse
+from casino_club.kit.runtime import Runtime
+from casino_club.settlement.writer import SettlementWriter
+
+
+async def _settle(request: Request, plan: RoundPlan) -> Response:
+    writer: SettlementWriter = request.app.state.settlement
+    answer = await writer.settle(plan)
+    return FastJSONResponse(answer.body, status_code=answer.status,
+                            headers={REPLAYED: "true"} if answer.replayed else None)
+
+
+async def _keyed(request: Request, caller: TokenCaller) -> dict[str, object]:
+    key = request_key(request)
+    return {"user_id": caller.user_id, "session_id": caller.claims.session_id, "scope": user_scope(caller.user_id),
+            "key": key, "fingerprint": await fingerprint(request) if key is not None else None}
+
+
+async def play_round(request: Request, rt: Runtime, caller: TokenCaller, game: str, bet: int,
+                     choice: str | None = None) -> Response:
+    """Settle one slot / RPS round (grouped with concurrent ones; a lone request is a group of one)."""
+    normalised = checked_choice(game, choice)
+    stake = check_bet_limits(rt.settings, bet)
+    plan = InstantPlan(**await _keyed(request, caller), game=game, stake=stake, choice=normalised,  # type: ignore[arg-type]
+                       daily_limits=rt.settings.daily_bet_limits or None)
+    return await _settle(request, plan)
+
+
+async def pull(request: Request, caller: TokenCaller, count: int) -> Response:
+    """Settle one gacha pull of 1 or 10 (422 INVALID_PULL_COUNT otherwise)."""
+    try:
+        checked = gacha.validate_count(count)
+    except InvalidGameInput as exc:
+        raise input_error(exc) from exc
+    return await _settle(request, GachaPlan(**await _keyed(request, caller), count=checked))  # type: ignore[arg-type]

@@ -1,0 +1,61 @@
+"""A plan: one request turned into what the settlement unit of work applies (validated, outcome-ready)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from casino_club.kit.errors import DomainError
+from casino_club.settlement.store import Read, Write
+
+if TYPE_CHECKING:
+    from casino_club.settlement.unit import Unit
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A committed (or replayed) response."""
+
+    status: int
+    body: Any
+    replayed: bool = False
+
+
+Outcome = Answer | DomainError
+
+
+@dataclass(kw_only=True)
+class Plan:
+    """Base of every plan. Subclasses say what they read and write beyond the core, and `apply` the rules.
+
+    `apply` runs against the group's locked, in-memory state and must raise a DomainError only before its
+    first change (a check first, then the moves): a plan that fails leaves nothing behind.
+    """
+
+    user_id: int
+    session_id: str | None = None  # the caller's session, checked live inside the transaction (None: a job)
+    scope: str = ""
+    key: str | None = None
+    fingerprint: str | None = None
+    future: asyncio.Future[Any] | None = field(default=None, repr=False, compare=False)
+
+    metrics: ClassVar[tuple[str, ...]] = ()  # progress metrics the plan may report (mission templates read)
+    reads: ClassVar[tuple[Read, ...]] = ()
+    writes: ClassVar[tuple[Write, ...]] = ()
+
+    def extra_reads(self) -> tuple[Read, ...]:
+        """The extra read parts this plan needs (by default the class's `reads`)."""
+        return self.reads
+
+    @classmethod
+    def finish(cls, unit: Unit) -> None:
+        """Before the group writes: turn what plans of this class gathered in the unit into rows (once per class)."""
+
+    def round_ids(self) -> int:
+        """How many new game round ids the plan needs."""
+        return 0
+
+    def apply(self, unit: Unit) -> Answer:
+        """Apply the rules to the unit's state; the answer to store and send."""
+        raise NotImplementedError
