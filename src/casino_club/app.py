@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, run
         for hook in app.state.startup_hooks:
             await hook(rt)
         tasks = [asyncio.create_task(_supervise(name, job, rt), name=name)
-                 for name, job in all_jobs()] if run_jobs else []
+                 for name, job in all_jobs(app.state.settlement)] if run_jobs else []
         # Startup objects (modules, the app, compiled statements) live as long as the process: take them out
         # of the cyclic collector's view so its full passes stay short under load (lower tail latency).
         gc.collect()

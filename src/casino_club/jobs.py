@@ -10,15 +10,16 @@ from casino_club.kit.runtime import Runtime
 from casino_club.notifications.service import notifications_job
 from casino_club.ops.jobs import outbox_lag_job, sqlite_checkpointer
 from casino_club.realtime.runtime import realtime_jobs
+from casino_club.settlement.writer import SettlementWriter
 from casino_club.shop.jobs import shop_sweeper
 
 Job = Callable[[Runtime], Awaitable[None]]
 
 
-def all_jobs() -> list[tuple[str, Job]]:
+def all_jobs(writer: SettlementWriter) -> list[tuple[str, Job]]:
     """(name, job) pairs started by every app instance (each feature package adds its own line)."""
     return [
-        ("crash_settler", crash_settler),
+        ("crash_settler", crash_settler(writer)),
         ("crash_ticker", crash_ticker),
         ("outbox_lag", outbox_lag_job),
         ("sqlite_checkpoint", sqlite_checkpointer),

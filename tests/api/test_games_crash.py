@@ -219,10 +219,12 @@ async def test_open_round_is_settled_after_a_restart(settings: Settings, clock: 
         assert len(ended) == 1 and ended[0].data["round_id"] == round_id
 
 
-async def test_two_settlers_settle_each_round_once(client: httpx.AsyncClient, rt: Runtime, clock: Clock,
-                                                  settings: Settings) -> None:
+async def test_two_settlers_settle_each_round_once(client: httpx.AsyncClient, app_rt: tuple[Any, Runtime],
+                                                  rt: Runtime, clock: Clock, settings: Settings) -> None:
     """Several instances race to settle the same due rounds: each round ends (and pays) exactly once."""
+    from casino_club.fairness.service import commit_seed_pair
     from casino_club.games.service_crash import settle_due_rounds
+    from casino_club.settlement.writer import SettlementWriter
     from casino_club.wallet.models import Transfer
 
     player = await signup(client)
@@ -233,9 +235,10 @@ async def test_two_settlers_settle_each_round_once(client: httpx.AsyncClient, rt
         assert bet.status_code == 200, bet.text
         ids.append(bet.json()["round_id"])
     others = [Runtime.build(settings, clock) for _ in range(2)]
+    writers = [app_rt[0].state.settlement, *(SettlementWriter(x, commit_seed_pair) for x in others)]
     try:
         clock.advance(timedelta(hours=1, seconds=200))
-        await asyncio.gather(*(settle_due_rounds(x) for x in [rt, *others]))
+        await asyncio.gather(*(settle_due_rounds(x, w) for x, w in zip([rt, *others], writers, strict=True)))
     finally:
         for other in others:
             await other.close()

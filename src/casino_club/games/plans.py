@@ -51,6 +51,16 @@ PITY_READ = Read("gacha_pity", lambda s: s.rows_as_json(
     lambda rows: {int(u): int(v) for u, v in rows})
 
 
+def check_daily_cap(unit: Unit, user_id: int, stake: int, rank: str, limits: dict[str, int]) -> None:
+    """409 DAILY_BET_LIMIT if this stake takes the player's bets today past his rank's cap (counted in the group)."""
+    cap = limits.get(rank)
+    totals: dict[int, int] = unit.extra["bet_today"]
+    bet_today = totals.get(user_id, 0)
+    if cap is not None and bet_today + stake > cap:
+        raise DailyBetLimit({"rank": rank, "limit": cap, "bet_today": bet_today, "remaining": max(0, cap - bet_today)})
+    totals[user_id] = bet_today + stake
+
+
 @dataclass(kw_only=True)
 class RoundPlan(Plan):
     """What every settled game round does after its outcome is known."""
@@ -88,11 +98,12 @@ class RoundPlan(Plan):
         unit.emit(self.user_id, "game_update", body)
         profile = unit.profile(self.user_id)
         unit.emit(self.user_id, "profile_update", profile)
-        unit.after_commit.append(lambda: _count(play))
+        unit.after_commit.append(lambda: count_round(play))
         return Answer(200, body | {"xp": profile["xp"], "level": profile["level"]})
 
 
-def _count(play: InstantPlay) -> None:
+def count_round(play: InstantPlay) -> None:
+    """Count a committed round in the game metrics."""
     GAME_ROUNDS.labels(play.game, play.result).inc()
     GAME_WAGER.labels(play.game).inc(play.stake)
     if play.payout > 0:
@@ -118,21 +129,11 @@ class InstantPlan(RoundPlan):
         if player.wallet.balance < self.stake:
             raise InsufficientGold({"required": self.stake})
         if self.daily_limits:
-            self._check_cap(unit, player.base_profile["rank"])
+            check_daily_cap(unit, self.user_id, self.stake, player.base_profile["rank"], self.daily_limits)
         nonce = unit.take_nonce(self.user_id)
         floats = outcome_floats(player.server_seed, player.client_seed, nonce, floats_needed(self.game))
         play = resolve(self.game, self.stake, self.choice, floats)
         return self.settle_round(unit, play, nonce, play.bet_reason)
-
-    def _check_cap(self, unit: Unit, rank: str) -> None:
-        assert self.daily_limits is not None
-        cap = self.daily_limits.get(rank)
-        totals: dict[int, int] = unit.extra["bet_today"]
-        bet_today = totals.get(self.user_id, 0)
-        if cap is not None and bet_today + self.stake > cap:
-            raise DailyBetLimit({"rank": rank, "limit": cap, "bet_today": bet_today,
-                                 "remaining": max(0, cap - bet_today)})
-        totals[self.user_id] = bet_today + self.stake
 
 
 @dataclass(kw_only=True)

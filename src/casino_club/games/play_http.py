@@ -6,18 +6,21 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from casino_club.auth.deps import TokenCaller
+from casino_club.games.crash_plans import CrashBetPlan, CrashEndPlan
 from casino_club.games.errors import input_error
 from casino_club.games.instant import checked_choice
-from casino_club.games.plans import GachaPlan, InstantPlan, RoundPlan
-from casino_club.games.rules import InvalidGameInput, gacha
+from casino_club.games.plans import GachaPlan, InstantPlan
+from casino_club.games.rules import InvalidGameInput, crash, gacha
 from casino_club.games.service_common import check_bet_limits
+from casino_club.kit.http_errors import request_lang
 from casino_club.kit.idempotency import REPLAYED, fingerprint, request_key, user_scope
 from casino_club.kit.jsonfast import FastJSONResponse
 from casino_club.kit.runtime import Runtime
+from casino_club.settlement.plan import Plan
 from casino_club.settlement.writer import SettlementWriter
 
 
-async def _settle(request: Request, plan: RoundPlan) -> Response:
+async def _settle(request: Request, plan: Plan) -> Response:
     writer: SettlementWriter = request.app.state.settlement
     answer = await writer.settle(plan)
     return FastJSONResponse(answer.body, status_code=answer.status,
@@ -47,3 +50,22 @@ async def pull(request: Request, caller: TokenCaller, count: int) -> Response:
     except InvalidGameInput as exc:
         raise input_error(exc) from exc
     return await _settle(request, GachaPlan(**await _keyed(request, caller), count=checked))  # type: ignore[arg-type]
+
+
+async def crash_bet(request: Request, rt: Runtime, caller: TokenCaller, bet: int,
+                    auto_cashout: float | str | int | None) -> Response:
+    """Start a crash round (422 INVALID_AUTO_CASHOUT / BET_OUT_OF_RANGE before anything is queued)."""
+    try:
+        target = crash.parse_auto_cashout(auto_cashout)
+    except InvalidGameInput as exc:
+        raise input_error(exc) from exc
+    stake = check_bet_limits(rt.settings, bet)
+    return await _settle(request, CrashBetPlan(**await _keyed(request, caller), stake=stake,  # type: ignore[arg-type]
+                                               target_x100=target, daily_limits=rt.settings.daily_bet_limits or None))
+
+
+async def crash_cashout(request: Request, caller: TokenCaller, round_id: int) -> Response:
+    """Cash out now; after the crash the loss commits and 409 ROUND_CRASHED is the stored answer."""
+    plan = CrashEndPlan(**await _keyed(request, caller), round_id=round_id, mode="cashout",  # type: ignore[arg-type]
+                        lang=request_lang(request), request_id=getattr(request.state, "request_id", None))
+    return await _settle(request, plan)

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from casino_club.auth.deps import BEARER_SECURITY, Principal, TokenCaller, current_principal, token_writer, writer
-from casino_club.games import service_crash, service_gacha, service_stats
+from casino_club.auth.deps import BEARER_SECURITY, Principal, TokenCaller, current_principal, token_writer
+from casino_club.games import play_http, service_crash, service_gacha, service_stats
 from casino_club.games.play_http import play_round, pull
 from casino_club.games.schemas import (
     CrashBetIn,
@@ -22,7 +22,6 @@ from casino_club.games.schemas import (
     SlotSpinIn,
     StatsOut,
 )
-from casino_club.kit.idempotency import Writer
 from casino_club.kit.runtime import Runtime, get_runtime
 
 router = APIRouter(prefix="/api/games", tags=["games"])
@@ -52,25 +51,24 @@ async def gacha_config() -> dict[str, Any]:
     return service_gacha.config()
 
 
-@router.post("/crash/bet", response_model=CrashPlayOut)
-async def crash_bet(body: CrashBetIn, principal: Principal = Depends(current_principal),
-                    w: Writer = Depends(writer)) -> Response:
+@router.post("/crash/bet", response_model=CrashPlayOut, openapi_extra=BEARER_SECURITY)
+async def crash_bet(body: CrashBetIn, request: Request, caller: TokenCaller = Depends(token_writer)) -> Response:
     """Start a crash round; the crash point stays secret until the round ends."""
-    return await w.run(lambda s: service_crash.bet(s, principal.user_id, body))
+    return await play_http.crash_bet(request, request.app.state.rt, caller, body.bet, body.auto_cashout)
 
 
-@router.post("/crash/cashout", response_model=CrashPlayOut)
-async def crash_cashout(body: CrashCashoutIn, principal: Principal = Depends(current_principal),
-                        w: Writer = Depends(writer)) -> Response:
+@router.post("/crash/cashout", response_model=CrashPlayOut, openapi_extra=BEARER_SECURITY)
+async def crash_cashout(body: CrashCashoutIn, request: Request, caller: TokenCaller = Depends(token_writer)) -> Response:
     """Cash out at the server's current multiplier; after the crash → 409 ROUND_CRASHED (round lost)."""
-    return await w.run(lambda s: service_crash.cashout(s, principal.user_id, body))
+    return await play_http.crash_cashout(request, caller, body.round_id)
 
 
 @router.get("/crash/rounds/{round_id}", response_model=CrashRoundOut)
-async def crash_round(round_id: int = Path(ge=1, le=2**62), principal: Principal = Depends(current_principal),
+async def crash_round(request: Request, round_id: int = Path(ge=1, le=2**62),
+                      principal: Principal = Depends(current_principal),
                       rt: Runtime = Depends(get_runtime)) -> CrashRoundOut:
     """One of the caller's crash rounds; the crash point appears only once it has ended."""
-    return await service_crash.get_round(rt, principal.user_id, round_id)
+    return await service_crash.get_round(rt, request.app.state.settlement, principal.user_id, round_id)
 
 
 @router.get("/stats/me", response_model=StatsOut)

@@ -52,6 +52,10 @@ class Plan:
     def finish(cls, unit: Unit) -> None:
         """Before the group writes: turn what plans of this class gathered in the unit into rows (once per class)."""
 
+    def ref_ids(self) -> tuple[int, ...]:
+        """Ids of feature rows the plan's extra reads look up (bound as parameter $10)."""
+        return ()
+
     def round_ids(self) -> int:
         """How many new game round ids the plan needs."""
         return 0

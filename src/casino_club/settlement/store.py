@@ -7,7 +7,8 @@ writes go as whole columns. The dialect classes (store_pg, store_sqlite) say how
 the SQL of the reads is here once. Row shapes follow the ORM models, which stay the schema's source of truth.
 
 Parameters every read may use: $1 session ids, $2 now, $3/$4 idempotency (scope, key) pairs, $5 user ids,
-$6 progress metrics, $7 how many round ids to reserve, $8 mission period starts, $9 local midnight (UTC).
+$6 progress metrics, $7 how many round ids to reserve, $8 mission period starts, $9 local midnight (UTC),
+$10 ids of feature rows the plans name (Plan.ref_ids).
 """
 
 from __future__ import annotations
@@ -216,7 +217,7 @@ class Store(ABC):
 
     async def read(self, session_ids: Sequence[str], answer_keys: Sequence[tuple[str, str]], user_ids: Sequence[int],
                    metrics: Sequence[str], starts: Sequence[date], now: datetime, midnight: datetime, id_count: int,
-                   extra: tuple[Read, ...]) -> Reads:
+                   ref_ids: Sequence[int], extra: tuple[Read, ...]) -> Reads:
         """Everything a group reads, in one statement (one round trip), the players' rows locked.
 
         The unlocked parts (sessions, stored answers, mission templates, new round ids) come first; then the
@@ -234,9 +235,9 @@ class Store(ABC):
             sql, self.bind_list(session_ids), self.bind_time(now),
             self.bind_list([k[0] for k in answer_keys]), self.bind_list([k[1] for k in answer_keys]),
             self.bind_list(user_ids), self.bind_list(metrics), id_count, self.bind_list(starts),
-            self.bind_time(midnight)))[0]
+            self.bind_time(midnight), self.bind_list(ref_ids)))[0]
         sessions, answers, templates, ids, players, missions, events, counters, *more = (
-            self.read_json(v) or [] for v in row[1:])
+            self.read_json(v) or [] for v in row[2:])
         return Reads(
             {sid: uid for sid, uid in sessions},
             [StoredAnswer(a[0], a[1], a[2], a[3], a[4], a[5], a[6], parse_time(a[7])) for a in answers],
@@ -258,7 +259,8 @@ class Store(ABC):
                       f"WHERE p.user_id {self.among(5, 'bigint')} AND p.claimed_at IS NULL "
                       f"AND e.deleted_at IS NULL AND e.starts_at <= {p(2)} AND e.ends_at > {p(2)}")
         parts = [
-            self.typed_param(9, "timestamptz"),  # every parameter appears (SQLite counts them; PostgreSQL types them)
+            # Every parameter appears (SQLite counts them; PostgreSQL must be able to type each one).
+            self.typed_param(9, "timestamptz"), self.typed_param(10, "bigint[]"),
             self.rows_as_json("id, user_id", f"FROM auth_sessions WHERE id {self.among(1, 'text')} "
                                              f"AND revoked_at IS NULL AND expires_at > {p(2)}"),
             # Exact pairs: `scope = ANY AND key = ANY` would walk the unique index once per combination.

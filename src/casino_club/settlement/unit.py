@@ -102,7 +102,7 @@ class Unit:
         got = self._reads = await self.store.read(
             sorted({p.session_id for p in plans if p.session_id is not None}), keys, sorted({p.user_id for p in plans}),
             metrics, sorted(set(self.starts.values())), self.now, self.midnight, sum(p.round_ids() for p in plans),
-            tuple(reads.values()))
+            sorted({i for p in plans for i in p.ref_ids()}), tuple(reads.values()))
         self.extra = got.extra
         self._round_ids = list(got.round_ids)
         self.players = {uid: Player(uid, Wallet(row.account_id, row.balance), row.seed_pair_id, row.server_seed,
@@ -154,14 +154,14 @@ class Unit:
         return answer
 
     def _check_caller(self, plan: Plan) -> bool:
-        """The session is live and the caller's and the player not banned; False: he has no seed pair yet."""
+        """A caller's session is live and his, and he is not banned; False: the player has no seed pair yet."""
         assert self._reads is not None
         if plan.session_id is not None and self._reads.sessions.get(plan.session_id) != plan.user_id:
             raise InvalidToken({"reason": "session ended"})
         locked = self._reads.players.get(plan.user_id)
         if locked is None:
             return False
-        if locked.banned:
+        if locked.banned and plan.session_id is not None:  # jobs (no session) still end a banned player's rounds
             raise AccountBanned()
         return True
 
