@@ -1,23 +1,21 @@
-"""Admin gold grants and deductions: ledger transfer + receipt + audit + events, one transaction."""
+"""Admin gold grants and deductions as settlement plans: ledger transfer + receipt + audit + events, one transaction."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from casino_club.actions.service import record_action
-from casino_club.admin.audit import AuditContext, audit
-from casino_club.auth.models import User
-from casino_club.auth.profile import load_profile
-from casino_club.kit.errors import NotFound
+from casino_club.admin.audit import AuditContext
 from casino_club.kit.fields import reason_text
 from casino_club.kit.ids import receipt_code
-from casino_club.kit.runtime import session_now
-from casino_club.outbox.service import emit
-from casino_club.wallet.service import System, balance_of, credit_player, debit_player
+from casino_club.kit.jsonfast import dumps
+from casino_club.settlement.plan import Answer, Plan
+from casino_club.settlement.store import NOW, Write
+from casino_club.settlement.unit import Unit
+from casino_club.wallet.service import System
 
 MAX_ADJUSTMENT = 1_000_000_000
 
@@ -46,27 +44,44 @@ class GoldReceipt(BaseModel):
     created_at: datetime
 
 
-async def adjust_gold(session: AsyncSession, ctx: AuditContext, user_id: int, body: GoldChangeIn,
-                      direction: str) -> GoldReceipt:
-    """Grant ('grant') or deduct ('deduct') gold; a deduction past the balance is 409 INSUFFICIENT_GOLD."""
-    if (await session.execute(select(User.id).where(User.id == user_id))).scalar_one_or_none() is None:
-        raise NotFound({"user_id": user_id})
-    before = await balance_of(session, user_id)
-    receipt = receipt_code("GR" if direction == "grant" else "GD")
-    move = credit_player if direction == "grant" else debit_player
-    kwargs = {"source": System.ADMIN} if direction == "grant" else {"sink": System.ADMIN}
-    moved = await move(session, user_id, body.amount, reason=f"admin_{direction}", reference=receipt,
-                       memo=body.reason, **kwargs)
-    row = await audit(session, ctx, f"gold.{direction}", "user", user_id,
-                      before={"gold": before}, after={"gold": moved.balance, "amount": body.amount,
-                                                      "reason": body.reason, "receipt_code": receipt})
-    await record_action(session, user_id, f"admin_{direction}", {"amount": body.amount, "reason": body.reason},
-                        reference=receipt)
-    profile = await load_profile(session, user_id)
-    await emit(session, user_id, "profile_update", profile.model_dump(mode="json"))
-    if direction == "grant":
-        await emit(session, user_id, "reward_granted", {"source": "admin", "gold": body.amount,
-                                                         "reason": body.reason, "receipt_code": receipt})
-    return GoldReceipt(receipt_code=receipt, user_id=user_id, direction=direction, amount=body.amount,
-                       balance_before=before, balance_after=moved.balance, reason=body.reason,
-                       audit_id=row.id, created_at=session_now(session))
+AUDIT = Write("audit", "audit_logs", (
+    ("id", "bigint"), ("actor_id", "bigint"), ("action", "text"), ("target_type", "text"), ("target_id", "text"),
+    ("before", "json"), ("after", "json"), ("ip", "text"), ("request_id", "text")), (("created_at", NOW),))
+
+
+@dataclass(kw_only=True)
+class GoldAdjustPlan(Plan):
+    """An admin's grant ('grant') or deduction ('deduct'); a deduction past the balance is 409 INSUFFICIENT_GOLD."""
+
+    direction: str
+    amount: int
+    reason: str
+    ctx: AuditContext
+
+    writes: ClassVar[tuple[Write, ...]] = (AUDIT,)
+
+    def new_ids(self) -> dict[str, int]:
+        return {"audit_logs": 1}
+
+    def apply(self, unit: Unit) -> Answer:
+        player = unit.player(self.user_id)
+        before = player.wallet.balance
+        receipt = receipt_code("GR" if self.direction == "grant" else "GD")
+        if self.direction == "grant":
+            unit.credit(self.user_id, self.amount, System.ADMIN, "admin_grant", receipt, memo=self.reason)
+        else:
+            unit.debit(self.user_id, self.amount, System.ADMIN, "admin_deduct", receipt, memo=self.reason)
+        after = player.wallet.balance
+        audit_id = unit.new_id("audit_logs")
+        unit.add("audit", (audit_id, self.ctx.actor_id, f"gold.{self.direction}", "user", str(self.user_id),
+                           dumps({"gold": before}), dumps({"gold": after, "amount": self.amount, "reason": self.reason,
+                                                          "receipt_code": receipt}), self.ctx.ip, self.ctx.request_id))
+        unit.record_action(self.user_id, f"admin_{self.direction}", {"amount": self.amount, "reason": self.reason},
+                           receipt)
+        unit.emit(self.user_id, "profile_update", unit.profile(self.user_id))
+        if self.direction == "grant":
+            unit.emit(self.user_id, "reward_granted", {"source": "admin", "gold": self.amount, "reason": self.reason,
+                                                        "receipt_code": receipt})
+        return Answer(200, {"receipt_code": receipt, "user_id": self.user_id, "direction": self.direction,
+                            "amount": self.amount, "balance_before": before, "balance_after": after,
+                            "reason": self.reason, "audit_id": audit_id, "created_at": unit.now_json})

@@ -11,10 +11,12 @@ from pydantic import BaseModel
 from casino_club.admin import economy, gold, invites, users
 from casino_club.admin.audit import AuditContext, AuditPage, search_audit
 from casino_club.auth.deps import Principal, require_admin, writer
-from casino_club.kit.idempotency import Writer
+from casino_club.kit.idempotency import REPLAYED, Writer, fingerprint, request_key, stored_replay
 from casino_club.kit.ids import MAX_DB_ID
+from casino_club.kit.jsonfast import FastJSONResponse
 from casino_club.kit.ratelimit import enforce
 from casino_club.kit.runtime import Runtime, get_runtime
+from casino_club.settlement.writer import SettlementWriter
 from casino_club.wallet.verify import verify_ledger
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
@@ -33,10 +35,19 @@ class LedgerVerifyOut(BaseModel):
 
 async def _gold(direction: str, user_id: int, body: gold.GoldChangeIn, request: Request, admin: Principal,
                 w: Writer, rt: Runtime) -> Response:
-    ctx = AuditContext.of(request, admin.user_id)
-    return await w.run(lambda s: gold.adjust_gold(s, ctx, user_id, body, direction),
-                       admit=lambda: enforce(rt.kv, f"admin_gold:{admin.user_id}", rt.settings.admin_gold_rate_limit,
-                                             60))
+    key = request_key(request)
+    fp = await fingerprint(request) if key is not None else None
+    if key is not None and fp is not None:
+        replay = await stored_replay(rt, w.scope, key, fp)  # a replay is answered without counting it again
+        if replay is not None:
+            return replay
+    await enforce(rt.kv, f"admin_gold:{admin.user_id}", rt.settings.admin_gold_rate_limit, 60)
+    plan = gold.GoldAdjustPlan(user_id=user_id, scope=w.scope, key=key, fingerprint=fp, direction=direction,
+                               amount=body.amount, reason=body.reason, ctx=AuditContext.of(request, admin.user_id))
+    writer: SettlementWriter = request.app.state.settlement
+    answer = await writer.settle(plan)
+    return FastJSONResponse(answer.body, status_code=answer.status,
+                            headers={REPLAYED: "true"} if answer.replayed else None)
 
 
 @router.post("/users/{user_id}/gold/grant", response_model=gold.GoldReceipt)

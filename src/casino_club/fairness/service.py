@@ -12,10 +12,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from casino_club.auth.models import User
 from casino_club.fairness.engine import hash_seed, new_client_seed, new_server_seed, outcome_floats
 from casino_club.fairness.models import SeedPair
 from casino_club.games.errors import CrashRoundOpen, InvalidClientSeed
 from casino_club.games.models import CrashRound
+from casino_club.kit.errors import NotFound
 from casino_club.kit.runtime import Runtime, session_now
 
 CLIENT_SEED_MAX = 64
@@ -76,6 +78,8 @@ async def active_pair(session: AsyncSession, user_id: int) -> SeedPair:
 async def commit_seed_pair(rt: Runtime, user_id: int) -> None:
     """Commit the player's first seed pair in its own transaction (the settlement writer asks for it)."""
     async with rt.transaction() as session:
+        if await session.get(User, user_id) is None:
+            raise NotFound({"user_id": user_id})
         await active_pair(session, user_id)
 
 

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from casino_club.fairness.engine import outcome_floats
 from casino_club.games.errors import RoundAlreadySettled, RoundCrashed, RoundNotFound
 from casino_club.games.instant import InstantPlay
-from casino_club.games.plans import ACTIONS, BET_TODAY, check_daily_cap, count_round
+from casino_club.games.plans import BET_TODAY, check_daily_cap, count_round
 from casino_club.games.rules import crash
 from casino_club.kit.errors import DomainError, InsufficientGold, error
 from casino_club.kit.jsonfast import dumps, json_time
@@ -130,8 +130,8 @@ class CrashBetPlan(Plan):
     metrics: ClassVar[tuple[str, ...]] = ("games_played", "crash_rounds", "gold_wagered")
     writes: ClassVar[tuple[Write, ...]] = (OPEN_ROUNDS, CRASH_NEW)
 
-    def round_ids(self) -> int:
-        return 1
+    def new_ids(self) -> dict[str, int]:
+        return {"game_rounds": 1}
 
     def extra_reads(self) -> tuple[Read, ...]:
         return (BET_TODAY,) if self.daily_limits else ()
@@ -145,7 +145,7 @@ class CrashBetPlan(Plan):
         nonce = unit.take_nonce(self.user_id)
         floats = outcome_floats(player.server_seed, player.client_seed, nonce, crash.floats_needed())
         point = crash.play(floats, self.target_x100).crash_point_x100
-        round_id = unit.new_round_id()
+        round_id = unit.new_id("game_rounds")
         now = unit.now
         params = {"bet": self.stake, "auto_cashout_x100": self.target_x100}
         outcome = {"auto_cashout_x100": self.target_x100, "started_at": now.isoformat()}
@@ -178,7 +178,7 @@ class CrashEndPlan(Plan):
 
     metrics: ClassVar[tuple[str, ...]] = ("wins",)
     reads: ClassVar[tuple[Read, ...]] = (CRASH_READ,)
-    writes: ClassVar[tuple[Write, ...]] = (ENDED_ROUNDS, CRASH_ENDED, ACTIONS)
+    writes: ClassVar[tuple[Write, ...]] = (ENDED_ROUNDS, CRASH_ENDED)
 
     def ref_ids(self) -> tuple[int, ...]:
         return (self.round_id,)
@@ -230,8 +230,8 @@ class CrashEndPlan(Plan):
             unit.credit(c.user_id, payout, System.HOUSE, "crash_payout", ref, f"{ref}:payout")
         mult_x100 = math.floor(multiplier * 100) if multiplier is not None and payout > 0 else 0
         add_round(unit.stats(c.user_id, "crash"), c.stake, payout, c.result, mult_x100)
-        unit.add("actions", (c.user_id, ref, dumps({"game": "crash", "round_id": c.round_id, "stake": c.stake,
-                                                    "payout": payout, "result": c.result})))
+        unit.record_action(c.user_id, "game", {"game": "crash", "round_id": c.round_id, "stake": c.stake,
+                                               "payout": payout, "result": c.result}, ref)
         unit.progress(c.user_id, {"wins": int(c.result == "win")})
         play = InstantPlay("crash", 0, {}, {}, payout, c.result, mult_x100, {})
         unit.after_commit.append(lambda: count_round(play))

@@ -26,8 +26,6 @@ ROUNDS = Write("rounds", "game_rounds", (
     ("result", "text"), ("params", "json"), ("outcome", "json"), ("seed_pair_id", "bigint"),
     ("server_seed_hash", "text"), ("client_seed", "text"), ("nonce", "bigint")),
     (("status", "'settled'"), ("created_at", NOW), ("settled_at", NOW)))
-ACTIONS = Write("actions", "user_actions", (("user_id", "bigint"), ("reference", "text"), ("data", "json")),
-                (("kind", "'game'"), ("created_at", NOW)))
 PITY = Write("gacha_pity", "gacha_pity", (
     ("user_id", "bigint"), ("pulls_since_legendary", "int"), ("total_pulls", "bigint")), (("updated_at", NOW),),
     conflict=("user_id",), merge=(("pulls_since_legendary", "set"), ("total_pulls", "add")))
@@ -65,15 +63,15 @@ def check_daily_cap(unit: Unit, user_id: int, stake: int, rank: str, limits: dic
 class RoundPlan(Plan):
     """What every settled game round does after its outcome is known."""
 
-    writes: ClassVar[tuple[Write, ...]] = (ROUNDS, ACTIONS)
+    writes: ClassVar[tuple[Write, ...]] = (ROUNDS,)
 
-    def round_ids(self) -> int:
-        return 1
+    def new_ids(self) -> dict[str, int]:
+        return {"game_rounds": 1}
 
     def settle_round(self, unit: Unit, play: InstantPlay, nonce: int, reason: str) -> Answer:
         """Round row, stake debit, payout, stats, XP, progress, action, game/profile events; the PlayOut."""
         player = unit.player(self.user_id)
-        round_id = unit.new_round_id()
+        round_id = unit.new_id("game_rounds")
         ref = f"round:{round_id}"
         unit.debit(self.user_id, play.stake, System.HOUSE, reason, ref)
         after_debit = player.wallet.balance
@@ -83,8 +81,8 @@ class RoundPlan(Plan):
                             dumps(play.outcome), player.seed_pair_id, player.server_seed_hash, player.client_seed,
                             nonce))
         add_round(unit.stats(self.user_id, play.game), play.stake, play.payout, play.result, play.multiplier_x100)
-        unit.add("actions", (self.user_id, ref, dumps({"game": play.game, "round_id": round_id, "stake": play.stake,
-                                                       "payout": play.payout, "result": play.result})))
+        unit.record_action(self.user_id, "game", {"game": play.game, "round_id": round_id, "stake": play.stake,
+                                                  "payout": play.payout, "result": play.result}, ref)
         unit.gain_xp(self.user_id, wager_xp(play.stake), "game")
         unit.progress(self.user_id, play.progress)
         balance = player.wallet.balance if play.payout > 0 else after_debit
@@ -144,7 +142,7 @@ class GachaPlan(RoundPlan):
 
     metrics: ClassVar[tuple[str, ...]] = ("games_played", "gacha_pulls", "gold_spent", "wins", "gold_wagered")
     reads: ClassVar[tuple[Read, ...]] = (PITY_READ,)
-    writes: ClassVar[tuple[Write, ...]] = (ROUNDS, ACTIONS, PITY, INVENTORY)
+    writes: ClassVar[tuple[Write, ...]] = (ROUNDS, PITY, INVENTORY)
 
     def apply(self, unit: Unit) -> Answer:
         player = unit.player(self.user_id)

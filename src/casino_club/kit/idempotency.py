@@ -84,6 +84,18 @@ def stored_outcome(record: Any, fp: str, now: datetime) -> str:
     return "abandoned"
 
 
+async def stored_replay(rt: Runtime, scope: str, key: str, fp: str) -> Response | None:
+    """The stored answer of a finished first attempt with this key (422 for another body), else None."""
+    async with rt.sessionmaker() as session:
+        record = (await session.execute(select(IdempotencyRecord).where(
+            IdempotencyRecord.scope == scope, IdempotencyRecord.key == key))).scalar_one_or_none()
+    if record is None or record.state != "done":
+        return None
+    if stored_outcome(record, fp, rt.clock.now()) != "done":
+        return None  # pragma: no cover - a done record is "done" or raises for another body
+    return FastJSONResponse(record.response, status_code=record.status_code or 200, headers={REPLAYED: "true"})
+
+
 def _encode(result: Any) -> Any:
     if isinstance(result, BaseModel):
         return result.model_dump(mode="json")

@@ -56,9 +56,9 @@ class Plan:
         """Ids of feature rows the plan's extra reads look up (bound as parameter $10)."""
         return ()
 
-    def round_ids(self) -> int:
-        """How many new game round ids the plan needs."""
-        return 0
+    def new_ids(self) -> dict[str, int]:
+        """How many new row ids the plan needs, per table (reserved in the group's read)."""
+        return {}
 
     def apply(self, unit: Unit) -> Answer:
         """Apply the rules to the unit's state; the answer to store and send."""

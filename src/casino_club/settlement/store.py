@@ -7,7 +7,7 @@ writes go as whole columns. The dialect classes (store_pg, store_sqlite) say how
 the SQL of the reads is here once. Row shapes follow the ORM models, which stay the schema's source of truth.
 
 Parameters every read may use: $1 session ids, $2 now, $3/$4 idempotency (scope, key) pairs, $5 user ids,
-$6 progress metrics, $7 how many round ids to reserve, $8 mission period starts, $9 local midnight (UTC),
+$6 progress metrics, $7 how many new ids to reserve per table (in the order of `id_tables`), $8 mission period starts, $9 local midnight (UTC),
 $10 ids of feature rows the plans name (Plan.ref_ids).
 """
 
@@ -74,7 +74,9 @@ CORE_WRITES = (
     Write("transfers", "transfers", (
         ("debit_account_id", "bigint"), ("credit_account_id", "bigint"), ("amount", "bigint"), ("reason", "text"),
         ("reference", "text"), ("dedupe_key", "text"), ("debit_balance_after", "bigint"),
-        ("credit_balance_after", "bigint")), (("created_at", NOW),)),
+        ("credit_balance_after", "bigint"), ("memo", "text")), (("created_at", NOW),)),
+    Write("actions", "user_actions", (("user_id", "bigint"), ("kind", "text"), ("reference", "text"), ("data", "json")),
+          (("created_at", NOW),)),
     Write("events", "outbox_events", (
         ("event_id", "text"), ("user_id", "bigint"), ("seq", "bigint"), ("type", "text"), ("data", "json"),
         ("published_at", "timestamptz")), (("created_at", NOW),)),
@@ -135,7 +137,7 @@ class Reads:
     sessions: dict[str, int]  # live session id -> user id
     answers: list[StoredAnswer]
     templates: list[Template]  # live mission templates for the group's metrics, in id order
-    round_ids: list[int]  # new game round ids, ascending, as many as asked for
+    new_ids: dict[str, list[int]]  # table -> reserved new ids, ascending, as many as asked for
     players: dict[int, LockedPlayer]  # user id -> locked rows, for the players with a seed pair
     missions: dict[tuple[int, int, date], MissionRow]  # (template, user, period start) -> locked progress row
     events: dict[int, list[EventRow]]  # user id -> open participations in running events
@@ -177,12 +179,12 @@ class Store(ABC):
         """A JSON column as a JSON value (not a string) inside rows_as_json."""
 
     @abstractmethod
-    def round_ids_sql(self, n: int) -> str:
-        """A scalar subquery reserving new game round ids for parameter n rounds (see round_ids_of)."""
+    def new_ids_sql(self, table: str, k: int) -> str:
+        """A scalar subquery reserving as many new ids of `table` as item k (0-based) of list $7 (see new_ids_of)."""
 
     @abstractmethod
-    def round_ids_of(self, value: list[list[int]], count: int) -> list[int]:
-        """`count` new round ids, ascending, from what round_ids_sql returned."""
+    def new_ids_of(self, value: list[Any], count: int) -> list[int]:
+        """`count` new ids, ascending, from what new_ids_sql returned."""
 
     @abstractmethod
     def bind_list(self, values: Sequence[Any]) -> Any:
@@ -216,8 +218,8 @@ class Store(ABC):
                              f"AND locked_until = {self.param(2)}", a.id, self.bind_time(a.locked_until))
 
     async def read(self, session_ids: Sequence[str], answer_keys: Sequence[tuple[str, str]], user_ids: Sequence[int],
-                   metrics: Sequence[str], starts: Sequence[date], now: datetime, midnight: datetime, id_count: int,
-                   ref_ids: Sequence[int], extra: tuple[Read, ...]) -> Reads:
+                   metrics: Sequence[str], starts: Sequence[date], now: datetime, midnight: datetime,
+                   id_counts: dict[str, int], ref_ids: Sequence[int], extra: tuple[Read, ...]) -> Reads:
         """Everything a group reads, in one statement (one round trip), the players' rows locked.
 
         The unlocked parts (sessions, stored answers, mission templates, new round ids) come first; then the
@@ -227,22 +229,25 @@ class Store(ABC):
         A mission row another writer inserts while this one waits is not seen (one snapshot per statement); the
         group's own insert then hits the unique key and the plans replay the same way.
         """
-        cache_key = tuple(r.name for r in extra)
+        tables = tuple(sorted(t for t, n in id_counts.items() if n > 0))
+        cache_key = (tables, *(r.name for r in extra))
         sql = self._sql_cache.get(cache_key)
         if sql is None:
-            sql = self._sql_cache[cache_key] = self._read_sql(extra)
+            sql = self._sql_cache[cache_key] = self._read_sql(tables, extra)
         row = (await self.fetch(
             sql, self.bind_list(session_ids), self.bind_time(now),
             self.bind_list([k[0] for k in answer_keys]), self.bind_list([k[1] for k in answer_keys]),
-            self.bind_list(user_ids), self.bind_list(metrics), id_count, self.bind_list(starts),
+            self.bind_list(user_ids), self.bind_list(metrics), self.bind_list([id_counts[t] for t in tables]),
+            self.bind_list(starts),
             self.bind_time(midnight), self.bind_list(ref_ids)))[0]
-        sessions, answers, templates, ids, players, missions, events, counters, *more = (
-            self.read_json(v) or [] for v in row[2:])
+        sessions, answers, templates, players, missions, events, counters, *more = (
+            self.read_json(v) or [] for v in row[3:])
+        ids, more = more[:len(tables)], more[len(tables):]
         return Reads(
             {sid: uid for sid, uid in sessions},
             [StoredAnswer(a[0], a[1], a[2], a[3], a[4], a[5], a[6], parse_time(a[7])) for a in answers],
             sorted((Template(*t) for t in templates), key=lambda t: t.id),
-            self.round_ids_of(ids, id_count) if id_count else [],
+            {t: self.new_ids_of(v, id_counts[t]) for t, v in zip(tables, ids, strict=True)},
             {r[0]: LockedPlayer(r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], bool(r[9]), ProfileRow(
                 r[0], r[10], r[11], r[12], r[13], r[14], r[15], r[16], bool(r[17]), parse_time(r[18]),
                 _time_or_none(r[19]))) for r in players},
@@ -251,7 +256,7 @@ class Store(ABC):
             _events(events, counters),
             {r.name: r.parse(v) for r, v in zip(extra, more, strict=True)})
 
-    def _read_sql(self, extra: tuple[Read, ...]) -> str:
+    def _read_sql(self, tables: tuple[str, ...], extra: tuple[Read, ...]) -> str:
         """The statement of `read` in this dialect with these extra parts (rendered once per store)."""
         p = self.param
         template_ids = f"IN (SELECT id FROM mission_templates WHERE deleted_at IS NULL AND metric {self.among(6, 'text')})"
@@ -260,7 +265,7 @@ class Store(ABC):
                       f"AND e.deleted_at IS NULL AND e.starts_at <= {p(2)} AND e.ends_at > {p(2)}")
         parts = [
             # Every parameter appears (SQLite counts them; PostgreSQL must be able to type each one).
-            self.typed_param(9, "timestamptz"), self.typed_param(10, "bigint[]"),
+            self.typed_param(7, "int[]"), self.typed_param(9, "timestamptz"), self.typed_param(10, "bigint[]"),
             self.rows_as_json("id, user_id", f"FROM auth_sessions WHERE id {self.among(1, 'text')} "
                                              f"AND revoked_at IS NULL AND expires_at > {p(2)}"),
             # Exact pairs: `scope = ANY AND key = ANY` would walk the unique index once per combination.
@@ -269,7 +274,6 @@ class Store(ABC):
             self.rows_as_json("id, code, title, metric, target, period", "FROM mission_templates "
                                                                          "WHERE deleted_at IS NULL "
                                                                          f"AND metric {self.among(6, 'text')}"),
-            self.round_ids_sql(7),
             # The lock an UPDATE takes (FOR NO KEY UPDATE: foreign-key checks of concurrent inserts do not wait
             # for it), players in id order so two writers never wait in a cycle. Players without a seed pair
             # are left out: the writer commits one for them and settles their plan again.
@@ -290,6 +294,7 @@ class Store(ABC):
                 "c.id, c.event_id, c.user_id, c.metric, c.value",
                 f"FROM event_progress c WHERE c.user_id {self.among(5, 'bigint')} AND c.event_id IN "
                 f"(SELECT p.event_id {open_parts}) ORDER BY c.user_id, c.event_id, c.metric"),
+            *(self.new_ids_sql(t, k) for k, t in enumerate(tables)),
             *(r.sql(self) for r in extra),
         ]
         return f"SELECT {', '.join(parts)}"

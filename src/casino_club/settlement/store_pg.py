@@ -87,12 +87,12 @@ class PgStore(Store):
     def json_column(self, name: str) -> str:
         return name
 
-    def round_ids_sql(self, n: int) -> str:
-        return self.rows_as_json("nextval(pg_get_serial_sequence('game_rounds', 'id'))",
-                                 f"FROM generate_series(1, ${n}::int)")
+    def new_ids_sql(self, table: str, k: int) -> str:
+        return (f"(SELECT json_agg(nextval(pg_get_serial_sequence('{table}', 'id'))) "
+                f"FROM generate_series(1, ($7::int[])[{k + 1}]))")
 
-    def round_ids_of(self, value: list[list[int]], count: int) -> list[int]:
-        return sorted(v[0] for v in value)
+    def new_ids_of(self, value: list[Any], count: int) -> list[int]:
+        return sorted(int(v) for v in value)
 
     def bind_list(self, values: Sequence[Any]) -> Any:
         return list(values)

@@ -67,12 +67,12 @@ class SqliteStore(Store):
     def json_column(self, name: str) -> str:
         return f"json({name})"
 
-    def round_ids_sql(self, n: int) -> str:
+    def new_ids_sql(self, table: str, k: int) -> str:
         # One writer at a time (BEGIN IMMEDIATE): the next ids are the ones after the largest.
-        return self.rows_as_json(f"top, ?{n}", "FROM (SELECT COALESCE(MAX(id), 0) AS top FROM game_rounds)")
+        return f"(SELECT json_array(COALESCE(MAX(id), 0)) FROM {table})"
 
-    def round_ids_of(self, value: list[list[int]], count: int) -> list[int]:
-        top = int(value[0][0])
+    def new_ids_of(self, value: list[Any], count: int) -> list[int]:
+        top = int(value[0])
         return list(range(top + 1, top + 1 + count))
 
     def bind_list(self, values: Sequence[Any]) -> Any:

@@ -86,7 +86,7 @@ class Unit:
         self.postings: list[Posting] = []
         self.events_by_user: set[int] = set()
         self._reads: Reads | None = None
-        self._round_ids: list[int] = []
+        self._new_ids: dict[str, list[int]] = {}
         self._changed = False
 
     # --- the group -----------------------------------------------------------------------------------------
@@ -101,10 +101,10 @@ class Unit:
                 reads.setdefault(r.name, r)
         got = self._reads = await self.store.read(
             sorted({p.session_id for p in plans if p.session_id is not None}), keys, sorted({p.user_id for p in plans}),
-            metrics, sorted(set(self.starts.values())), self.now, self.midnight, sum(p.round_ids() for p in plans),
+            metrics, sorted(set(self.starts.values())), self.now, self.midnight, _id_counts(plans),
             sorted({i for p in plans for i in p.ref_ids()}), tuple(reads.values()))
         self.extra = got.extra
-        self._round_ids = list(got.round_ids)
+        self._new_ids = {t: list(ids) for t, ids in got.new_ids.items()}
         self.players = {uid: Player(uid, Wallet(row.account_id, row.balance), row.seed_pair_id, row.server_seed,
                                     row.server_seed_hash, row.client_seed, row.next_nonce, row.user.xp, row.event_seq,
                                     profile_json(row.user, row.balance))
@@ -227,24 +227,27 @@ class Unit:
         return nonce
 
     def debit(self, user_id: int, amount: int, sink: System, reason: str, reference: str | None = None,
-              dedupe_key: str | None = None) -> Posting:
+              dedupe_key: str | None = None, memo: str | None = None) -> Posting:
         """Player -> system account; 409 INSUFFICIENT_GOLD (nothing changed) if short."""
         player = self.player(user_id)
-        posting = post_debit(player.wallet, self.systems[system_code(sink)], amount, reason, reference, dedupe_key)
+        posting = post_debit(player.wallet, self.systems[system_code(sink)], amount, reason, reference, dedupe_key,
+                             memo)
         return self._post(user_id, posting)
 
     def credit(self, user_id: int, amount: int, source: System, reason: str, reference: str | None = None,
-               dedupe_key: str | None = None) -> Posting:
+               dedupe_key: str | None = None, memo: str | None = None) -> Posting:
         """System account -> player."""
         player = self.player(user_id)
-        posting = post_credit(player.wallet, self.systems[system_code(source)], amount, reason, reference, dedupe_key)
+        posting = post_credit(player.wallet, self.systems[system_code(source)], amount, reason, reference, dedupe_key,
+                              memo)
         return self._post(user_id, posting)
 
     def _post(self, user_id: int, posting: Posting) -> Posting:
         self._touch(user_id)
         self.postings.append(posting)
         self.rows.add("transfers", (posting.debit_id, posting.credit_id, posting.amount, posting.reason,
-                                    posting.reference, posting.dedupe_key, posting.debit_after, posting.credit_after))
+                                    posting.reference, posting.dedupe_key, posting.debit_after, posting.credit_after,
+                                    posting.memo))
         return posting
 
     def gain_xp(self, user_id: int, xp: int, source: str) -> None:
@@ -286,20 +289,32 @@ class Unit:
             self.envelopes.append((user_id, {"id": event_id, "seq": player.seq, "type": type_,
                                              "ts": self.now.isoformat(), "data": data}))
 
+    def record_action(self, user_id: int, kind: str, data: dict[str, Any], reference: str | None = None) -> None:
+        """A line of the player's action history."""
+        self.add("actions", (user_id, kind, reference, dumps(data)))
+
     def add(self, write: str, row: tuple[Any, ...]) -> None:
         """Queue a row of a plan's own write (named by Write.rows)."""
         self._changed = True
         self.rows.add(write, row)
 
-    def new_round_id(self) -> int:
-        """A reserved id for a new game round."""
-        return self._round_ids.pop(0)
+    def new_id(self, table: str) -> int:
+        """A reserved id for a new row of `table` (the plan asked for it in new_ids)."""
+        return self._new_ids[table].pop(0)
 
     def profile(self, user_id: int) -> dict[str, Any]:
         """The player's JSON profile as it stands now in the group."""
         player = self.player(user_id)
         return player.base_profile | {"gold": player.wallet.balance, "xp": player.xp, "level": level_for(player.xp),
                                       "xp_to_next": xp_to_next(player.xp)}
+
+
+def _id_counts(plans: list[Plan]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for p in plans:
+        for table, n in p.new_ids().items():
+            counts[table] = counts.get(table, 0) + n
+    return counts
 
 
 def _replay_of(earlier: tuple[str | None, Outcome], fingerprint: str | None) -> Outcome | None:

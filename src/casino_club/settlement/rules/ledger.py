@@ -27,6 +27,7 @@ class Posting:
     dedupe_key: str | None
     debit_after: int | None  # the player's balance after, when the debited account is the player's
     credit_after: int | None  # likewise for the credited account
+    memo: str | None = None
 
 
 def check_amount(amount: int) -> int:
@@ -37,18 +38,18 @@ def check_amount(amount: int) -> int:
 
 
 def post_debit(wallet: Wallet, sink_id: int, amount: int, reason: str, reference: str | None = None,
-               dedupe_key: str | None = None) -> Posting:
+               dedupe_key: str | None = None, memo: str | None = None) -> Posting:
     """Move `amount` from the player to a system account; 409 INSUFFICIENT_GOLD (nothing changed) if short."""
     check_amount(amount)
     if wallet.balance < amount:
         raise InsufficientGold({"required": amount})
     wallet.balance -= amount
-    return Posting(wallet.account_id, sink_id, amount, reason, reference, dedupe_key, wallet.balance, None)
+    return Posting(wallet.account_id, sink_id, amount, reason, reference, dedupe_key, wallet.balance, None, memo)
 
 
 def post_credit(wallet: Wallet, source_id: int, amount: int, reason: str, reference: str | None = None,
-                dedupe_key: str | None = None) -> Posting:
+                dedupe_key: str | None = None, memo: str | None = None) -> Posting:
     """Move `amount` from a system account to the player."""
     check_amount(amount)
     wallet.balance += amount
-    return Posting(source_id, wallet.account_id, amount, reason, reference, dedupe_key, None, wallet.balance)
+    return Posting(source_id, wallet.account_id, amount, reason, reference, dedupe_key, None, wallet.balance, memo)
