@@ -29,8 +29,6 @@ ROUNDS = Write("rounds", "game_rounds", (
 PITY = Write("gacha_pity", "gacha_pity", (
     ("user_id", "bigint"), ("pulls_since_legendary", "int"), ("total_pulls", "bigint")), (("updated_at", NOW),),
     conflict=("user_id",), merge=(("pulls_since_legendary", "set"), ("total_pulls", "add")))
-INVENTORY = Write("inventory", "inventory", (("user_id", "bigint"), ("item_id", "text"), ("quantity", "int")),
-                  (("updated_at", NOW),), conflict=("user_id", "item_id"), merge=(("quantity", "add"),))
 
 
 def _bet_today_sql(store: Store) -> str:
@@ -142,7 +140,7 @@ class GachaPlan(RoundPlan):
 
     metrics: ClassVar[tuple[str, ...]] = ("games_played", "gacha_pulls", "gold_spent", "wins", "gold_wagered")
     reads: ClassVar[tuple[Read, ...]] = (PITY_READ,)
-    writes: ClassVar[tuple[Write, ...]] = (ROUNDS, PITY, INVENTORY)
+    writes: ClassVar[tuple[Write, ...]] = (ROUNDS, PITY)
 
     def apply(self, unit: Unit) -> Answer:
         player = unit.player(self.user_id)
@@ -157,9 +155,8 @@ class GachaPlan(RoundPlan):
         pity[self.user_id] = outcome.new_pulls_since_legendary
         pulls: dict[int, int] = unit.extra.setdefault("gacha_pulls", {})
         pulls[self.user_id] = pulls.get(self.user_id, 0) + self.count
-        granted: dict[tuple[int, str], int] = unit.extra.setdefault("gacha_items", {})
         for item in outcome.items:
-            granted[(self.user_id, item.id)] = granted.get((self.user_id, item.id), 0) + 1
+            unit.add_items(self.user_id, item.id, 1)
         play = InstantPlay("gacha", cost, {"count": self.count, "pulls_since_legendary": pity_before},
                            gacha.outcome_dict(outcome), 0, "item", 0,
                            {"games_played": 1, "gacha_pulls": self.count, "gold_spent": cost})
@@ -170,6 +167,4 @@ class GachaPlan(RoundPlan):
         pity: dict[int, int] = unit.extra["gacha_pity"]
         for user_id, pulls in unit.extra.get("gacha_pulls", {}).items():
             unit.add("gacha_pity", (user_id, pity[user_id], pulls))
-        for (user_id, item_id), quantity in sorted(unit.extra.get("gacha_items", {}).items()):
-            unit.add("inventory", (user_id, item_id, quantity))
 

@@ -13,24 +13,14 @@ from casino_club.games.plans import GachaPlan, InstantPlan
 from casino_club.games.rules import InvalidGameInput, crash, gacha
 from casino_club.games.service_common import check_bet_limits
 from casino_club.kit.http_errors import request_lang
-from casino_club.kit.idempotency import REPLAYED, fingerprint, request_key, user_scope
-from casino_club.kit.jsonfast import FastJSONResponse
+from casino_club.kit.idempotency import user_scope
 from casino_club.kit.runtime import Runtime
-from casino_club.settlement.plan import Plan
-from casino_club.settlement.writer import SettlementWriter
-
-
-async def _settle(request: Request, plan: Plan) -> Response:
-    writer: SettlementWriter = request.app.state.settlement
-    answer = await writer.settle(plan)
-    return FastJSONResponse(answer.body, status_code=answer.status,
-                            headers={REPLAYED: "true"} if answer.replayed else None)
+from casino_club.settlement.http import keyed, respond
 
 
 async def _keyed(request: Request, caller: TokenCaller) -> dict[str, object]:
-    key = request_key(request)
-    return {"user_id": caller.user_id, "session_id": caller.claims.session_id, "scope": user_scope(caller.user_id),
-            "key": key, "fingerprint": await fingerprint(request) if key is not None else None}
+    return {"user_id": caller.user_id, "session_id": caller.claims.session_id,
+            **await keyed(request, user_scope(caller.user_id))}
 
 
 async def play_round(request: Request, rt: Runtime, caller: TokenCaller, game: str, bet: int,
@@ -40,7 +30,7 @@ async def play_round(request: Request, rt: Runtime, caller: TokenCaller, game: s
     stake = check_bet_limits(rt.settings, bet)
     plan = InstantPlan(**await _keyed(request, caller), game=game, stake=stake, choice=normalised,  # type: ignore[arg-type]
                        daily_limits=rt.settings.daily_bet_limits or None)
-    return await _settle(request, plan)
+    return await respond(request, plan)
 
 
 async def pull(request: Request, caller: TokenCaller, count: int) -> Response:
@@ -49,7 +39,7 @@ async def pull(request: Request, caller: TokenCaller, count: int) -> Response:
         checked = gacha.validate_count(count)
     except InvalidGameInput as exc:
         raise input_error(exc) from exc
-    return await _settle(request, GachaPlan(**await _keyed(request, caller), count=checked))  # type: ignore[arg-type]
+    return await respond(request, GachaPlan(**await _keyed(request, caller), count=checked))  # type: ignore[arg-type]
 
 
 async def crash_bet(request: Request, rt: Runtime, caller: TokenCaller, bet: int,
@@ -60,7 +50,7 @@ async def crash_bet(request: Request, rt: Runtime, caller: TokenCaller, bet: int
     except InvalidGameInput as exc:
         raise input_error(exc) from exc
     stake = check_bet_limits(rt.settings, bet)
-    return await _settle(request, CrashBetPlan(**await _keyed(request, caller), stake=stake,  # type: ignore[arg-type]
+    return await respond(request, CrashBetPlan(**await _keyed(request, caller), stake=stake,  # type: ignore[arg-type]
                                                target_x100=target, daily_limits=rt.settings.daily_bet_limits or None))
 
 
@@ -68,4 +58,4 @@ async def crash_cashout(request: Request, caller: TokenCaller, round_id: int) ->
     """Cash out now; after the crash the loss commits and 409 ROUND_CRASHED is the stored answer."""
     plan = CrashEndPlan(**await _keyed(request, caller), round_id=round_id, mode="cashout",  # type: ignore[arg-type]
                         lang=request_lang(request), request_id=getattr(request.state, "request_id", None))
-    return await _settle(request, plan)
+    return await respond(request, plan)

@@ -8,7 +8,7 @@ the SQL of the reads is here once. Row shapes follow the ORM models, which stay 
 
 Parameters every read may use: $1 session ids, $2 now, $3/$4 idempotency (scope, key) pairs, $5 user ids,
 $6 progress metrics, $7 how many new ids to reserve per table (in the order of `id_tables`), $8 mission period starts, $9 local midnight (UTC),
-$10 ids of feature rows the plans name (Plan.ref_ids).
+$10 ids of feature rows the plans name (Plan.ref_ids), $11 the operator's local today.
 """
 
 from __future__ import annotations
@@ -87,6 +87,12 @@ CORE_WRITES = (
     Write("stats", "game_stats", (("user_id", "bigint"), ("game", "text"), *((f, "bigint") for f in STAT_FIELDS)),
           (("updated_at", NOW),), conflict=("user_id", "game"),
           merge=tuple((f, "max" if f in STAT_MAXIMA else "add") for f in STAT_FIELDS)),
+    # Item stacks: the group's gains per (player, item) are added in place; a stack used up is set to what is left
+    # (an upsert of a negative change would fail the CHECK on its would-be inserted row).
+    Write("inventory", "inventory", (("user_id", "bigint"), ("item_id", "text"), ("quantity", "int")),
+          (("updated_at", NOW),), conflict=("user_id", "item_id"), merge=(("quantity", "add"),)),
+    Write("inventory_set", "inventory", (("user_id", "bigint"), ("item_id", "text"), ("quantity", "int")),
+          (("updated_at", NOW),), keys=2),
     Write("missions_new", "mission_progress", (
         ("template_id", "bigint"), ("user_id", "bigint"), ("period_start", "date"), ("value", "bigint"),
         ("completed_at", "timestamptz")), (("updated_at", NOW),)),
@@ -195,6 +201,10 @@ class Store(ABC):
         """A UTC datetime as a parameter."""
 
     @abstractmethod
+    def bind_date(self, value: date) -> Any:
+        """A date as a parameter."""
+
+    @abstractmethod
     def read_json(self, value: Any) -> Any:
         """A JSON column value as Python data."""
 
@@ -219,7 +229,7 @@ class Store(ABC):
 
     async def read(self, session_ids: Sequence[str], answer_keys: Sequence[tuple[str, str]], user_ids: Sequence[int],
                    metrics: Sequence[str], starts: Sequence[date], now: datetime, midnight: datetime,
-                   id_counts: dict[str, int], ref_ids: Sequence[int], extra: tuple[Read, ...]) -> Reads:
+                   id_counts: dict[str, int], ref_ids: Sequence[int], today: date, extra: tuple[Read, ...]) -> Reads:
         """Everything a group reads, in one statement (one round trip), the players' rows locked.
 
         The unlocked parts (sessions, stored answers, mission templates, new round ids) come first; then the
@@ -239,9 +249,9 @@ class Store(ABC):
             self.bind_list([k[0] for k in answer_keys]), self.bind_list([k[1] for k in answer_keys]),
             self.bind_list(user_ids), self.bind_list(metrics), self.bind_list([id_counts[t] for t in tables]),
             self.bind_list(starts),
-            self.bind_time(midnight), self.bind_list(ref_ids)))[0]
+            self.bind_time(midnight), self.bind_list(ref_ids), self.bind_date(today)))[0]
         sessions, answers, templates, players, missions, events, counters, *more = (
-            self.read_json(v) or [] for v in row[3:])
+            self.read_json(v) or [] for v in row[4:])
         ids, more = more[:len(tables)], more[len(tables):]
         return Reads(
             {sid: uid for sid, uid in sessions},
@@ -266,6 +276,7 @@ class Store(ABC):
         parts = [
             # Every parameter appears (SQLite counts them; PostgreSQL must be able to type each one).
             self.typed_param(7, "int[]"), self.typed_param(9, "timestamptz"), self.typed_param(10, "bigint[]"),
+            self.typed_param(11, "date"),
             self.rows_as_json("id, user_id", f"FROM auth_sessions WHERE id {self.among(1, 'text')} "
                                              f"AND revoked_at IS NULL AND expires_at > {p(2)}"),
             # Exact pairs: `scope = ANY AND key = ANY` would walk the unique index once per combination.

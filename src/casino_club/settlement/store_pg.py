@@ -8,7 +8,7 @@ Foreign keys are checked at the end of that statement.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from casino_club.settlement.store import LEASE, NOW, Rows, Store, Write
@@ -98,6 +98,9 @@ class PgStore(Store):
         return list(values)
 
     def bind_time(self, value: datetime) -> Any:
+        return value
+
+    def bind_date(self, value: date) -> Any:
         return value
 
     def read_json(self, value: Any) -> Any:

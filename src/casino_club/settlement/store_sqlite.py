@@ -81,6 +81,9 @@ class SqliteStore(Store):
     def bind_time(self, value: datetime) -> Any:
         return self._time_in(value)
 
+    def bind_date(self, value: date) -> Any:
+        return self._date_in(value)
+
     def read_json(self, value: Any) -> Any:
         return jsonfast.loads(value)
 

@@ -81,6 +81,8 @@ class Unit:
         self.rows = Rows(self.now, self.now + timedelta(seconds=settings.idempotency_lock_s))
         self.players: dict[int, Player] = {}
         self.game_stats: dict[tuple[int, str], dict[str, int]] = {}
+        self.item_deltas: dict[tuple[int, str], int] = {}
+        self.item_left: dict[tuple[int, str], int] = {}
         self.extra: dict[str, Any] = {}
         self.after_commit: list[Callable[[], None]] = []
         self.postings: list[Posting] = []
@@ -102,7 +104,7 @@ class Unit:
         got = self._reads = await self.store.read(
             sorted({p.session_id for p in plans if p.session_id is not None}), keys, sorted({p.user_id for p in plans}),
             metrics, sorted(set(self.starts.values())), self.now, self.midnight, _id_counts(plans),
-            sorted({i for p in plans for i in p.ref_ids()}), tuple(reads.values()))
+            sorted({i for p in plans for i in p.ref_ids()}), self.today, tuple(reads.values()))
         self.extra = got.extra
         self._new_ids = {t: list(ids) for t, ids in got.new_ids.items()}
         self.players = {uid: Player(uid, Wallet(row.account_id, row.balance), row.seed_pair_id, row.server_seed,
@@ -173,6 +175,11 @@ class Unit:
                 self.rows.add("accounts", (player.wallet.account_id, player.wallet.balance))
                 self.rows.add("seed_pairs", (player.seed_pair_id, player.nonce))
                 self.rows.add("users", (player.user_id, player.xp, player.seq))
+        for (uid, item_id), delta in sorted(self.item_deltas.items()):
+            if delta:
+                self.rows.add("inventory", (uid, item_id, delta))
+        for (uid, item_id), left in sorted(self.item_left.items()):
+            self.rows.add("inventory_set", (uid, item_id, left))
         for (uid, game), stat in self.game_stats.items():
             self.rows.add("stats", (uid, game, *(stat[f] for f in STAT_FIELDS)))
         assert self._reads is not None
@@ -288,6 +295,16 @@ class Unit:
         if self.direct:
             self.envelopes.append((user_id, {"id": event_id, "seq": player.seq, "type": type_,
                                              "ts": self.now.isoformat(), "data": data}))
+
+    def add_items(self, user_id: int, item_id: str, quantity: int) -> None:
+        """Add to the player's stack of an item."""
+        self._touch(user_id)
+        self.item_deltas[(user_id, item_id)] = self.item_deltas.get((user_id, item_id), 0) + quantity
+
+    def items_left(self, user_id: int, item_id: str, quantity: int) -> None:
+        """Set what is left of a stack the plan used some of (it read the stack under the player's lock)."""
+        self._touch(user_id)
+        self.item_left[(user_id, item_id)] = quantity
 
     def record_action(self, user_id: int, kind: str, data: dict[str, Any], reference: str | None = None) -> None:
         """A line of the player's action history."""

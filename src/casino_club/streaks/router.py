@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from casino_club.auth.deps import Principal, current_principal, writer
-from casino_club.kit.idempotency import Writer
+from casino_club.auth.deps import BEARER_SECURITY, Principal, TokenCaller, current_principal, token_writer
+from casino_club.kit.idempotency import user_scope
 from casino_club.kit.runtime import Runtime, get_runtime
+from casino_club.settlement.http import keyed, respond
 from casino_club.streaks import service
+from casino_club.streaks.plans import ClaimPlan, TickPlan
 from casino_club.streaks.schemas import ClaimOut, StreakHistory, StreakPreview, StreakStatus, TickOut
 
 router = APIRouter(prefix="/api/streak", tags=["streak"])
@@ -30,16 +34,21 @@ async def streak_preview(days: int = Query(7, ge=1, le=31), principal: Principal
         return await service.preview(session, principal.user_id, days)
 
 
-@router.post("/tick", response_model=TickOut)
-async def streak_tick(principal: Principal = Depends(current_principal), w: Writer = Depends(writer)) -> Response:
+async def _plan_fields(request: Request, caller: TokenCaller) -> dict[str, Any]:
+    return {"user_id": caller.user_id, "session_id": caller.claims.session_id,
+            "settings": request.app.state.rt.settings, **await keyed(request, user_scope(caller.user_id))}
+
+
+@router.post("/tick", response_model=TickOut, openapi_extra=BEARER_SECURITY)
+async def streak_tick(request: Request, caller: TokenCaller = Depends(token_writer)) -> Response:
     """Mark today visited (idempotent per local day)."""
-    return await w.run(lambda s: service.tick(s, principal.user_id))
+    return await respond(request, TickPlan(**await _plan_fields(request, caller)))
 
 
-@router.post("/claim", response_model=ClaimOut)
-async def streak_claim(principal: Principal = Depends(current_principal), w: Writer = Depends(writer)) -> Response:
+@router.post("/claim", response_model=ClaimOut, openapi_extra=BEARER_SECURITY)
+async def streak_claim(request: Request, caller: TokenCaller = Depends(token_writer)) -> Response:
     """Claim today's reward (ticks first); a second claim the same day is 409 ALREADY_CLAIMED."""
-    return await w.run(lambda s: service.claim(s, principal.user_id))
+    return await respond(request, ClaimPlan(**await _plan_fields(request, caller)))
 
 
 @router.get("/history", response_model=StreakHistory)

@@ -1,0 +1,52 @@
+"""grant(): the one way engagement plans pay players (ledger gold, XP, items, history, events) in a settlement group."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from casino_club.auth.models import level_for
+from casino_club.kit.jsonfast import dumps
+from casino_club.settlement.store import NOW, Write
+from casino_club.settlement.unit import Unit
+from casino_club.wallet.service import System
+
+REWARD_GRANTS = Write("reward_grants", "reward_grants", (
+    ("id", "bigint"), ("user_id", "bigint"), ("source", "text"), ("title", "text"), ("reference", "text"),
+    ("gold", "bigint"), ("xp", "int"), ("items", "json"), ("dedupe_key", "text")), (("created_at", NOW),))
+
+
+@dataclass(frozen=True)
+class Granted:
+    """What a grant paid: its reward row id and the player's XP and level afterwards."""
+
+    reward_id: int
+    xp: int
+    level: int
+
+
+def grant(unit: Unit, user_id: int, *, gold: int, xp: int, items: list[dict[str, Any]], source: str, title: str,
+          dedupe_key: str, reference: str | None = None, profile_event: bool = True) -> Granted:
+    """Pay gold (from PROMOTIONS), XP and items; emits reward_granted (+ profile_update).
+
+    The reward row's unique dedupe_key and the transfer's make a second grant with the same key fail the group
+    instead of paying twice; callers guard with their own claim row. The plan reserves one `reward_grants` id.
+    """
+    reward_id = unit.new_id("reward_grants")
+    unit.add("reward_grants", (reward_id, user_id, source, title[:120], reference, gold, xp, dumps(items), dedupe_key))
+    if gold > 0:
+        unit.credit(user_id, gold, System.PROMOTIONS, f"{source}_reward", reference or f"reward:{reward_id}",
+                    dedupe_key, memo=title[:200])
+    for item in items:
+        unit.add_items(user_id, item["item_id"], int(item["quantity"]))
+    if xp:
+        unit.gain_xp(user_id, xp, source)
+    player = unit.player(user_id)
+    unit.record_action(user_id, f"{source}_reward", {"title": title, "gold": gold, "xp": xp, "items": items},
+                       reference)
+    unit.emit(user_id, "reward_granted", {
+        "reward_id": reward_id, "source": source, "title": title, "gold": gold, "xp": xp, "items": items,
+        "reference": reference, "total_xp": player.xp if xp else None, "level": level_for(player.xp) if xp else None})
+    if profile_event:
+        unit.emit(user_id, "profile_update", unit.profile(user_id))
+    return Granted(reward_id, player.xp, level_for(player.xp))
