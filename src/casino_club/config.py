@@ -86,7 +86,6 @@ class Settings(BaseSettings):
     # Slot / RPS rounds queue and settle together in one transaction (group commit); off: one per request.
     round_batching: bool = True
     round_batch_max: int = Field(64, ge=1, le=1000)  # rounds per group commit at most
-    round_batch_parallel: int = Field(2, ge=1, le=16)  # group commits in flight per instance (PostgreSQL)
 
     # Shop and payments
     # Sandbox gateway behaviour. Unset: "success" in development/test, "pending" in production (purchases

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
-from casino_club.auth.deps import Principal, current_principal, writer
-from casino_club.kit.idempotency import Writer
+from casino_club.auth.deps import BEARER_SECURITY, Principal, TokenCaller, current_principal, token_writer, writer
+from casino_club.kit.idempotency import Writer, user_scope
 from casino_club.kit.runtime import Runtime, get_runtime
 from casino_club.missions import events, service
+from casino_club.missions.plans import EventClaimPlan, MissionClaimPlan
 from casino_club.missions.schemas import ClaimRewardOut, EventList, JoinOut, MissionList
+from casino_club.settlement.http import keyed, respond
 
 router = APIRouter(tags=["events & missions"])
 
@@ -28,11 +32,11 @@ async def join_event(event_id: int = Path(ge=1, le=2**62), principal: Principal 
     return await w.run(lambda s: events.join(s, principal.user_id, event_id))
 
 
-@router.post("/api/events/{event_id}/claim", response_model=ClaimRewardOut)
-async def claim_event(event_id: int = Path(ge=1, le=2**62), principal: Principal = Depends(current_principal),
-                      w: Writer = Depends(writer)) -> Response:
+@router.post("/api/events/{event_id}/claim", response_model=ClaimRewardOut, openapi_extra=BEARER_SECURITY)
+async def claim_event(request: Request, event_id: int = Path(ge=1, le=2**62),
+                      caller: TokenCaller = Depends(token_writer)) -> Response:
     """Claim a completed event's rewards once."""
-    return await w.run(lambda s: events.claim(s, principal.user_id, event_id))
+    return await respond(request, EventClaimPlan(**await _caller(request, caller), event_id=event_id))
 
 
 @router.get("/api/missions", response_model=MissionList)
@@ -43,8 +47,13 @@ async def list_missions(principal: Principal = Depends(current_principal),
         return await service.list_missions(session, principal.user_id)
 
 
-@router.post("/api/missions/{mission_id}/claim", response_model=ClaimRewardOut)
-async def claim_mission(mission_id: int = Path(ge=1, le=2**62), principal: Principal = Depends(current_principal),
-                        w: Writer = Depends(writer)) -> Response:
+@router.post("/api/missions/{mission_id}/claim", response_model=ClaimRewardOut, openapi_extra=BEARER_SECURITY)
+async def claim_mission(request: Request, mission_id: int = Path(ge=1, le=2**62),
+                        caller: TokenCaller = Depends(token_writer)) -> Response:
     """Claim a completed mission once per period."""
-    return await w.run(lambda s: service.claim_mission(s, principal.user_id, mission_id))
+    return await respond(request, MissionClaimPlan(**await _caller(request, caller), template_id=mission_id))
+
+
+async def _caller(request: Request, caller: TokenCaller) -> dict[str, Any]:
+    return {"user_id": caller.user_id, "session_id": caller.claims.session_id,
+            **await keyed(request, user_scope(caller.user_id))}

@@ -11,7 +11,7 @@ REQUEST_LATENCY = Histogram(
 )
 GAME_ROUNDS = Counter("casino_game_rounds_total", "Game rounds settled", ["game", "result"])
 GAME_WAGER = Counter("casino_game_wager_gold_total", "Gold wagered", ["game"])
-ROUND_BATCH_SIZE = Histogram("casino_round_batch_size", "Slot/RPS rounds settled per group commit",
+ROUND_BATCH_SIZE = Histogram("casino_round_batch_size", "Plans (gold-moving requests) settled per settlement group",
                              buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256))
 GAME_PAYOUT = Counter("casino_game_payout_gold_total", "Gold paid out", ["game"])
 PURCHASES = Counter("casino_purchases_total", "Purchase attempts by result and reason code", ["result", "reason"])

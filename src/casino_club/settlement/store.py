@@ -95,12 +95,13 @@ CORE_WRITES = (
           (("updated_at", NOW),), keys=2),
     Write("missions_new", "mission_progress", (
         ("template_id", "bigint"), ("user_id", "bigint"), ("period_start", "date"), ("value", "bigint"),
-        ("completed_at", "timestamptz")), (("updated_at", NOW),)),
+        ("completed_at", "timestamptz"), ("claimed_at", "timestamptz")), (("updated_at", NOW),)),
     Write("accounts", "accounts", (("id", "bigint"), ("balance", "bigint")), (("updated_at", NOW),), keys=1),
     Write("seed_pairs", "fairness_seed_pairs", (("id", "bigint"), ("next_nonce", "bigint")), keys=1),
     Write("users", "users", (("id", "bigint"), ("xp", "bigint"), ("event_seq", "bigint")), keys=1),
-    Write("missions_old", "mission_progress", (("id", "bigint"), ("value", "bigint"), ("completed_at", "timestamptz")),
-          (("updated_at", NOW),), keys=1),
+    Write("missions_old", "mission_progress", (
+        ("id", "bigint"), ("value", "bigint"), ("completed_at", "timestamptz"), ("claimed_at", "timestamptz")),
+        (("updated_at", NOW),), keys=1),
     Write("event_progress", "event_progress", (("id", "bigint"), ("value", "bigint")), keys=1),
     Write("event_done", "event_participations", (("id", "bigint"), ("completed_at", "timestamptz")), keys=1),
 )

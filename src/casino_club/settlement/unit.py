@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from casino_club.auth.errors import AccountBanned
@@ -25,7 +25,15 @@ from casino_club.ops.ledger_metrics import count_committed
 from casino_club.settlement.plan import Answer, Outcome, Plan
 from casino_club.settlement.rules.ledger import Posting, Wallet, post_credit, post_debit
 from casino_club.settlement.rules.levels import gain_xp, xp_to_next
-from casino_club.settlement.rules.progress import PERIODS, advance_events, advance_missions, clean_metrics, period_start
+from casino_club.settlement.rules.progress import (
+    PERIODS,
+    EventRow,
+    MissionRow,
+    advance_events,
+    advance_missions,
+    clean_metrics,
+    period_start,
+)
 from casino_club.settlement.rules.stats import STAT_FIELDS, empty_stats
 from casino_club.settlement.store import CORE_WRITES, Read, Reads, Rows, Store, StoredAnswer, Write
 from casino_club.wallet.service import System, system_code
@@ -185,9 +193,9 @@ class Unit:
         assert self._reads is not None
         for (tid, uid, start), m in self._reads.missions.items():
             if m.dirty and m.id is None:
-                self.rows.add("missions_new", (tid, uid, start, m.value, m.completed_at))
+                self.rows.add("missions_new", (tid, uid, start, m.value, m.completed_at, m.claimed_at))
             elif m.dirty:
-                self.rows.add("missions_old", (m.id, m.value, m.completed_at))
+                self.rows.add("missions_old", (m.id, m.value, m.completed_at, m.claimed_at))
         for events in self._reads.events.values():
             for ev in events:
                 for metric in sorted(ev.dirty):
@@ -276,6 +284,17 @@ class Unit:
         if changes:
             self.emit(user_id, "event_progress", {"metrics": clean, "updates": changes})
         return changes
+
+    @property
+    def missions(self) -> dict[tuple[int, int, date], MissionRow]:
+        """The group's mission progress rows: (template, user, period start) -> row (written if dirty)."""
+        assert self._reads is not None
+        return self._reads.missions
+
+    def open_events(self, user_id: int) -> list[EventRow]:
+        """The player's open participations in running events, as the group holds them."""
+        assert self._reads is not None
+        return self._reads.events.setdefault(user_id, [])
 
     def stats(self, user_id: int, game: str) -> dict[str, int]:
         """The group's additions to the player's stats row for `game` (the write adds them in place)."""

@@ -39,9 +39,10 @@ class SettlementWriter:
         self.pending: deque[Plan] = deque()
         self.tasks: set[asyncio.Task[None]] = set()
         self.systems: dict[str, int] = {}  # system account ids, read once
-        # SQLite has one writer at a time; on PostgreSQL a second group computes while the first waits on the
-        # database, and their row locks (same order everywhere) keep the same player's plans in order.
-        self.parallel = 1 if rt.engine.dialect.name == "sqlite" else rt.settings.round_batch_parallel
+        # One group in flight per instance, on both databases. Two at once on PostgreSQL (the old slot/RPS batcher
+        # ran two) lost balance updates in the 200-concurrent-spins test (tests/api/test_games_concurrency.py,
+        # about one run in three) and the cause is not yet understood, so the writer does not do it.
+        self.parallel = 1
         # Connections kept between drains: a pool checkout cost PostgreSQL three round trips (the pre-ping's
         # BEGIN, `;`, ROLLBACK) and a fourth on return, more than a group's own reads.
         self.idle: list[AsyncConnection] = []
@@ -110,7 +111,8 @@ class SettlementWriter:
             await _release(conn)
             raise
 
-    async def _run_group(self, plans: list[Plan], conn: AsyncConnection | None) -> AsyncConnection | None:
+    async def _run_group(self, plans: list[Plan], conn: AsyncConnection | None,
+                         attempt: int = 1) -> AsyncConnection | None:
         """Settle one group (split into groups of one if it fails); answer every plan of it."""
         try:
             conn = conn or self._kept() or await self.rt.engine.connect()
@@ -131,6 +133,10 @@ class SettlementWriter:
                 for plan in plans:
                     conn = await self._run_group([plan], conn)
                 return conn
+            if attempt < ALONE_ATTEMPTS and _transient(exc):
+                # A unique key met a row another writer committed while this group's one read statement waited for
+                # a lock (that statement's snapshot cannot see it): the next read can, so settle the plan again.
+                return await self._run_group(plans, None, attempt + 1)
             if plans[0].future is not None and not plans[0].future.done():
                 plans[0].future.set_exception(exc)
             return None
@@ -159,6 +165,15 @@ class SettlementWriter:
             await self.rt.publish_committed(unit.envelopes)  # stored as published: the relay skips them
         else:
             self.rt.outbox_committed(players)
+
+
+ALONE_ATTEMPTS = 3
+
+
+def _transient(exc: Exception) -> bool:
+    """A unique-key race or a deadlock: settling the plan again is safe (nothing of it was committed)."""
+    name = type(exc).__name__
+    return name in {"UniqueViolationError", "DeadlockDetectedError", "IntegrityError"} or "deadlock" in str(exc)
 
 
 def _answer(plan: Plan, outcome: Outcome | NeedsSeedPair) -> None:

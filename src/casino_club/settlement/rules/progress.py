@@ -50,6 +50,7 @@ class EventRow:
     progress_ids: dict[str, int] = field(default_factory=dict)  # metric -> counter row id
     dirty: set[str] = field(default_factory=set)
     newly_completed: bool = False
+    claimed: bool = False  # claimed earlier in the group: no longer counts
 
 
 def clean_metrics(metrics: dict[str, int]) -> dict[str, int]:
@@ -84,6 +85,8 @@ def advance_events(events: list[EventRow], metrics: dict[str, int]) -> list[dict
     """Add `metrics` to the counters of the player's open events; completion is stamped by the caller's write."""
     changes = []
     for ev in sorted(events, key=lambda e: e.event_id):
+        if ev.claimed:
+            continue
         touched = [m for m in metrics if m in ev.progress]
         if not touched:
             continue
