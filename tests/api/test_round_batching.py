@@ -26,7 +26,8 @@ from casino_club.wallet.models import Account, Transfer
 from tests.support.api import Player, key, signup
 from tests.support.engagement import LONG_TOKENS, events_of
 
-VOLATILE = {"reward_id", "receipt_code", "round_id", "created_at", "settled_at", "seed_pair_id", "id", "site_id", "nickname", "last_login"}
+VOLATILE = {"reward_id", "receipt_code", "round_id", "created_at", "settled_at", "seed_pair_id", "id", "site_id", "nickname",
+            "last_login", "started_at", "server_time", "today", "period_start", "request_id"}
 
 
 @pytest.fixture
@@ -75,7 +76,7 @@ async def _state(rt: Runtime, user_id: int) -> dict[str, Any]:
                                           .where(MissionProgress.user_id == user_id)
                                           .order_by(MissionProgress.template_id))).all()
     return {
-        "rounds": [tuple(r) for r in rounds],
+        "rounds": [(*r[:-1], _stable(r[-1])) for r in rounds],  # a crash outcome carries its start time
         "balance": account.balance,
         "transfers": [tuple(t) for t in transfers],
         "stats": [(s.game, s.rounds, s.wins, s.losses, s.ties, s.wagered, s.won, s.biggest_win,
@@ -179,3 +180,72 @@ async def test_a_kept_group_commit_connection_that_died_is_replaced(client: http
         nonces = (await session.execute(select(GameRound.nonce).where(GameRound.user_id == player.user_id)
                                         .order_by(GameRound.nonce))).scalars().all()
     assert list(nonces) == list(range(13))  # every answered round written once, none lost or repeated
+
+
+MIXED: list[tuple[str, dict[str, Any], str | None]] = [
+    *[("/api/games/slot/spin", {"bet": 100}, None) for _ in range(5)],
+    ("/api/games/rps/play", {"bet": 100, "choice": "paper"}, None),
+    ("/api/games/gacha/pull", {"count": 1}, None),
+    ("/api/streak/claim", {}, None),
+    ("/api/games/slot/spin", {"bet": 200}, "same-key"),
+    ("/api/games/slot/spin", {"bet": 200}, "same-key"),  # a replay of the line above, in the same group
+    ("/api/games/slot/spin", {"bet": 100_000}, None),  # more than the balance can ever be here: 409
+    ("/api/games/slot/spin", {"bet": 5}, None),  # below the minimum: 422 before it is queued
+    ("/api/games/gacha/pull", {"count": 10}, None),
+    ("/api/streak/claim", {}, None),  # the second claim of the day: 409 ALREADY_CLAIMED
+    ("/api/games/crash/bet", {"bet": 100, "auto_cashout": 500}, None),
+]
+
+
+def _anchor(path: str, response: httpx.Response, events: list[dict[str, Any]]) -> int | None:
+    """The seq of the event that marks where a request was applied (None: it changed nothing)."""
+    if response.status_code != 200 or response.headers.get("Idempotent-Replayed") == "true":
+        return None
+    body = response.json()
+    for e in events:
+        if path == "/api/streak/claim" and e["type"] == "reward_granted" and e["data"].get("reward_id") == body["reward_id"]:
+            return int(e["seq"])
+        if e["type"] == "game_update" and e["data"].get("round_id") == body.get("round_id"):
+            return int(e["seq"])
+    raise AssertionError(f"no event for {path} {body}")
+
+
+async def test_mixed_requests_settled_in_groups_equal_the_same_requests_settled_one_at_a_time(
+        client: httpx.AsyncClient, rt: Runtime, admin: Player, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Several kinds, invalid ones and replays: grouped, then again one by one in the order the groups applied them."""
+    players = [await signup(client), await signup(client)]
+    for p in players:
+        assert (await admin.post(f"/api/admin/users/{p.user_id}/gold/grant",
+                                 json={"amount": 20_000, "reason": "mixed test"})).status_code == 200
+        assert (await p.put("/api/fairness/client-seed", json={"client_seed": "same-seed"})).status_code == 200
+    async with rt.transaction() as session:
+        first = (await session.execute(select(SeedPair).where(SeedPair.active_user_id == players[0].user_id))).scalar_one()
+        await session.execute(update(SeedPair).where(SeedPair.active_user_id == players[1].user_id).values(
+            server_seed=first.server_seed, server_seed_hash=first.server_seed_hash))
+    grouped, alone = players
+
+    def send(p: Player, item: tuple[str, dict[str, Any], str | None], run: str) -> Any:
+        path, body, k = item
+        return p.post(path, json=body, idem=f"{run}-{k}" if k else True)
+
+    before = await _batches(client)
+    answers = await asyncio.gather(*[send(grouped, item, "a") for item in MIXED])
+    after = await _batches(client)
+    assert after[0] - before[0] < after[1] - before[1], "the concurrent requests shared groups"
+    events = await events_of(rt, grouped.user_id)
+    # Requests that changed nothing (errors, replays) go last: a repeat claim or key must follow the first.
+    order = sorted(range(len(MIXED)), key=lambda i: (_anchor(MIXED[i][0], answers[i], events) or 10**9, i))
+    monkeypatch.setattr(rt.settings, "round_batching", False)  # groups of one, the same code
+    replayed: dict[int, httpx.Response] = {}
+    for i in order:
+        replayed[i] = await send(alone, MIXED[i], "b")
+    codes = [(r.status_code, r.json().get("error", {}).get("code")) for r in answers]
+    assert codes == [(replayed[i].status_code, replayed[i].json().get("error", {}).get("code"))
+                     for i in range(len(MIXED))]
+    assert sorted(c for c, _ in codes) == [200] * 12 + [409, 409, 422]
+    assert answers[8].json() == answers[9].json() and "true" in (answers[8].headers.get("Idempotent-Replayed"),
+                                                                 answers[9].headers.get("Idempotent-Replayed"))
+    assert [_stable(answers[i].json()) for i in order] == [_stable(replayed[i].json()) for i in order]
+    state_a, state_b = await _state(rt, grouped.user_id), await _state(rt, alone.user_id)
+    assert state_a == state_b
+    assert any(t == "reward_granted" for t, _ in state_a["events"]) and len(state_a["rounds"]) == 10
