@@ -50,6 +50,7 @@ bench: .venv/.synced
 lint: .venv/.synced
 	.venv/bin/ruff check src tests bench
 	.venv/bin/mypy src
+	.venv/bin/lint-imports
 
 openapi: .venv/.synced
 	.venv/bin/casino-club openapi -o openapi.json

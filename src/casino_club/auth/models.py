@@ -8,13 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casino_club.db import Base, BigId, UTCDateTime
-
-XP_PER_LEVEL = 500
-
-
-def level_for(xp: int) -> int:
-    """level = floor(xp / 500) + 1."""
-    return xp // XP_PER_LEVEL + 1
+from casino_club.settlement.rules.levels import XP_PER_LEVEL, level_for  # noqa: F401 - re-exported: the rule lives with XP
 
 
 class User(Base):

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from casino_club.auth.models import XP_PER_LEVEL, level_for
+XP_PER_LEVEL = 500
+
+
+def level_for(xp: int) -> int:
+    """level = floor(xp / 500) + 1."""
+    return xp // XP_PER_LEVEL + 1
 
 
 def wager_xp(gold_wagered: int) -> int:
