@@ -23,7 +23,7 @@ ORIGIN = "http://127.0.0.1:8000"
 async def serve_in_process(app: Any) -> AsyncIterator[str]:
     """Serve an app (whose lifespan already runs) on a real TCP port; yields the ws:// base URL."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", ws="websockets-sansio",
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", ws="websockets-sansio", proxy_headers=False,
                             ws_per_message_deflate=False, ws_ping_interval=None)
     server = uvicorn.Server(config)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
