@@ -32,16 +32,20 @@ def hello(ws: WebSocketRoute) -> None:
 class Script:
     """A scripted realtime server: every socket gets `hello` (optional) and is then closed with `code`."""
 
-    def __init__(self, code: int, reason: str = "", greet: bool = True) -> None:
-        self.code, self.reason, self.greet = code, reason, greet
+    def __init__(self, code: int, reason: str = "", greet: bool = True, keep_after: int | None = None) -> None:
+        self.code, self.reason, self.greet, self.keep_after = code, reason, greet, keep_after
         self.opened: list[float] = []
+        self.kept: list[WebSocketRoute] = []  # sockets past `keep_after` stay open until the test closes them
         self.refreshes = 0  # POST /api/auth/refresh seen from the page
 
     def __call__(self, ws: WebSocketRoute) -> None:
         self.opened.append(time.monotonic())
         if self.greet:
             hello(ws)
-        ws.close(code=self.code, reason=self.reason)
+        if self.keep_after is not None and len(self.opened) > self.keep_after:
+            self.kept.append(ws)
+        else:
+            ws.close(code=self.code, reason=self.reason)
 
 
 def scripted(new_context, script: Script):  # type: ignore[no-untyped-def]
@@ -88,6 +92,26 @@ def test_backoff_grows_even_after_the_socket_was_live_and_the_header_counts_down
     expect(status).to_have_attribute("data-state", "retrying")
     expect(status).to_have_attribute("aria-label", re.compile(r"\d+초 후 재연결"))
     expect(page.get_by_test_id("live-status-sr")).to_have_text("재연결 대기 중")  # announced once, not per second
+
+
+def wait_for_sockets(page, script: Script, n: int, within_ms: int) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(within_ms // 50):
+        if len(script.opened) >= n:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"{len(script.opened)} sockets, expected {n}")
+
+
+def test_backoff_resets_only_after_a_socket_stayed_up_10s(new_context) -> None:  # type: ignore[no-untyped-def]
+    script = Script(1011, "temporarily unavailable", keep_after=3)
+    page = scripted(new_context, script)
+    wait_for_sockets(page, script, 4, 8000)  # three quick failures: the next delay would be 4 s
+    expect(page.get_by_test_id("live-status")).to_have_attribute("data-state", "live")
+    page.wait_for_timeout(10_500)
+    script.kept[0].close(code=1011, reason="temporarily unavailable")
+    dropped = time.monotonic()
+    wait_for_sockets(page, script, 5, 3000)
+    assert script.opened[4] - dropped < 1.5  # healthy for 10 s: back to the 0.5 s ceiling
 
 
 def test_origin_refusal_stops_retrying_and_says_why(new_context) -> None:  # type: ignore[no-untyped-def]

@@ -100,10 +100,10 @@ class Sock:
 
 
 async def connect(base: str, token: str | None, *, origin: str | None = ORIGIN, via: str = "protocol",
-                  query: str = "") -> Sock:
-    """Open /api/realtime/sync; `via` = 'protocol' (Sec-WebSocket-Protocol) or 'query'."""
+                  query: str = "", headers: dict[str, str] | None = None) -> Sock:
+    """Open /api/realtime/sync; `via` = 'protocol' (Sec-WebSocket-Protocol) or 'query'; extra handshake headers."""
     url = f"{base}/api/realtime/sync"
-    kwargs: dict[str, Any] = {"open_timeout": 10, "max_size": 2**24}
+    kwargs: dict[str, Any] = {"open_timeout": 10, "max_size": 2**24, "additional_headers": headers}
     if origin is not None:
         kwargs["origin"] = origin
     params = [query] if query else []
