@@ -82,6 +82,12 @@ async def sync(ws: WebSocket) -> None:
         if ws.application_state == WebSocketState.CONNECTED:
             await ws.close(protocol.CLOSE_INTERNAL, "temporarily unavailable")
         return
+    except Exception:
+        # A bug, not an outage: still a close frame (the hub entry is already gone, see _open), never a dead socket.
+        log.exception("ws_open_failed")
+        if ws.application_state == WebSocketState.CONNECTED:
+            await ws.close(protocol.CLOSE_INTERNAL, "internal error")
+        return
     if conn is None:
         return
     sender: asyncio.Task[None] | None = None
