@@ -23,6 +23,7 @@ from casino_club.kit.runtime import Runtime
 from casino_club.missions.service import startup_seed as missions_startup_seed
 from casino_club.ops.docs import install_docs
 from casino_club.ops.middleware import RequestContextMiddleware
+from casino_club.ops.proxy import ForwardedHeadersMiddleware
 from casino_club.ops.security import SecurityHeadersMiddleware
 from casino_club.routes import all_routers
 from casino_club.settlement.writer import SettlementWriter
@@ -91,7 +92,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, run
                                       "Accept-Language", "X-Request-ID"],
                        expose_headers=["Idempotent-Replayed", "Retry-After", "X-Request-ID"])
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(SecurityHeadersMiddleware)  # outermost: even a 413 from the body limit carries them
+    app.add_middleware(SecurityHeadersMiddleware)  # even a 413 from the body limit carries them
+    # Outermost: client address, scheme and host are the player's before anything reads them.
+    app.add_middleware(ForwardedHeadersMiddleware, trusted=settings.forwarded_allow_ips)
     return app
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -61,7 +60,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
     if settings.is_sqlite and workers > 1:
         typer.echo("note: several workers on SQLite share one file; use PostgreSQL + Redis to scale out", err=True)
     uvicorn.run("casino_club.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_config=None, proxy_headers=True, forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+                # Forwarded headers are applied by the app (ops/proxy.py, CASINO_FORWARDED_ALLOW_IPS), host included.
+                log_config=None, proxy_headers=False,
                 # Realtime sockets: sans-I/O websockets and no permessage-deflate (a zlib context per socket
                 # costs more than small JSON frames save; see bench/README.md "Realtime").
                 ws="websockets-sansio", ws_per_message_deflate=False)

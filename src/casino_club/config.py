@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, PositiveInt, field_validator, model_validator
+from pydantic import AliasChoices, Field, PositiveInt, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me-casino-club-secret-key"
@@ -57,7 +57,11 @@ class Settings(BaseSettings):
 
     # Web
     cors_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"])
-    allowed_ws_origins: list[str] | None = None  # None: same as cors_origins
+    allowed_ws_origins: list[str] | None = None  # None: same as cors_origins; same-origin sockets always pass
+    # Proxies whose X-Forwarded-For/-Proto/-Host are believed (uvicorn syntax: comma-separated IPs/CIDRs, "*").
+    # The unprefixed FORWARDED_ALLOW_IPS (uvicorn's own variable) is read too.
+    forwarded_allow_ips: str = Field("127.0.0.1", validation_alias=AliasChoices(
+        "forwarded_allow_ips", "CASINO_FORWARDED_ALLOW_IPS", "FORWARDED_ALLOW_IPS"))
     dev_endpoints: bool | None = None  # None: on in development/test, off in production
     max_body_bytes: int = 1_048_576
 
@@ -175,7 +179,7 @@ class Settings(BaseSettings):
 
     @property
     def ws_origins(self) -> list[str]:
-        """Origins allowed to open the realtime WebSocket."""
+        """Origins other than the app's own allowed to open the realtime WebSocket."""
         return self.allowed_ws_origins if self.allowed_ws_origins is not None else self.cors_origins
 
     @property

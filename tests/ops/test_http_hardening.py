@@ -8,7 +8,7 @@ import pytest
 from tests.support.api import login, signup
 
 EXPECTED_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+                "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ ORIGIN = "http://127.0.0.1:8000"
 async def serve_in_process(app: Any) -> AsyncIterator[str]:
     """Serve an app (whose lifespan already runs) on a real TCP port; yields the ws:// base URL."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", ws="websockets-sansio",
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", ws="websockets-sansio", proxy_headers=False,
                             ws_per_message_deflate=False, ws_ping_interval=None)
     server = uvicorn.Server(config)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
@@ -100,10 +100,10 @@ class Sock:
 
 
 async def connect(base: str, token: str | None, *, origin: str | None = ORIGIN, via: str = "protocol",
-                  query: str = "") -> Sock:
-    """Open /api/realtime/sync; `via` = 'protocol' (Sec-WebSocket-Protocol) or 'query'."""
+                  query: str = "", headers: dict[str, str] | None = None) -> Sock:
+    """Open /api/realtime/sync; `via` = 'protocol' (Sec-WebSocket-Protocol) or 'query'; extra handshake headers."""
     url = f"{base}/api/realtime/sync"
-    kwargs: dict[str, Any] = {"open_timeout": 10, "max_size": 2**24}
+    kwargs: dict[str, Any] = {"open_timeout": 10, "max_size": 2**24, "additional_headers": headers}
     if origin is not None:
         kwargs["origin"] = origin
     params = [query] if query else []

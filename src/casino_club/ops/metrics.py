@@ -16,6 +16,8 @@ ROUND_BATCH_SIZE = Histogram("casino_round_batch_size", "Plans (gold-moving requ
 GAME_PAYOUT = Counter("casino_game_payout_gold_total", "Gold paid out", ["game"])
 PURCHASES = Counter("casino_purchases_total", "Purchase attempts by result and reason code", ["result", "reason"])
 WS_CONNECTIONS = Gauge("casino_ws_connections", "Open realtime WebSocket connections")
+WS_REFUSED = Counter("casino_ws_refused_total", "Realtime sockets refused at open, by reason",
+                     ["reason"])  # origin, token, banned, cursor
 OUTBOX_LAG = Gauge("casino_outbox_lag_seconds", "Age of the oldest unpublished outbox event")
 LOGIN_FAILURES = Counter("casino_login_failures_total", "Failed login attempts")
 LEDGER_GOLD = Counter("casino_ledger_gold_total", "Gold moved through the ledger", ["reason", "direction"])

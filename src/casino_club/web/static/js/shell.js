@@ -1,6 +1,8 @@
 // The header and navigation: gold (coin + grouped digits, animated count up/down), level ring,
-// notification bell, shop badge (1-9, then 9+), active nav item and the admin link.
+// notification bell, shop badge (1-9, then 9+), active nav item, the admin link and the live indicator.
 import { fmtGold, reducedMotion } from "./fmt.js";
+import { t } from "./i18n.js";
+import { onStatus, reconnectNow } from "./realtime.js";
 import { subscribe } from "./store.js";
 
 let shownGold = null;
@@ -86,7 +88,47 @@ export function markActiveNav() {
   }
 }
 
+let liveTick = 0;
+let liveTrouble = false; // announce only once something went wrong: "live" on every page load is noise
+
+function liveLabel(st) {
+  if (st.state === "retrying") {
+    return t("live.retrying", { s: Math.max(0, Math.ceil((st.retryAt - Date.now()) / 1000)) });
+  }
+  if (st.state === "off") return t("live.off", { reason: t(`live.reason.${st.reason}`) });
+  return t(`live.${st.state === "live" ? "on" : st.state}`);
+}
+
+// The visible label counts down every second; screen readers hear only the change of state
+// (a per-second announcement would drown everything else).
+function paintLive(st) {
+  const button = document.getElementById("live-status");
+  if (!button) return;
+  clearInterval(liveTick);
+  const paint = () => {
+    const text = liveLabel(st);
+    document.getElementById("live-status-text").textContent = text;
+    const actionable = st.state === "retrying" || st.state === "paused" || st.state === "off";
+    button.setAttribute("aria-label", actionable ? `${text}. ${t("live.tapToRetry")}` : text);
+    button.title = button.getAttribute("aria-label");
+  };
+  button.dataset.state = st.state;
+  paint();
+  if (st.state === "retrying") liveTick = setInterval(paint, 1000);
+  if (st.state !== "live" && st.state !== "connecting") liveTrouble = true;
+  const sr = document.getElementById("live-status-sr");
+  const spoken = st.state === "retrying" ? t("live.retryingShort") : liveLabel(st);
+  if (sr && liveTrouble && st.state !== "connecting" && sr.textContent !== spoken) sr.textContent = spoken;
+}
+
 export function initShell() {
+  const live = document.getElementById("live-status");
+  if (live) {
+    live.addEventListener("click", () => {
+      if (live.dataset.state !== "live" && live.dataset.state !== "connecting") reconnectNow();
+    });
+    onStatus(paintLive);
+  }
   subscribe((state) => {
     if (state.gold !== null && state.gold !== shownGold) animateGold(state.gold);
     paintLevel(state);
