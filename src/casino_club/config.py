@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     allowed_ws_origins: list[str] | None = None  # None: same as cors_origins
     dev_endpoints: bool | None = None  # None: on in development/test, off in production
     max_body_bytes: int = 1_048_576
+    body_read_timeout_s: float = Field(default=5.0, gt=0)  # a request body stalling longer → 408, connection dropped
+    serve_limit_concurrency: int = Field(default=8192, gt=0)  # `serve`: connections + tasks per worker, then 503
 
     # Operations: rate limits (shared through Redis when configured) and metrics
     write_rate_limit: int = 600  # state-changing requests per player per write_rate_window_s
