@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     jwt_algorithm: str = "HS256"
     login_max_failures: int = 5
     login_failure_window_s: int = 600
-    login_account_slow_after: int = 20  # attempts per account (all addresses) per window before each waits
+    login_account_slow_after: int = 20  # failed logins per account (all addresses) per window, then each attempt waits
     login_account_delay_s: float = 1.0  # first wait past that; doubles per attempt
     login_account_max_delay_s: float = 8.0
     signup_per_ip_limit: int = 30  # sign-ups per client IP per 10 minutes

@@ -80,7 +80,7 @@ async def test_a_lockout_from_one_address_does_not_lock_the_owner_out(
 async def test_many_addresses_slow_the_account_but_the_owner_still_gets_in(
         from_ip: Callable[[str], httpx.AsyncClient], client: httpx.AsyncClient) -> None:
     player = await signup(client)
-    for n in range(3):  # 3 addresses × 4 guesses = the 12 attempts the account takes at full speed
+    for n in range(3):  # 3 addresses × 4 failures = the 12 the account takes at full speed
         bot = from_ip(f"203.0.113.{n}")
         for _ in range(4):
             assert (await login(bot, player.site_id, "wrong-password")).status_code == 401
@@ -89,6 +89,23 @@ async def test_many_addresses_slow_the_account_but_the_owner_still_gets_in(
     waited = time.monotonic() - started
     assert owner.status_code == 200, owner.text  # delayed, never refused
     assert waited >= 0.6, waited
+
+
+async def test_frequent_successful_logins_are_never_slowed(
+        from_ip: Callable[[str], httpx.AsyncClient], client: httpx.AsyncClient, rt: Runtime) -> None:
+    rt.settings.login_account_slow_after = 3
+    rt.settings.login_account_delay_s = rt.settings.login_account_max_delay_s = 5.0
+    player = await signup(client)
+    for n in range(5):  # more logins than the 3 failures that would slow the account, all successes
+        assert (await login(from_ip(f"198.51.100.{n}"), player.site_id, player.password)).status_code == 200
+    started = time.monotonic()
+    assert (await login(from_ip("198.51.100.99"), player.site_id, player.password)).status_code == 200
+    assert time.monotonic() - started < 5.0  # not delayed
+    for n in range(3):
+        assert (await login(from_ip(f"203.0.113.{n}"), player.site_id, "wrong-password")).status_code == 401
+    started = time.monotonic()
+    assert (await login(from_ip("198.51.100.99"), player.site_id, player.password)).status_code == 200
+    assert time.monotonic() - started >= 5.0  # three failures: now it is
 
 
 async def test_attempts_on_an_admin_account_are_audited(

@@ -4,9 +4,11 @@ Two counters per attempt, both taken before any password or TOTP code is checked
 one script, or the memory KV's synchronous equivalent), so a parallel burst cannot outrun them:
 - per (account, client IP): past `login_max_failures` attempts in the window → 429. Keyed by address so
   that someone elsewhere cannot lock the owner out; a successful login clears it.
-- per account, from every address: past `login_account_slow_after` attempts in the window each further
-  attempt waits (doubling from `login_account_delay_s` to `login_account_max_delay_s`) before it is checked,
-  which slows a guesser spread over many addresses and never refuses the owner.
+- per account, from every address: once `login_account_slow_after` attempts have failed in the window, each
+  further attempt waits (doubling from `login_account_delay_s` to `login_account_max_delay_s`) before it is
+  checked, which slows a guesser spread over many addresses and never refuses the owner. Failures, not
+  attempts, so an owner (or a script) logging in often is never slowed; this soft counter may lag a
+  parallel burst by the attempts in flight, which the hard per-address counter above already bounds.
 Attempts on admin accounts are written to the audit log (failures, and the first refusal of a window).
 """
 
@@ -37,13 +39,13 @@ class Attempt:
     count: int
 
 
-def delay_for(rt: Runtime, account_attempts: int) -> float:
-    """Seconds an attempt waits, given how many the account has seen in the window (itself included)."""
+def delay_for(rt: Runtime, account_failures: int) -> float:
+    """Seconds an attempt waits, given how many attempts on the account have failed in the window."""
     s = rt.settings
-    extra = account_attempts - s.login_account_slow_after
-    if extra <= 0:
+    extra = account_failures - s.login_account_slow_after
+    if extra < 0:
         return 0.0
-    return float(min(s.login_account_delay_s * 2 ** min(extra - 1, 30), s.login_account_max_delay_s))
+    return float(min(s.login_account_delay_s * 2 ** min(extra, 30), s.login_account_max_delay_s))
 
 
 async def admit(rt: Runtime, login: str, ip: str, request_id: str | None) -> Attempt:
@@ -63,8 +65,8 @@ async def admit(rt: Runtime, login: str, ip: str, request_id: str | None) -> Att
         if count == rt.settings.login_max_failures + 1:
             await _audit(rt, attempt, "login_locked", "RATE_LIMITED")
         raise rate_limited(retry_after)
-    account_attempts, _ = await rt.kv.hit(attempt.account_key, window)
-    delay = delay_for(rt, account_attempts)
+    account_failures, _ = await rt.kv.count(attempt.account_key)
+    delay = delay_for(rt, account_failures)
     if delay:
         await asyncio.sleep(delay)
     return attempt
@@ -73,6 +75,7 @@ async def admit(rt: Runtime, login: str, ip: str, request_id: str | None) -> Att
 async def failed(rt: Runtime, attempt: Attempt, exc: DomainError) -> None:
     """A wrong password or TOTP code: metrics, and an audit row when the account is an admin's."""
     LOGIN_FAILURES.inc()
+    await rt.kv.hit(attempt.account_key, rt.settings.login_failure_window_s)
     await _audit(rt, attempt, "login_failed", exc.code)
 
 
