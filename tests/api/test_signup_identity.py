@@ -92,3 +92,15 @@ async def test_a_nickname_change_cannot_take_a_site_id(client: httpx.AsyncClient
     one, two = await signup(client), await signup(client)
     taken = await two.put("/api/auth/me", json={"nickname": one.site_id.upper()})
     assert taken.status_code == 409 and taken.json()["error"]["code"] == "NICKNAME_TAKEN"
+
+
+async def test_a_nickname_stored_before_canonical_keys_still_logs_in(client: httpx.AsyncClient, rt) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from casino_club.auth.models import User
+    player = await signup(client)
+    old_nick = "Straße" + _tag()  # lower() keeps "ß", casefold() makes it "ss"
+    async with rt.transaction() as session:  # as the earlier code stored it
+        await session.execute(update(User).where(User.id == player.user_id).values(
+            nickname=old_nick, nickname_lower=old_nick.lower()))
+    assert (await login(client, old_nick, player.password)).json()["user"]["id"] == player.user_id

@@ -114,6 +114,9 @@ async def find_login_user(session: AsyncSession, login: str) -> User | None:
     user = (await session.execute(select(User).where(User.site_id_lower == key))).scalar_one_or_none()
     if user is None:
         user = (await session.execute(select(User).where(User.nickname_lower == key))).scalar_one_or_none()
+    legacy = login.strip().lower()
+    if user is None and legacy != key:  # a nickname stored before canonical keys (its key is only lower())
+        user = (await session.execute(select(User).where(User.nickname_lower == legacy))).scalar_one_or_none()
     return user
 
 
