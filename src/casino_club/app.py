@@ -91,7 +91,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, run
                        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Idempotency-Key",
                                       "Accept-Language", "X-Request-ID"],
                        expose_headers=["Idempotent-Replayed", "Retry-After", "X-Request-ID"])
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes,
+                       body_read_timeout_s=settings.body_read_timeout_s)
     app.add_middleware(SecurityHeadersMiddleware)  # even a 413 from the body limit carries them
     # Outermost: client address, scheme and host are the player's before anything reads them.
     app.add_middleware(ForwardedHeadersMiddleware, trusted=settings.forwarded_allow_ips)

@@ -62,6 +62,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
     uvicorn.run("casino_club.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
                 # Forwarded headers are applied by the app (ops/proxy.py, CASINO_FORWARDED_ALLOW_IPS), host included.
                 log_config=None, proxy_headers=False,
+                # Past this many connections + tasks a worker answers 503 instead of piling up (trickling
+                # clients); a stalled request body is cut off by the app itself (CASINO_BODY_READ_TIMEOUT_S).
+                limit_concurrency=settings.serve_limit_concurrency,
                 # Realtime sockets: sans-I/O websockets and no permessage-deflate (a zlib context per socket
                 # costs more than small JSON frames save; see bench/README.md "Realtime").
                 ws="websockets-sansio", ws_per_message_deflate=False)

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     jwt_algorithm: str = "HS256"
     login_max_failures: int = 5
     login_failure_window_s: int = 600
+    login_account_slow_after: int = 20  # failed logins per account (all addresses) per window, then each attempt waits
+    login_account_delay_s: float = 1.0  # first wait past that; doubles per attempt
+    login_account_max_delay_s: float = 8.0
     signup_per_ip_limit: int = 30  # sign-ups per client IP per 10 minutes
     require_invite_code: bool = False
     default_invite_code: str | None = "5858"
@@ -64,6 +67,8 @@ class Settings(BaseSettings):
         "forwarded_allow_ips", "CASINO_FORWARDED_ALLOW_IPS", "FORWARDED_ALLOW_IPS"))
     dev_endpoints: bool | None = None  # None: on in development/test, off in production
     max_body_bytes: int = 1_048_576
+    body_read_timeout_s: float = Field(default=5.0, gt=0)  # a request body stalling longer → 408, connection dropped
+    serve_limit_concurrency: int = Field(default=8192, gt=0)  # `serve`: connections + tasks per worker, then 503
 
     # Operations: rate limits (shared through Redis when configured) and metrics
     write_rate_limit: int = 600  # state-changing requests per player per write_rate_window_s

@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from casino_club.app import create_app
 from casino_club.kit.runtime import Runtime
 from casino_club.shop.jobs import run_once
-from casino_club.shop.models import WebhookNonce
+from casino_club.shop.models import LimitedPackage, WebhookNonce
 from casino_club.wallet.models import Transfer
 from tests.support.api import Player, signup
-from tests.support.shop import buy, ensure_items, item_product, product, webhook
+from tests.support.shop import buy, ensure_items, item_product, limited, product, webhook
 
 
 async def _pending(client: httpx.AsyncClient, rt: Runtime, admin: Player, gold: int = 2000) -> tuple[Player, str]:
@@ -189,3 +189,29 @@ async def test_sweeper_prunes_old_nonces(client: httpx.AsyncClient, rt: Runtime,
     # Once pruned, the old nonce could only come back with a timestamp that is now stale.
     late = await webhook(client, secret, body, nonce="n-1", now=rt.clock.now().timestamp() - 900)
     assert late.status_code == 400
+
+
+async def test_refunded_limited_pack_returns_its_unit_and_the_players_limit(
+        client: httpx.AsyncClient, rt: Runtime, admin: Player) -> None:
+    # Issue 20 item 12: the refund gives the unit back to stock and to the per-player limit, in its transaction.
+    secret = rt.settings.payment_webhook_secret
+    rt.settings.payment_mode = "success"
+    pack = await product(admin, gold_amount=500)
+    await limited(admin, pack["id"], stock=1, per_user_limit=1)
+    player, other = await signup(client), await signup(client)
+    paid = (await buy(player, pack["id"])).json()
+    assert paid["status"] == "success"
+    assert (await buy(other, pack["id"])).json()["error"]["code"] == "OUT_OF_STOCK"
+    refunded = await webhook(client, secret, {"receipt_code": paid["receipt_code"], "status": "refunded"})
+    assert refunded.status_code == 200 and refunded.json()["applied"] is True
+    offer = (await player.get("/api/shop/limited-packages")).json()[0]
+    assert (offer["stock_remaining"], offer["user_remaining"], offer["on_sale"]) == (1, 1, True)
+    twice = await webhook(client, secret, {"receipt_code": paid["receipt_code"], "status": "refunded"})
+    assert twice.json()["applied"] is False  # a repeated refund gives nothing back twice
+    assert (await player.get("/api/shop/limited-packages")).json()[0]["stock_remaining"] == 1
+    again = await buy(player, pack["id"])  # the refunded player may buy it again, once
+    assert again.status_code == 200 and again.json()["status"] == "success"
+    assert (await buy(player, pack["id"])).json()["error"]["code"] in ("USER_LIMIT", "OUT_OF_STOCK")
+    async with rt.sessionmaker() as session:
+        package = (await session.execute(select(LimitedPackage).where(LimitedPackage.product_id == pack["id"]))).scalar_one()
+    assert (package.stock, package.sold) == (0, 1)

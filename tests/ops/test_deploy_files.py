@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -153,3 +154,30 @@ def test_docker_compose_config_accepts_it() -> None:
     missing = subprocess.run([*cmd, "-f", str(ROOT / "compose.yaml"), "config", "-q"], capture_output=True,
                              text=True, env=env, cwd=Path(ROOT), timeout=60)
     assert missing.returncode != 0 and "CASINO_SECRET_KEY" in missing.stderr
+
+
+def test_client_ip_comes_only_from_nginx(compose: dict) -> None:
+    # Issue 20 item 3: the apps trust the forwarded headers from nginx's fixed address only, and nginx
+    # overwrites X-Forwarded-For with the address it saw instead of appending to the client's value.
+    conf = (ROOT / "deploy/nginx.conf").read_text()
+    forwarded = re.findall(r"proxy_set_header\s+X-Forwarded-For\s+(\S+?);", conf, re.I)
+    assert forwarded and set(forwarded) == {"$remote_addr"}, forwarded
+    assert "$proxy_add_x_forwarded_for" not in conf
+    services = compose["services"]
+    nginx_ip = services["nginx"]["networks"]["default"]["ipv4_address"]
+    subnet = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(nginx_ip) in ipaddress.ip_network(subnet)
+    for app in APPS:
+        assert services[app]["environment"]["FORWARDED_ALLOW_IPS"] == nginx_ip
+
+
+def test_nginx_drops_slow_clients_and_caps_connections() -> None:
+    # Issue 20 item 9: trickling headers/bodies are timed out and connections per client address capped.
+    conf = (ROOT / "deploy/nginx.conf").read_text()
+    for directive in ("client_header_timeout", "client_body_timeout"):
+        value = re.search(rf"^\s*{directive}\s+(\d+)s;", conf, re.M)
+        assert value and 1 <= int(value.group(1)) <= 30, directive
+    zone = re.search(r"limit_conn_zone \$binary_remote_addr zone=(\w+):\d+m;", conf)
+    assert zone
+    server = re.search(r"\n    server \{(.*)\n    \}", conf, re.S)
+    assert server and re.search(rf"limit_conn {zone.group(1)} \d+;", server.group(1))

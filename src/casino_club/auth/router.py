@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import select
 
-from casino_club.auth import errors, service
+from casino_club.auth import errors, lockout, service
 from casino_club.auth.deps import Principal, blacklist_key, current_principal, writer
 from casino_club.auth.models import AuthSession
 from casino_club.auth.profile import load_profile
@@ -22,10 +22,9 @@ from casino_club.auth.schemas import (
     TotpEnrollOut,
 )
 from casino_club.auth.totp import qr_data_uri
-from casino_club.kit.errors import InvalidToken, NotFound, rate_limited
+from casino_club.kit.errors import InvalidToken, NotFound
 from casino_club.kit.idempotency import Writer
 from casino_club.kit.runtime import Runtime, get_runtime
-from casino_club.ops.metrics import LOGIN_FAILURES
 from casino_club.realtime.runtime import sessions_revoked
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -59,28 +58,16 @@ async def signup(body: SignupIn, request: Request, rt: Runtime = Depends(get_run
 
 @router.post("/login", response_model=TokenOut)
 async def login(body: LoginIn, request: Request, rt: Runtime = Depends(get_runtime)) -> Response:
-    """Log in by site_id or nickname; 5 failures in 10 minutes lock the login id (429 + Retry-After)."""
+    """Log in by site_id or nickname; 5 attempts per account and address in 10 minutes, then 429 + Retry-After."""
     await _limit_ip(rt, request, "login", rt.settings.login_per_ip_limit, rt.settings.login_failure_window_s)
-    key = await _lockout_key(rt, body.site_id)
-    failures, retry_after = await rt.kv.count(key)
-    if failures >= rt.settings.login_max_failures:
-        raise rate_limited(retry_after)
+    attempt = await lockout.admit(rt, body.site_id, _ip(request), getattr(request.state, "request_id", None))
     try:
         out = await rt.run(lambda s: service.login(s, body, client_info(request)))
-    except (errors.InvalidCredentials, errors.OtpInvalid):
-        LOGIN_FAILURES.inc()
-        await rt.kv.hit(key, rt.settings.login_failure_window_s)
+    except (errors.InvalidCredentials, errors.OtpInvalid) as exc:
+        await lockout.failed(rt, attempt, exc)
         raise
-    await rt.kv.reset(key)
+    await lockout.succeeded(rt, attempt)
     return _tokens_response(out, request, rt)
-
-
-async def _lockout_key(rt: Runtime, login_id: str) -> str:
-    # Count failures per account, not per typed string: site_id and nickname name the same account, so
-    # alternating them must not double the attempts. Unknown names are counted by the string itself.
-    async with rt.sessionmaker() as session:
-        user = await service.find_login_user(session, login_id)
-    return f"login:user:{user.id}" if user else f"login:name:{login_id.lower()}"
 
 
 @router.post("/refresh", response_model=TokenOut)
@@ -196,5 +183,8 @@ async def totp_confirm(body: OtpIn, principal: Principal = Depends(current_princ
 
 async def _limit_ip(rt: Runtime, request: Request, name: str, limit: int, window_s: int) -> None:
     from casino_club.kit.ratelimit import enforce
-    ip = request.client.host if request.client else "unknown"
-    await enforce(rt.kv, f"{name}:{ip}", limit, window_s)
+    await enforce(rt.kv, f"{name}:{_ip(request)}", limit, window_s)
+
+
+def _ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

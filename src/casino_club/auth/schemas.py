@@ -3,29 +3,37 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from casino_club.auth.names import clean_display
 
 SITE_ID_PATTERN = r"^[A-Za-z0-9_.\-]+$"
 
 
-def _no_control(value: str) -> str:
-    if any(not ch.isprintable() for ch in value):
-        raise ValueError("must not contain control characters")
-    return value
+def _trimmed(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _display(value: Any) -> Any:
+    return clean_display(value) if isinstance(value, str) else value
+
+
+# Trimmed (and checked) before the length limits, so "   " is too short rather than stored as "".
+SiteId = Annotated[str, Field(min_length=3, max_length=50, pattern=SITE_ID_PATTERN), BeforeValidator(_trimmed)]
+Nickname = Annotated[str, Field(min_length=2, max_length=50), BeforeValidator(_display)]
 
 
 class SignupIn(BaseModel):
     """Sign-up form."""
 
     model_config = ConfigDict(extra="forbid")
-    site_id: str = Field(min_length=3, max_length=50, pattern=SITE_ID_PATTERN)
-    nickname: str = Field(min_length=2, max_length=50)
+    site_id: SiteId
+    nickname: Nickname
     password: str = Field(min_length=8, max_length=128)
     phone_number: str | None = Field(default=None, max_length=32, pattern=r"^[0-9+\- ]{4,32}$")
     invite_code: str | None = Field(default=None, max_length=32)
-
-    _nick = field_validator("nickname")(lambda cls, v: _no_control(v.strip()))
 
 
 class LoginIn(BaseModel):
@@ -48,12 +56,10 @@ class ProfileUpdateIn(BaseModel):
     """Editable profile fields; a password change needs the current password."""
 
     model_config = ConfigDict(extra="forbid")
-    nickname: str | None = Field(default=None, min_length=2, max_length=50)
+    nickname: Nickname | None = None
     phone_number: str | None = Field(default=None, max_length=32, pattern=r"^[0-9+\- ]{4,32}$")
     current_password: str | None = Field(default=None, max_length=128)
     new_password: str | None = Field(default=None, min_length=8, max_length=128)
-
-    _nick = field_validator("nickname")(lambda cls, v: v if v is None else _no_control(v.strip()))
 
 
 class OtpIn(BaseModel):

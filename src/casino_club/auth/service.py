@@ -6,20 +6,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pyotp
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casino_club.actions.service import record_action
 from casino_club.auth import errors
 from casino_club.auth.models import AuthSession, InviteCode, RefreshToken, User
+from casino_club.auth.names import canonical
 from casino_club.auth.profile import build_profile, load_profile
 from casino_club.auth.schemas import LoginIn, Profile, ProfileUpdateIn, SignupIn, TokenOut
 from casino_club.auth.security import hash_password, issue_access_token, new_refresh_token, verify_password
 from casino_club.auth.totp import consume_code
 from casino_club.config import Settings
 from casino_club.db import rows_matched
-from casino_club.kit.errors import InvalidToken
+from casino_club.kit.errors import InvalidToken, ValidationFailed
 from casino_club.kit.ids import new_uuid
 from casino_club.kit.runtime import session_now, session_settings
 from casino_club.outbox.service import emit
@@ -53,9 +54,10 @@ async def signup(session: AsyncSession, body: SignupIn, client: ClientInfo) -> T
     settings = session_settings(session)
     now = session_now(session)
     await _use_invite(session, body.invite_code, settings, now)
-    await _ensure_free(session, body.site_id, body.nickname)
-    user = User(site_id=body.site_id, site_id_lower=body.site_id.lower(), nickname=body.nickname,
-                nickname_lower=body.nickname.lower(), phone_number=body.phone_number,
+    site_key, nick_key = await _ensure_free(session, body.site_id, body.nickname)
+    assert site_key is not None and nick_key is not None
+    user = User(site_id=body.site_id, site_id_lower=site_key, nickname=body.nickname,
+                nickname_lower=nick_key, phone_number=body.phone_number,
                 password_hash=await hash_password(body.password), role="user", rank="STANDARD", xp=0,
                 vip_points=0, event_seq=0, banned=False, totp_enabled=False, created_at=now, updated_at=now,
                 last_login_at=now)
@@ -63,7 +65,7 @@ async def signup(session: AsyncSession, body: SignupIn, client: ClientInfo) -> T
     try:
         await session.flush()
     except IntegrityError as exc:  # lost a race with a concurrent sign-up of the same names
-        raise errors.SiteIdTaken() from exc
+        raise _taken(exc) from exc
     await open_player_account(session, user.id)
     if settings.starting_gold > 0:
         await credit_player(session, user.id, settings.starting_gold, source=System.PROMOTIONS,
@@ -72,24 +74,49 @@ async def signup(session: AsyncSession, body: SignupIn, client: ClientInfo) -> T
     return await _open_session(session, user, client, settings.starting_gold)
 
 
+def _taken(exc: IntegrityError) -> errors.DomainError:
+    # Which unique index refused the row (SQLite names the column, PostgreSQL the constraint).
+    return errors.NicknameTaken() if "nickname" in str(exc.orig).lower() else errors.SiteIdTaken()
+
+
 async def _ensure_free(session: AsyncSession, site_id: str | None, nickname: str | None,
-                       exclude_user: int | None = None) -> None:
-    def others(q):  # type: ignore[no-untyped-def]
-        return q if exclude_user is None else q.where(User.id != exclude_user)
-    if site_id and (await session.execute(others(select(User.id).where(
-            User.site_id_lower == site_id.lower())))).first():
+                       exclude_user: int | None = None) -> tuple[str | None, str | None]:
+    """Canonical keys of the names, refusing any already used as a site_id *or* a nickname by someone else.
+
+    Login accepts either, so a site_id equal to another player's nickname would take over their logins.
+    On PostgreSQL a transaction-scoped advisory lock per key makes the check and the insert one step against a
+    concurrent sign-up using the name in the other column (SQLite write transactions are serialised already).
+    """
+    site_key = canonical(site_id) if site_id else None
+    nick_key = canonical(nickname) if nickname else None
+    if max(len(site_key or ""), len(nick_key or "")) > 50:  # NFKC can expand a character ("㎒" → "mhz")
+        raise ValidationFailed({"reason": "name too long once normalised", "max_length": 50})
+    keys = sorted({k for k in (site_key, nick_key) if k})
+    if session.get_bind().dialect.name == "postgresql":
+        for k in keys:  # sorted: two sign-ups taking the same pair of keys cannot deadlock
+            await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 20))"), {"k": k})
+
+    async def used(k: str) -> bool:
+        q = select(User.id).where((User.site_id_lower == k) | (User.nickname_lower == k))
+        if exclude_user is not None:
+            q = q.where(User.id != exclude_user)
+        return (await session.execute(q.limit(1))).first() is not None
+    if site_key and await used(site_key):
         raise errors.SiteIdTaken()
-    if nickname and (await session.execute(others(select(User.id).where(
-            (User.nickname_lower == nickname.lower()) | (User.site_id_lower == nickname.lower()))))).first():
+    if nick_key and nick_key != site_key and await used(nick_key):
         raise errors.NicknameTaken()
+    return site_key, nick_key
 
 
 async def find_login_user(session: AsyncSession, login: str) -> User | None:
-    """The user whose site_id (or else nickname) matches, case-insensitively."""
-    lowered = login.lower()
-    user = (await session.execute(select(User).where(User.site_id_lower == lowered))).scalar_one_or_none()
+    """The user whose site_id (or else nickname) matches, compared in canonical form."""
+    key = canonical(login)
+    user = (await session.execute(select(User).where(User.site_id_lower == key))).scalar_one_or_none()
     if user is None:
-        user = (await session.execute(select(User).where(User.nickname_lower == lowered))).scalar_one_or_none()
+        user = (await session.execute(select(User).where(User.nickname_lower == key))).scalar_one_or_none()
+    legacy = login.strip().lower()
+    if user is None and legacy != key:  # a nickname stored before canonical keys (its key is only lower())
+        user = (await session.execute(select(User).where(User.nickname_lower == legacy))).scalar_one_or_none()
     return user
 
 
@@ -195,8 +222,9 @@ async def update_me(session: AsyncSession, user_id: int, current_session: str, b
     user = (await session.execute(select(User).where(User.id == user_id))).scalar_one()
     now = session_now(session)
     if body.nickname is not None and body.nickname != user.nickname:
-        await _ensure_free(session, None, body.nickname, exclude_user=user_id)
-        user.nickname, user.nickname_lower = body.nickname, body.nickname.lower()
+        _, nick_key = await _ensure_free(session, None, body.nickname, exclude_user=user_id)
+        assert nick_key is not None
+        user.nickname, user.nickname_lower = body.nickname, nick_key
     if "phone_number" in body.model_fields_set:
         user.phone_number = body.phone_number
     if body.new_password is not None:

@@ -49,6 +49,8 @@ InternalError = error(500, "INTERNAL_ERROR", "Something went wrong on our side. 
                       "서버 오류가 발생했습니다. 잠시 후 다시 시도하세요.")
 ServiceUnavailable = error(503, "SERVICE_UNAVAILABLE", "The service is briefly unavailable. Please try again.",
                            "서비스를 잠시 사용할 수 없습니다. 잠시 후 다시 시도하세요.")
+RequestTimeout = error(408, "REQUEST_TIMEOUT", "The request body arrived too slowly.",
+                       "요청 본문이 너무 느리게 도착했습니다.")
 PayloadTooLarge = error(413, "PAYLOAD_TOO_LARGE", "The request body is too large.", "요청 본문이 너무 큽니다.")
 IdempotencyKeyReused = error(
     422, "IDEMPOTENCY_KEY_REUSED", "This idempotency key was already used with a different request.",

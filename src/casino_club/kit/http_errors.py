@@ -74,6 +74,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, (ValueError, RecursionError)):
+            # FastAPI wraps what its JSON parser raised beyond JSONDecodeError (a number past Python's
+            # 4300-digit limit, nesting past the recursion limit) in a bare 400: it is the client's malformed
+            # body, so the same 422 VALIDATION_ERROR as any other unparseable JSON.
+            return domain_response(request, ValidationFailed({"fields": [
+                {"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}]}))
         code, en, ko = _HTTP_CODES.get(exc.status_code, ("HTTP_ERROR", str(exc.detail), str(exc.detail)))
         lang = request_lang(request)
         return envelope(request, exc.status_code, code, ko if lang == "ko" else en, None,

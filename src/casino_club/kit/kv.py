@@ -10,6 +10,7 @@ from typing import Protocol, TypeVar
 import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeout
 
 from casino_club.kit.kv_hits import HitPipeline
 
@@ -130,10 +131,11 @@ class RedisKV:
             try:
                 async with asyncio.timeout(self.op_timeout_s):
                     result = await op()
-            except KV_DOWN:
-                if self._degraded:
-                    raise
+            except KV_DOWN as first:
                 # One immediate retry: after a Redis restart each pooled connection fails once (stale socket).
+                # Not after a timeout: the command may have run (a counter hit would then count twice).
+                if self._degraded or isinstance(first, (TimeoutError, RedisTimeout)):
+                    raise
                 async with asyncio.timeout(self.op_timeout_s):
                     result = await op()
         except KV_DOWN as exc:

@@ -84,9 +84,9 @@ async def _give_back(session: AsyncSession, tx: ShopTransaction) -> None:
         .execution_options(synchronize_session=False))
 
 
-async def _set_hold(session: AsyncSession, tx: ShopTransaction, to: str) -> bool:
+async def _set_hold(session: AsyncSession, tx: ShopTransaction, to: str, from_state: str = "held") -> bool:
     moved = await session.execute(update(ShopTransaction).where(
-        ShopTransaction.id == tx.id, ShopTransaction.hold_state == "held").values(hold_state=to)
+        ShopTransaction.id == tx.id, ShopTransaction.hold_state == from_state).values(hold_state=to)
         .execution_options(synchronize_session=False))
     if rows_matched(moved) == 1:
         tx.hold_state = to
@@ -99,6 +99,16 @@ async def release_hold(session: AsyncSession, tx: ShopTransaction) -> bool:
     if tx.package_id is None or not await _set_hold(session, tx, "released"):
         return False
     await _give_back(session, tx)
+    return True
+
+
+async def return_refunded(session: AsyncSession, tx: ShopTransaction) -> bool:
+    """A refunded sale's units go back to stock and to the player's allowance; exactly once ('consumed' → 'returned')."""
+    if tx.package_id is None or not await _set_hold(session, tx, "returned", from_state="consumed"):
+        return False
+    await _give_back(session, tx)
+    await session.execute(update(LimitedPackage).where(LimitedPackage.id == tx.package_id).values(
+        sold=LimitedPackage.sold - tx.quantity).execution_options(synchronize_session=False))
     return True
 
 

@@ -148,7 +148,7 @@ class ShopTransaction(Base):
     failure_reason: Mapped[str | None] = mapped_column(String(40))
     gateway: Mapped[str | None] = mapped_column(String(16))
     package_id: Mapped[int | None] = mapped_column(ForeignKey("shop_limited_packages.id", ondelete="SET NULL"))
-    hold_state: Mapped[str | None] = mapped_column(String(10))  # held | consumed | released
+    hold_state: Mapped[str | None] = mapped_column(String(10))  # held | consumed | released | returned (refunded)
     hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # pending purchases are voided then
     gold_clawed_back: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -132,6 +132,7 @@ async def refund(session: AsyncSession, tx: ShopTransaction, by: str) -> bool:
         await debit_player(session, tx.user_id, take, sink=System.SHOP, reason="purchase_refund",
                            reference=tx.receipt_code, dedupe_key=f"purchase:{tx.receipt_code}:refund")
     tx.gold_clawed_back, tx.gold_owed = take, tx.gold_amount - take
+    await limited.return_refunded(session, tx)  # a limited unit is sellable again, in this same transaction
     tx.updated_at = session_now(session)
     await record_action(session, tx.user_id, "purchase_refunded", {"clawed_back": take, "owed": tx.gold_owed},
                         reference=tx.receipt_code)

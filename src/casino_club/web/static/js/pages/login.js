@@ -1,11 +1,20 @@
 import { ApiError, errorText, post, setToken } from "../api.js";
 import { t } from "../i18n.js";
 
-function nextPath() {
-  const next = new URLSearchParams(location.search).get("next");
-  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/";
+// Where to go after logging in: `next` resolved against this page's origin (the way the browser will
+// resolve it), accepted only when it stays on this origin. A prefix check is not enough: browsers read
+// "/\evil.example" and "/\t/evil.example" as "//evil.example", another host.
+export function nextPath(next = new URLSearchParams(location.search).get("next")) {
+  if (!next) return "/";
+  let url;
+  try {
+    url = new URL(next, location.origin);
+  } catch {
+    return "/";
+  }
+  if (url.origin !== location.origin || (url.protocol !== "http:" && url.protocol !== "https:")) return "/";
+  return url.pathname + url.search + url.hash;
 }
-
 export function mount(root) {
   const form = root.querySelector("#login-form");
   const error = root.querySelector("#login-error");
