@@ -1,4 +1,4 @@
-"""fairness_seed_pairs: committed next server seed + client_seed_by_player; every user gets an active pair
+"""committed next server seed + client_seed_by_player; every user gets a pair; crash rounds keep their floats
 
 Revision ID: 0004
 Revises: 0003
@@ -6,6 +6,7 @@ Create Date: 2026-12-07 02:00:00
 """
 
 import hashlib
+import hmac
 import re
 import secrets
 from collections.abc import Sequence
@@ -27,6 +28,27 @@ def _seed() -> tuple[str, str]:
     return seed, hashlib.sha256(seed.encode("utf-8")).hexdigest()
 
 
+def _words(server_seed: str, client_seed: str, nonce: int) -> tuple[int, int]:
+    # The round's first two stream floats as 32-bit words (fairness.engine.outcome_floats, round 0).
+    digest = hmac.digest(server_seed.encode("utf-8"), f"{client_seed}:{nonce}:0".encode(), "sha256")
+    return int.from_bytes(digest[0:4], "big"), int.from_bytes(digest[4:8], "big")
+
+
+def _crash_words(bind: sa.Connection) -> None:
+    with op.batch_alter_table("crash_rounds") as batch_op:
+        batch_op.add_column(sa.Column("crash_word", sa.BigInteger(), nullable=True))
+        batch_op.add_column(sa.Column("round_word", sa.BigInteger(), nullable=True))
+    # Rounds still open settle by the new rules, so they need their floats (settled ones keep NULL).
+    rows = bind.execute(sa.text(
+        "SELECT c.round_id, p.server_seed, r.client_seed, r.nonce FROM crash_rounds c "
+        "JOIN game_rounds r ON r.id = c.round_id JOIN fairness_seed_pairs p ON p.id = c.seed_pair_id "
+        "WHERE c.status = 'open'")).all()
+    for round_id, server_seed, client_seed, nonce in rows:
+        crash_word, round_word = _words(server_seed, client_seed, nonce)
+        bind.execute(sa.text("UPDATE crash_rounds SET crash_word = :c, round_word = :r WHERE round_id = :id"),
+                     {"c": crash_word, "r": round_word, "id": round_id})
+
+
 def upgrade() -> None:
     with op.batch_alter_table("fairness_seed_pairs") as batch_op:
         batch_op.add_column(sa.Column("client_seed_by_player", sa.Boolean(), server_default=sa.false(),
@@ -34,6 +56,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("next_server_seed", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("next_server_seed_hash", sa.String(length=64), nullable=True))
     bind = op.get_bind()
+    _crash_words(bind)
     pairs = sa.table("fairness_seed_pairs", sa.column("id", sa.BigInteger), sa.column("user_id", sa.BigInteger),
                      sa.column("active_user_id", sa.BigInteger), sa.column("server_seed", sa.String),
                      sa.column("server_seed_hash", sa.String), sa.column("client_seed", sa.String),
@@ -61,6 +84,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("crash_rounds") as batch_op:
+        batch_op.drop_column("round_word")
+        batch_op.drop_column("crash_word")
     with op.batch_alter_table("fairness_seed_pairs") as batch_op:
         batch_op.drop_column("next_server_seed_hash")
         batch_op.drop_column("next_server_seed")

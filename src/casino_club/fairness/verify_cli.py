@@ -31,6 +31,18 @@ def _auto_cashout_x100(params: dict[str, Any]) -> int | None:
     return crash.parse_auto_cashout(params.get("auto_cashout"))
 
 
+def _crash_payout(bet: int, rnd: crash.CrashOutcome, floats: list[float], params: dict[str, Any]) -> int | None:
+    # A manual cash-out's payout depends on when it happened: recomputable given its multiplier.
+    if rnd.auto_cashout_x100 is not None:
+        return crash.payout(bet, rnd, floats[-1])
+    m = params.get("cashout_multiplier")
+    if m is None:
+        return None
+    if isinstance(m, bool) or not isinstance(m, int | float) or not 1.0 <= m < 1e6:
+        raise InvalidGameInput("INVALID_PARAMS", "cashout_multiplier must be a number >= 1")
+    return crash.settle_manual(bet, float(m), crash.exact_point(floats[0]), floats[-1])
+
+
 def recompute(
     game: str, server_seed: str, client_seed: str, nonce: int, params: dict[str, Any]
 ) -> dict[str, Any]:
@@ -60,7 +72,7 @@ def recompute(
         result |= {
             "params": {"bet": bet},
             "outcome": slot.outcome_dict(spin),
-            "payout": slot.payout(bet, spin),
+            "payout": slot.payout(bet, spin, floats[-1]),
         }
     elif game == "rps":
         choice = rps.validate_choice(params.get("choice"))
@@ -69,7 +81,7 @@ def recompute(
         result |= {
             "params": {"bet": bet, "choice": choice},
             "outcome": rps.outcome_dict(rnd),
-            "payout": rps.payout(bet, rnd),
+            "payout": rps.payout(bet, rnd, floats[-1]),
         }
     elif game == "gacha":
         count = gacha.validate_count(_int_param(params, "count", 1))
@@ -90,8 +102,7 @@ def recompute(
         result |= {
             "params": {"bet": bet, "auto_cashout_x100": target},
             "outcome": crash.outcome_dict(rnd_c),
-            # A manual cash-out's payout depends on when it happened; only the auto target is recomputable.
-            "payout": crash.payout(bet, rnd_c) if target is not None else None,
+            "payout": _crash_payout(bet, rnd_c, floats, params),
         }
     result["floats"] = floats
     return result

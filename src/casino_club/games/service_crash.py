@@ -1,7 +1,7 @@
 """Crash: the crash point is fixed (and kept secret) at bet time; server time decides every cash-out.
 
-m(t) = e^(0.06 t) from the round's start. A cash-out wins iff m(now) < crash point and pays
-floor(stake × m(now)), stake included. Rounds nobody cashes out end at their `due_at` (the auto
+m(t) = e^(0.06 t) from the round's start. A cash-out wins iff m(now) < the exact crash point and pays
+stake × m(now), stake included, made whole by provably fair rounding (rules.round_gold). Rounds nobody cashes out end at their `due_at` (the auto
 cash-out time when it is reached, else the crash time), settled by whoever claims them first: the
 background settler on any instance, a late cash-out, or a read of the round. A claim is one
 conditional UPDATE status 'open' → 'settled', so each round is settled exactly once.
@@ -12,15 +12,17 @@ from __future__ import annotations
 import asyncio
 import math
 from datetime import datetime, timedelta
+from fractions import Fraction
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from casino_club.fairness.engine import float_word, word_float
 from casino_club.fairness.service import next_outcome
 from casino_club.games.daily_limit import check_daily_limit
 from casino_club.games.errors import RoundAlreadySettled, RoundCrashed, RoundNotFound, input_error
 from casino_club.games.models import CrashRound, GameRound
-from casino_club.games.rules import InvalidGameInput, crash
+from casino_club.games.rules import InvalidGameInput, crash, round_gold
 from casino_club.games.schemas import CrashBetIn, CrashCashoutIn, CrashPlayOut, CrashRoundOut
 from casino_club.games.service_common import after_round, check_bet, insert_round, pay, publish, round_out, take_stake
 from casino_club.kit.runtime import Runtime, session_now
@@ -30,11 +32,22 @@ SETTLE_INTERVAL_S = 0.5
 SETTLE_BATCH = 200
 
 
-def due_at(started_at: datetime, crash_x100: int, target_x100: int | None) -> datetime:
-    """When the server ends the round: at the reached auto cash-out, else at the crash (rounded up)."""
-    point = target_x100 if target_x100 is not None and crash.auto_cashout_wins(target_x100, crash_x100) else crash_x100
-    micros = math.ceil(crash.seconds_until(point / 100) * 1_000_000) + 1
+def due_at(started_at: datetime, crash_x100: int, target_x100: int | None, point: Fraction) -> datetime:
+    """When the server ends the round: at the reached auto cash-out, else at the exact crash (rounded up)."""
+    won = target_x100 is not None and crash.auto_cashout_wins(target_x100, crash_x100)
+    end = target_x100 / 100 if won and target_x100 is not None else float(point)
+    micros = math.ceil(crash.seconds_until(end) * 1_000_000) + 1
     return started_at + timedelta(microseconds=micros)
+
+
+def exact_point(c: CrashRound) -> Fraction:
+    """The round's exact crash point (decides manual cash-outs); rounds before 0004 use the shown one."""
+    return crash.exact_point(word_float(c.crash_word)) if c.crash_word is not None else Fraction(c.crash_x100, 100)
+
+
+def rounding_float(c: CrashRound) -> float:
+    """The round's payout rounding float (the stream's second float)."""
+    return word_float(c.round_word) if c.round_word is not None else 0.0
 
 
 def view(r: GameRound, c: CrashRound, now: datetime) -> CrashRoundOut:
@@ -59,13 +72,15 @@ async def bet(session: AsyncSession, user_id: int, body: CrashBetIn) -> CrashPla
     draw = await next_outcome(session, user_id, crash.floats_needed())
     await check_daily_limit(session, user_id, stake)
     point = crash.play(draw.floats, target).crash_point_x100
+    exact = crash.exact_point(draw.floats[0])
     now = session_now(session)
     r = await insert_round(session, user_id, "crash", stake, draw, {"bet": stake, "auto_cashout_x100": target},
                            {"auto_cashout_x100": target, "started_at": now.isoformat()},
                            payout=0, result="open", status="open")
     moved = await take_stake(session, user_id, r, "crash_bet")
     c = CrashRound(round_id=r.id, user_id=user_id, seed_pair_id=draw.seed_pair_id, stake=stake, crash_x100=point,
-                   auto_cashout_x100=target, started_at=now, due_at=due_at(now, point, target), status="open")
+                   crash_word=float_word(draw.floats[0]), round_word=float_word(draw.floats[-1]),
+                   auto_cashout_x100=target, started_at=now, due_at=due_at(now, point, target, exact), status="open")
     session.add(c)
     await session.flush()
     done = await after_round(session, user_id, r, progress={"games_played": 1, "crash_rounds": 1,
@@ -116,7 +131,8 @@ async def settle_due(session: AsyncSession, c: CrashRound) -> CrashPlayOut:
     """End a claimed round whose due time has passed: the auto cash-out pays if reached, else it crashed."""
     target = c.auto_cashout_x100
     if target is not None and crash.auto_cashout_wins(target, c.crash_x100):
-        return await _settle(session, c, payout=c.stake * target // 100, ended_by="auto_cashout",
+        payout = round_gold(crash.auto_value(c.stake, target), rounding_float(c))
+        return await _settle(session, c, payout=payout, ended_by="auto_cashout",
                              multiplier=target / 100)
     return await _settle(session, c, payout=0, ended_by="crashed", multiplier=None)
 
@@ -126,7 +142,7 @@ def _crashed(c: CrashRound) -> RoundCrashed:
 
 
 async def cashout(session: AsyncSession, user_id: int, body: CrashCashoutIn) -> CrashPlayOut:
-    """Cash out now: wins floor(stake × m(now)) iff m(now) < crash point; after the crash → 409 and lost."""
+    """Cash out now: wins stake × m(now) (fair-rounded) iff m(now) < crash point; after the crash → 409 and lost."""
     now = session_now(session)
     c = await _claim(session, body.round_id, user_id)
     if c is None:
@@ -143,8 +159,9 @@ async def cashout(session: AsyncSession, user_id: int, body: CrashCashoutIn) -> 
             raise _crashed(c)  # KeepEffects: the loss is committed, the 409 is the stored answer
         return out
     m = crash.multiplier_at((now - c.started_at).total_seconds())
-    if crash.cashout_wins(m, c.crash_x100):
-        return await _settle(session, c, payout=crash.cashout_payout(c.stake, m), ended_by="cashout", multiplier=m)
+    if crash.cashout_wins(m, exact_point(c)):
+        return await _settle(session, c, payout=crash.cashout_payout(c.stake, m, rounding_float(c)),
+                             ended_by="cashout", multiplier=m)
     await _settle(session, c, payout=0, ended_by="crashed", multiplier=None)
     raise _crashed(c)
 
