@@ -221,3 +221,15 @@ def test_rtp_cli_prints_the_report() -> None:
     result = CliRunner().invoke(app, ["rtp", "--rounds", "1000", "--seed", "cli"])
     assert result.exit_code == 0, result.output
     assert "exact RTP" in result.output and "slot" in result.output
+
+
+def test_gacha_is_published_as_odds_and_expected_item_value() -> None:
+    published = gacha.config()["expected_value"]
+    assert published["gold_return"] == 0 and published["items_sellable"] is False
+    values = rtp.gacha_expected_item_value()
+    # The audit's figure: a first 10-pull from pity 0 returns 75.84 % of its price in listed item value.
+    assert round(values["ten_from_pity_0"] / gacha.TEN_COST, 4) == Fraction(7584, 10000)
+    assert values["single_long_run"] == rtp.exact_rtp_gacha_single() * gacha.SINGLE_COST
+    assert values["ten_long_run"] == rtp.exact_rtp_gacha_ten() * gacha.TEN_COST
+    assert published["expected_item_value"] == {k: round(float(v), 2) for k, v in values.items()}
+    assert published["item_value_per_gold"]["ten_from_pity_0"] == 0.7584

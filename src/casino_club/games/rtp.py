@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cache
 
 from casino_club.fairness.engine import outcome_floats
 
@@ -165,6 +166,16 @@ def exact_rtp_gacha_ten() -> Fraction:
     # (the 10-pull floor never changes the counter), so 10-pulls start from pi in the long run.
     value, _, _ = ten_pull_chain(pity_stationary_distribution())
     return value / gacha.TEN_COST
+
+
+@cache  # exact Markov chains: computed once, the rules are constants
+def gacha_expected_item_value() -> dict[str, Fraction]:
+    """Expected listed item value (gold) of a 1- and a 10-pull, from pity 0 and in the long run (pity law)."""
+    zero = [Fraction(1)] + [Fraction(0)] * (gacha.PITY_LEGENDARY_AT - 1)
+    pi = pity_stationary_distribution()
+    single_zero = sum((p * _mean_value(r) for (r, _), p in pity_transitions(0).items()), Fraction(0))
+    return {"single_from_pity_0": single_zero, "ten_from_pity_0": ten_pull_chain(zero)[0],
+            "single_long_run": exact_rtp_gacha_single() * gacha.SINGLE_COST, "ten_long_run": ten_pull_chain(pi)[0]}
 
 
 def exact_rtp(game: str) -> Fraction:
