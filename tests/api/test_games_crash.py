@@ -17,6 +17,7 @@ from casino_club.config import Settings
 from casino_club.fairness.engine import word_float
 from casino_club.games.models import CrashRound, GameRound
 from casino_club.games.rules import crash
+from casino_club.games.service_crash import settle_due_rounds
 from casino_club.kit.clock import Clock
 from casino_club.kit.runtime import Runtime
 from casino_club.outbox.models import OutboxEvent
@@ -78,6 +79,14 @@ async def test_cashout_before_crash_pays_fair_rounded_stake_times_m(client: http
     stats = (await player.get("/api/games/stats/me")).json()
     assert stats["games"]["crash"]["won"] >= body["payout"] and stats["games"]["crash"]["wins"] >= 1
     assert stats["highest_crash_multiplier"] == math.floor(m * 100) / 100
+    # After a rotation anyone can recompute the manual cash-out from the seeds and its multiplier.
+    clock.advance(timedelta(seconds=200))  # past any crash (1000x is reached after 115 s), tokens still valid
+    await settle_due_rounds(rt)  # earlier attempts still open on this pair would block the rotation
+    seed = (await player.post("/api/fairness/rotate")).json()["revealed"]["server_seed"]
+    verified = await client.post("/api/fairness/verify", json={
+        "game": "crash", "server_seed": seed, "client_seed": body["fairness"]["client_seed"],
+        "nonce": body["fairness"]["nonce"], "params": {"bet": 100, "cashout_multiplier": m}})
+    assert verified.status_code == 200 and verified.json()["payout"] == body["payout"]
 
 
 async def test_cashout_after_crash_loses(client: httpx.AsyncClient, rt: Runtime, clock: Clock) -> None:

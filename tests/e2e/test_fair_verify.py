@@ -62,6 +62,7 @@ def test_browser_verifier_reproduces_10000_server_rounds_per_game(new_context) -
     page.wait_for_load_state("networkidle")  # the page's own start-up requests are done
     calls: list[str] = []
     page.on("request", lambda req: calls.append(req.url) if "/api/" in req.url else None)
+    ctx.set_offline(True)  # the loaded page verifies with the network gone
     rng = random.Random(21)
     for game in ("slot", "rps", "gacha", "crash"):
         for start in range(0, ROUNDS_PER_GAME, BATCH):
@@ -75,6 +76,7 @@ def test_browser_verifier_reproduces_10000_server_rounds_per_game(new_context) -
             for case, browser in zip(cases, got, strict=True):
                 assert _comparable(browser) == _comparable(_expected(case)), case
             assert got[0]["matches"] is False
+    ctx.set_offline(False)
     assert calls == [], calls  # verification never asked the server
 
 

@@ -118,11 +118,14 @@ def verify(
     count: Annotated[int, typer.Option(help="gacha: 1 or 10 pulls")] = 1,
     pity: Annotated[int, typer.Option(help="gacha: pulls since the last legendary")] = 0,
     auto_cashout: Annotated[float | None, typer.Option(help="crash: auto cash-out multiplier")] = None,
+    cashout_multiplier: Annotated[float | None, typer.Option(help="crash: manual cash-out multiplier")] = None,
 ) -> None:
     """Recompute a past round from its inputs alone and print it as JSON."""
     params: dict[str, Any] = {"bet": bet, "choice": choice, "count": count, "pity": pity}
     if auto_cashout is not None:
         params["auto_cashout"] = auto_cashout
+    if cashout_multiplier is not None:
+        params["cashout_multiplier"] = cashout_multiplier
     try:
         result = recompute(game, server_seed, client_seed, nonce, params)
     except (InvalidGameInput, ValueError) as exc:
