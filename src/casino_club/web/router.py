@@ -88,6 +88,18 @@ for _path, (_page, _title, _login) in PAGES.items():
     _page_route(_path, _page, _title, _login)
 
 
+@router.get("/fairness/verifier.html", response_class=HTMLResponse)
+async def offline_verifier(request: Request) -> Response:
+    """fair-verify.js + the rule tables in one HTML file to save and open from disk (a download, not a page)."""
+    source = (STATIC_DIR / "js" / "fair-verify.js").read_text(encoding="utf-8")
+    if "</script" in source.lower():  # pragma: no cover - would end the inline module early
+        raise RuntimeError("fair-verify.js must not contain </script")
+    response = templates.TemplateResponse(request, "fairness_offline.html", {
+        "lang": request_lang(request), "module_source": source, "rules_json": published_rules_json()})
+    response.headers["Content-Disposition"] = 'attachment; filename="casino-club-verifier.html"'
+    return response
+
+
 @router.get("/admin", response_class=HTMLResponse)
 async def admin_home() -> Response:
     """The console opens on the users section."""
