@@ -111,6 +111,8 @@ async def test_crash_round_rederives_after_settlement(client: httpx.AsyncClient)
     {"game": "rps", "server_seed": "s", "client_seed": "c", "nonce": 0, "params": {"choice": 5}},
     {"game": "gacha", "server_seed": "s", "client_seed": "c", "nonce": 0, "params": {"count": 3}},
     {"game": "crash", "server_seed": "s", "client_seed": "c", "nonce": 0, "params": {"auto_cashout": 0.5}},
+    {"game": "crash", "server_seed": "s", "client_seed": "c", "nonce": 0, "params": {"cashout_multiplier": 0.5}},
+    {"game": "crash", "server_seed": "s", "client_seed": "c", "nonce": 0, "params": {"cashout_multiplier": "2"}},
     {"game": "slot", "server_seed": "s", "client_seed": "c", "nonce": -1},
     {"game": "slot", "server_seed": "", "client_seed": "c", "nonce": 0},
     {"game": "slot", "server_seed": "s", "client_seed": "c", "nonce": 0, "params": {"bet": [1]}},

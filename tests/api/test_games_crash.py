@@ -14,8 +14,10 @@ from sqlalchemy import select
 
 from casino_club.app import create_app
 from casino_club.config import Settings
+from casino_club.fairness.engine import word_float
 from casino_club.games.models import CrashRound, GameRound
 from casino_club.games.rules import crash
+from casino_club.games.service_crash import settle_due_rounds
 from casino_club.kit.clock import Clock
 from casino_club.kit.runtime import Runtime
 from casino_club.outbox.models import OutboxEvent
@@ -52,8 +54,8 @@ async def _open_round(player: Player, rt: Runtime, clock: Clock, body: dict[str,
     pytest.fail("no suitable crash point in 20 rounds")
 
 
-async def test_cashout_before_crash_pays_floor_stake_times_m(client: httpx.AsyncClient, rt: Runtime,
-                                                            clock: Clock) -> None:
+async def test_cashout_before_crash_pays_fair_rounded_stake_times_m(client: httpx.AsyncClient, rt: Runtime,
+                                                                   clock: Clock) -> None:
     player = await signup(client)
     bet, row = await _open_round(player, rt, clock, {"bet": 100}, min_crash_x100=120)
     base = bet["balance"]  # earlier attempts (tiny crash points) were paid for too
@@ -65,7 +67,10 @@ async def test_cashout_before_crash_pays_floor_stake_times_m(client: httpx.Async
     body = response.json()
     m = body["outcome"]["cashout_multiplier"]
     assert crash.multiplier_at(halfway) <= m < row.crash_x100 / 100
-    assert body["payout"] == math.floor(100 * Fraction(m)) >= 100  # stake included
+    # stake x m, stake included, plus 1 gold iff the round's rounding float is below the fraction.
+    assert row.round_word is not None
+    assert body["payout"] == crash.cashout_payout(100, m, word_float(row.round_word)) >= 100
+    assert body["payout"] - math.floor(100 * Fraction(m)) == int(word_float(row.round_word) < 100 * Fraction(m) % 1)
     assert body["status"] == "settled" and body["outcome"]["crash_point_x100"] == row.crash_x100
     assert body["balance"] == base + body["payout"] == await player.gold()
     again = await player.post("/api/games/crash/cashout", json={"round_id": bet["round_id"]})
@@ -74,6 +79,14 @@ async def test_cashout_before_crash_pays_floor_stake_times_m(client: httpx.Async
     stats = (await player.get("/api/games/stats/me")).json()
     assert stats["games"]["crash"]["won"] >= body["payout"] and stats["games"]["crash"]["wins"] >= 1
     assert stats["highest_crash_multiplier"] == math.floor(m * 100) / 100
+    # After a rotation anyone can recompute the manual cash-out from the seeds and its multiplier.
+    clock.advance(timedelta(seconds=200))  # past any crash (1000x is reached after 115 s), tokens still valid
+    await settle_due_rounds(rt)  # earlier attempts still open on this pair would block the rotation
+    seed = (await player.post("/api/fairness/rotate")).json()["revealed"]["server_seed"]
+    verified = await client.post("/api/fairness/verify", json={
+        "game": "crash", "server_seed": seed, "client_seed": body["fairness"]["client_seed"],
+        "nonce": body["fairness"]["nonce"], "params": {"bet": 100, "cashout_multiplier": m}})
+    assert verified.status_code == 200 and verified.json()["payout"] == body["payout"]
 
 
 async def test_cashout_after_crash_loses(client: httpx.AsyncClient, rt: Runtime, clock: Clock) -> None:

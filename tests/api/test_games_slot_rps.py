@@ -31,10 +31,11 @@ async def test_slot_spin_pays_per_paytable_and_updates_everything(client: httpx.
         body = response.json()
         fair = body["fairness"]
         # The outcome is exactly what the rules derive from the committed seed, client seed and nonce.
-        floats = outcome_floats(await _server_seed(rt, fair["seed_pair_id"]), fair["client_seed"], fair["nonce"], 3)
+        floats = outcome_floats(await _server_seed(rt, fair["seed_pair_id"]), fair["client_seed"], fair["nonce"], 4)
         expected = slot.spin(floats)
         assert body["outcome"] == slot.outcome_dict(expected)
-        assert body["payout"] == slot.payout(100, expected) == 100 * expected.multiplier_x100 // 100
+        # Stake 100: every payout is whole, so the rounding float (the 4th) cannot change it.
+        assert body["payout"] == slot.payout(100, expected, floats[3]) == 100 * expected.multiplier_x100 // 100
         balance += body["payout"] - 100
         profits.append(body["payout"] - 100)
         assert body["balance"] == balance == await player.gold()
@@ -67,7 +68,7 @@ async def test_rps_pays_double_refunds_draw(client: httpx.AsyncClient, rt: Runti
         assert response.status_code == 200, response.text
         body = response.json()
         fair = body["fairness"]
-        floats = outcome_floats(await _server_seed(rt, fair["seed_pair_id"]), fair["client_seed"], fair["nonce"], 1)
+        floats = outcome_floats(await _server_seed(rt, fair["seed_pair_id"]), fair["client_seed"], fair["nonce"], 2)
         expected = rps.play(floats, choice)
         assert body["outcome"]["house"] == expected.house and body["result"] == expected.result
         assert body["payout"] == {"win": 20, "draw": 10, "lose": 0}[expected.result]

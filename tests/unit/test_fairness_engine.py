@@ -148,8 +148,9 @@ def test_recompute_matches_the_rules() -> None:
 
     seed, client = "revealed-seed", "my-client-seed"
     out = recompute("slot", seed, client, 7, {"bet": 100})
-    spin = slot.spin(outcome_floats(seed, client, 7, 3))
-    assert out["outcome"] == slot.outcome_dict(spin) and out["payout"] == slot.payout(100, spin)
+    floats = outcome_floats(seed, client, 7, 4)  # three reels + the payout rounding float
+    spin = slot.spin(floats)
+    assert out["outcome"] == slot.outcome_dict(spin) and out["payout"] == slot.payout(100, spin, floats[3])
     assert out["server_seed_hash"] == hash_seed(seed)
 
     out = recompute("rps", seed, client, 8, {"bet": 10, "choice": "paper"})
@@ -169,6 +170,10 @@ def test_recompute_matches_the_rules() -> None:
     assert out["payout"] == (150 if point >= 150 else 0)
     assert recompute("crash", seed, client, 10, {"auto_cashout_x100": 150})["payout"] == out["payout"]
     assert recompute("crash", seed, client, 10, {})["payout"] is None
+    # A manual cash-out is recomputable from its multiplier: m x stake fair-rounded, if before the crash.
+    manual = recompute("crash", seed, client, 10, {"bet": 7, "cashout_multiplier": 1.0})
+    u_point, u_round = outcome_floats(seed, client, 10, 2)
+    assert manual["payout"] == crash.settle_manual(7, 1.0, crash.exact_point(u_point), u_round)
 
 
 def test_recompute_checks_the_commitment_and_inputs() -> None:

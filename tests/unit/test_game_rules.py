@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
@@ -24,7 +25,7 @@ def first_stop(symbol: str) -> int:
 
 
 def spin_symbols(a: str, b: str, c: str) -> slot.SlotOutcome:
-    return slot.spin([stop_float(first_stop(s)) for s in (a, b, c)])
+    return slot.spin([stop_float(first_stop(s)) for s in (a, b, c)] + [0.5])  # last float: payout rounding
 
 
 # ---------------------------------------------------------------- slot
@@ -34,7 +35,7 @@ def test_strip_matches_published_weights() -> None:
     assert [s.emoji for s in slot.SYMBOLS] == ["🍒", "🍋", "🍊", "🍇", "💎", "7️⃣"]
     for symbol in slot.SYMBOLS:
         assert slot.STRIP.count(symbol.id) == symbol.weight
-    assert slot.floats_needed() == 3
+    assert slot.floats_needed() == 4  # three reels + the payout rounding float
 
 
 def test_stop_mapping_boundaries() -> None:
@@ -62,26 +63,30 @@ def test_slot_lines(reels: tuple[str, str, str], line: str, line_symbol: str | N
     assert out.symbols == reels
     assert (out.line, out.line_symbol, out.multiplier_x100) == (line, line_symbol, mult)
     assert out.jackpot == (reels == ("seven", "seven", "seven"))
-    assert slot.payout(100, out) == mult
+    assert slot.payout(100, out, 0.0) == slot.payout(100, out, 0.999) == mult  # whole: u never matters
 
 
-def test_slot_payout_is_integer_and_floored() -> None:
+def test_slot_payout_is_integer_and_fair_rounded() -> None:
     lemon_pair = spin_symbols("lemon", "lemon", "cherry")
-    assert slot.payout(10, lemon_pair) == 12
-    assert slot.payout(15, lemon_pair) == 18
-    assert slot.payout(11, lemon_pair) == 13  # 13.2 floored
+    assert slot.payout(10, lemon_pair, 0.7) == 12
+    assert slot.payout(15, lemon_pair, 0.7) == 18
+    # 11 x 1.2 = 13.2: one more gold iff the rounding float is below 0.2 (probability 0.2).
+    assert slot.payout(11, lemon_pair, 0.0) == slot.payout(11, lemon_pair, 0.1999) == 14
+    assert slot.payout(11, lemon_pair, 0.2) == slot.payout(11, lemon_pair, 0.9) == 13
     jackpot = spin_symbols("seven", "seven", "seven")
-    assert slot.payout(100_000, jackpot) == 77_700_000
+    assert slot.payout(100_000, jackpot, 0.5) == 77_700_000
     for bad in (0, -10, 1.5, True):
         with pytest.raises(InvalidGameInput):
-            slot.payout(bad, jackpot)  # type: ignore[arg-type]
+            slot.payout(bad, jackpot, 0.5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        slot.payout(11, lemon_pair, 1.0)
 
 
 def test_slot_rejects_bad_floats() -> None:
     with pytest.raises(ValueError):
-        slot.spin([0.1, 0.2])
+        slot.spin([0.1, 0.2, 0.3])
     with pytest.raises(ValueError):
-        slot.spin([0.1, 0.2, 1.0])
+        slot.spin([0.1, 0.2, 1.0, 0.5])
 
 
 def test_paytable_is_published_from_the_same_numbers() -> None:
@@ -89,18 +94,17 @@ def test_paytable_is_published_from_the_same_numbers() -> None:
     assert {row["symbol"]: row["multiplier_x100"] for row in table["triple"]} == dict(slot.TRIPLE_X100)
     assert {row["symbol"]: row["multiplier_x100"] for row in table["pair"]} == dict(slot.PAIR_X100)
     assert dict(slot.PAYTABLE["triple"]) == dict(slot.TRIPLE_X100)
-    # Multiples of 10 make every stake that is a multiple of 10 pay exactly.
-    assert all(v % 10 == 0 for v in list(slot.TRIPLE_X100.values()) + list(slot.PAIR_X100.values()))
     assert max(slot.TRIPLE_X100, key=slot.TRIPLE_X100.__getitem__) == slot.JACKPOT_SYMBOL
 
 
 @settings(max_examples=200, deadline=None)
-@given(floats=st.lists(unit_floats, min_size=3, max_size=3), stake=st.integers(1, 100_000))
+@given(floats=st.lists(unit_floats, min_size=4, max_size=4), stake=st.integers(1, 100_000))
 def test_slot_outcome_consistent(floats: list[float], stake: int) -> None:
     out = slot.spin(floats)
-    assert out.stops == tuple(math.floor(u * 100) for u in floats)
+    assert out.stops == tuple(math.floor(u * 100) for u in floats[:3])
     assert out.symbols == tuple(slot.STRIP[s] for s in out.stops)
-    assert slot.payout(stake, out) == stake * out.multiplier_x100 // 100
+    whole, cents = divmod(stake * out.multiplier_x100, 100)
+    assert slot.payout(stake, out, floats[3]) == whole + (floats[3] * 100 < cents)
     assert out == slot.spin(floats)
 
 
@@ -121,14 +125,14 @@ def test_slot_outcome_consistent(floats: list[float], stake: int) -> None:
 )
 def test_rps_judge_all_pairs(player: str, house: str, result: str) -> None:
     u = (rps.CHOICES.index(house) + 0.5) / 3
-    out = rps.play([u], player)
+    out = rps.play([u, 0.0], player)
     assert (out.house, out.result) == (house, result)
-    assert rps.payout(10, out) == {"win": 20, "draw": 10, "lose": 0}[result]
+    assert rps.payout(10, out, 0.0) == {"win": 20, "draw": 10, "lose": 0}[result]
 
 
 def test_rps_win_on_ten_turns_1000_into_1010() -> None:
-    out = rps.play([0.1], "paper")  # house rock
-    balance = 1000 - 10 + rps.payout(10, out)
+    out = rps.play([0.1, 0.5], "paper")  # house rock
+    balance = 1000 - 10 + rps.payout(10, out, 0.5)
     assert balance == 1010
 
 
@@ -137,10 +141,10 @@ def test_rps_house_move_boundaries_and_validation() -> None:
     assert rps.house_move(1431655765 / 2**32) == "rock"  # last k with floor(3k / 2**32) == 0
     assert rps.house_move(1431655766 / 2**32) == "paper"
     assert rps.house_move((2**32 - 1) / 2**32) == "scissors"
-    assert rps.play([0.5], " Rock ").player == "rock"
+    assert rps.play([0.5, 0.5], " Rock ").player == "rock"
     for bad in ("lizard", "", None):
         with pytest.raises(InvalidGameInput):
-            rps.play([0.5], bad)  # type: ignore[arg-type]
+            rps.play([0.5, 0.5], bad)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- gacha
@@ -287,16 +291,18 @@ def test_curve_and_inverse() -> None:
 def test_auto_cashout_rules() -> None:
     u_for_200 = 1 - 99 / 200 + 1e-12  # crash point 2.00x
     assert crash.crash_point_x100(u_for_200) == 200
-    won = crash.play([u_for_200], 200)
-    assert won.auto_cashout_won and crash.payout(150, won) == 300
-    lost = crash.play([u_for_200], 201)
-    assert not lost.auto_cashout_won and crash.payout(150, lost) == 0
-    assert crash.payout(33, crash.play([0.9], 150)) == 49  # floor(33 * 1.5)
-    no_auto = crash.play([0.9])
-    assert no_auto.auto_cashout_x100 is None and crash.payout(100, no_auto) == 0
+    won = crash.play([u_for_200, 0.5], 200)
+    assert won.auto_cashout_won and crash.payout(150, won, 0.0) == 300
+    lost = crash.play([u_for_200, 0.5], 201)
+    assert not lost.auto_cashout_won and crash.payout(150, lost, 0.0) == 0
+    # 33 x 1.5 = 49.5: 50 iff the rounding float is below 0.5.
+    assert crash.payout(33, crash.play([0.9, 0.5], 150), 0.4999) == 50
+    assert crash.payout(33, crash.play([0.9, 0.5], 150), 0.5) == 49
+    no_auto = crash.play([0.9, 0.5])
+    assert no_auto.auto_cashout_x100 is None and crash.payout(100, no_auto, 0.0) == 0
     for bad in (100, 100_001, 0, 1.5):
         with pytest.raises(InvalidGameInput):
-            crash.play([0.5], bad)  # type: ignore[arg-type]
+            crash.play([0.5, 0.5], bad)  # type: ignore[arg-type]
     assert crash.parse_auto_cashout(2.5) == 250 and crash.parse_auto_cashout("1.01") == 101
     assert crash.parse_auto_cashout(None) is None
     for bad_value in (1.001, "x", 1.0, 1000.01):
@@ -305,13 +311,17 @@ def test_auto_cashout_rules() -> None:
 
 
 def test_manual_cashout_rules() -> None:
-    assert crash.cashout_wins(1.99, 200)
-    assert not crash.cashout_wins(2.0, 200)  # at the crash point is too late
-    assert not crash.cashout_wins(2.0000001, 200)
-    assert crash.cashout_payout(100, 1.0) == 100
-    assert crash.cashout_payout(100, 1.2999999) == 129
-    assert crash.cashout_payout(3, 1.5) == 4
-    assert crash.settle_manual(100, 2.5, 300) == 250
-    assert crash.settle_manual(100, 3.0, 300) == 0
+    two = Fraction(2)
+    assert crash.cashout_wins(1.99, two)
+    assert not crash.cashout_wins(2.0, two)  # at the crash point is too late
+    assert not crash.cashout_wins(2.0000001, two)
+    # The exact point decides, not the shown 2.00x: 2.004 is still before a 2.005x crash.
+    assert crash.cashout_wins(2.004, Fraction(2005, 1000)) and crash.crash_point_x100(1 - 99 / 200.5) == 200
+    assert crash.cashout_payout(100, 1.0, 0.0) == 100
+    assert crash.cashout_payout(100, 1.2999999, 0.999995) == 129
+    assert crash.cashout_payout(100, 1.2999999, 0.99) == 130  # 129.99999 rounds up with probability 0.99999
+    assert crash.cashout_payout(3, 1.5, 0.6) == 4 and crash.cashout_payout(3, 1.5, 0.4) == 5
+    assert crash.settle_manual(100, 2.5, Fraction(3), 0.5) == 250
+    assert crash.settle_manual(100, 3.0, Fraction(3), 0.5) == 0
     with pytest.raises(ValueError):
-        crash.cashout_payout(100, 0.5)
+        crash.cashout_payout(100, 0.5, 0.5)

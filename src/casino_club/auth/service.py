@@ -20,6 +20,7 @@ from casino_club.auth.security import hash_password, issue_access_token, new_ref
 from casino_club.auth.totp import consume_code
 from casino_club.config import Settings
 from casino_club.db import rows_matched
+from casino_club.fairness.service import commit_first_pair
 from casino_club.kit.errors import InvalidToken, ValidationFailed
 from casino_club.kit.ids import new_uuid
 from casino_club.kit.runtime import session_now, session_settings
@@ -67,6 +68,7 @@ async def signup(session: AsyncSession, body: SignupIn, client: ClientInfo) -> T
     except IntegrityError as exc:  # lost a race with a concurrent sign-up of the same names
         raise _taken(exc) from exc
     await open_player_account(session, user.id)
+    await commit_first_pair(session, user.id)  # the server seed is fixed before any client seed exists
     if settings.starting_gold > 0:
         await credit_player(session, user.id, settings.starting_gold, source=System.PROMOTIONS,
                             reason="signup_bonus", reference=f"user:{user.id}", dedupe_key=f"signup:{user.id}")

@@ -50,6 +50,19 @@ def outcome_floats(server_seed: str, client_seed: str, nonce: int, count: int) -
     return out[:count]
 
 
+def float_word(u: float) -> int:
+    """The 32-bit word a stream float came from (u = word / 2**32), for storing a float exactly."""
+    word = int(u * _FLOAT_SCALE)
+    if word / _FLOAT_SCALE != u or not 0 <= word < _FLOAT_SCALE:
+        raise ValueError("u is not a stream float k / 2**32")
+    return word
+
+
+def word_float(word: int) -> float:
+    """Inverse of float_word."""
+    return word / _FLOAT_SCALE
+
+
 def uniform_index(u: float, n: int) -> int:
     """Map u in [0, 1) to an integer in [0, n) as floor(u * n)."""
     if n <= 0:

@@ -33,8 +33,10 @@ async def current_out(session: AsyncSession, user_id: int, pair: SeedPair | None
     """The active pair (hash only) plus the recently revealed ones."""
     pair = pair or await service.active_pair(session, user_id)
     revealed = await service.revealed_pairs(session, user_id)
-    return FairnessOut(seed_pair_id=pair.id, server_seed_hash=pair.server_seed_hash, client_seed=pair.client_seed,
-                       nonce=pair.next_nonce, created_at=pair.created_at,
+    assert pair.next_server_seed_hash is not None  # an active pair always has its next seed committed
+    return FairnessOut(seed_pair_id=pair.id, server_seed_hash=pair.server_seed_hash,
+                       next_server_seed_hash=pair.next_server_seed_hash, client_seed=pair.client_seed,
+                       client_seed_by_player=pair.client_seed_by_player, nonce=pair.next_nonce, created_at=pair.created_at,
                        revealed=[revealed_out(p) for p in revealed])
 
 
@@ -61,7 +63,7 @@ async def set_client_seed(body: ClientSeedIn, principal: Principal = Depends(cur
 @router.post("/rotate", response_model=RotateOut)
 async def rotate(body: RotateIn | None = None, principal: Principal = Depends(current_principal),
                  w: Writer = Depends(writer)) -> Response:
-    """Reveal the current server seed and commit to a new one (409 while a crash round on it is open)."""
+    """Reveal the current server seed, activate the committed next one, commit a new next (409 if a crash round is open)."""
     async def go(s: AsyncSession) -> RotateOut:
         revealed, new = await service.rotate(s, principal.user_id, body.client_seed if body else None)
         return RotateOut(revealed=revealed_out(revealed), current=await current_out(s, principal.user_id, new))

@@ -47,16 +47,25 @@ def validate_client_seed(value: str) -> str:
     return seed
 
 
-async def _insert_pair(session: AsyncSession, user_id: int, client_seed: str | None = None) -> None:
-    server_seed = new_server_seed()
+async def _insert_pair(session: AsyncSession, user_id: int, *, server_seed: str | None = None,
+                       client_seed: str | None = None, by_player: bool = False) -> None:
+    # `server_seed` is the committed next seed on rotation; a brand-new pair also commits its next one.
+    seed = server_seed or new_server_seed()
+    nxt = new_server_seed()
     try:
         async with session.begin_nested():
-            session.add(SeedPair(user_id=user_id, active_user_id=user_id, server_seed=server_seed,
-                                 server_seed_hash=hash_seed(server_seed),
-                                 client_seed=client_seed or new_client_seed(), next_nonce=0,
+            session.add(SeedPair(user_id=user_id, active_user_id=user_id, server_seed=seed,
+                                 server_seed_hash=hash_seed(seed), client_seed=client_seed or new_client_seed(),
+                                 client_seed_by_player=by_player and client_seed is not None, next_nonce=0,
+                                 next_server_seed=nxt, next_server_seed_hash=hash_seed(nxt),
                                  created_at=session_now(session)))
     except IntegrityError:
         pass  # a concurrent request created the player's active pair first; use that one
+
+
+async def commit_first_pair(session: AsyncSession, user_id: int) -> None:
+    """Commit a new player's server seed and next server seed at sign-up, before any client seed exists."""
+    await active_pair(session, user_id)
 
 
 async def find_active(session: AsyncSession, user_id: int) -> SeedPair | None:
@@ -66,7 +75,7 @@ async def find_active(session: AsyncSession, user_id: int) -> SeedPair | None:
 
 
 async def active_pair(session: AsyncSession, user_id: int) -> SeedPair:
-    """The player's active seed pair, created on first use."""
+    """The player's active seed pair, created (with its committed next seed) if a player has none yet."""
     for _ in range(2):
         pair = await find_active(session, user_id)
         if pair is not None:
@@ -103,21 +112,27 @@ async def set_client_seed(session: AsyncSession, user_id: int, client_seed: str)
     """Change the client seed of the active pair; later rounds use it (the nonce keeps counting)."""
     seed = validate_client_seed(client_seed)
     await active_pair(session, user_id)
-    await session.execute(update(SeedPair).where(SeedPair.active_user_id == user_id).values(client_seed=seed)
+    await session.execute(update(SeedPair).where(SeedPair.active_user_id == user_id)
+                          .values(client_seed=seed, client_seed_by_player=True)
                           .execution_options(synchronize_session=False))
     return await active_pair(session, user_id)
 
 
 async def rotate(session: AsyncSession, user_id: int, client_seed: str | None = None) -> tuple[SeedPair, SeedPair]:
-    """Retire the active pair (revealing its server seed) and commit to a fresh one: (revealed, new)."""
+    """Reveal the active pair's seed, activate its committed next seed and commit a new next: (revealed, new)."""
     seed = validate_client_seed(client_seed) if client_seed is not None else None
     await active_pair(session, user_id)
-    # The UPDATE takes the pair's row lock first, so a concurrent crash bet on it has committed (or
-    # not started) before we look for open rounds below.
-    retired_id = (await session.execute(
+    # The UPDATE takes the pair's row lock first, so a concurrent crash bet (or rotation) on it has
+    # committed (or not started) before we go on; it leaves the committed next seed for RETURNING.
+    retired_id, committed = (await session.execute(
         update(SeedPair).where(SeedPair.active_user_id == user_id)
-        .values(active_user_id=None, rotated_at=session_now(session)).returning(SeedPair.id)
-        .execution_options(synchronize_session=False))).scalar_one()
+        .values(active_user_id=None, rotated_at=session_now(session))
+        .returning(SeedPair.id, SeedPair.next_server_seed)
+        .execution_options(synchronize_session=False))).one()
+    # The next seed is now the new pair's secret, and a retired row is public: forget it there.
+    await session.execute(update(SeedPair).where(SeedPair.id == retired_id)
+                          .values(next_server_seed=None, next_server_seed_hash=None)
+                          .execution_options(synchronize_session=False))
     open_round = (await session.execute(select(CrashRound.round_id).where(
         CrashRound.seed_pair_id == retired_id, CrashRound.status == "open").limit(1))).scalar_one_or_none()
     if open_round is not None:
@@ -125,7 +140,8 @@ async def rotate(session: AsyncSession, user_id: int, client_seed: str | None = 
         raise CrashRoundOpen({"round_id": open_round})
     retired = (await session.execute(select(SeedPair).where(SeedPair.id == retired_id)
                                       .execution_options(populate_existing=True))).scalar_one()
-    await _insert_pair(session, user_id, seed or retired.client_seed)
+    await _insert_pair(session, user_id, server_seed=committed, client_seed=seed or retired.client_seed,
+                       by_player=seed is not None or retired.client_seed_by_player)
     return retired, await active_pair(session, user_id)
 
 

@@ -31,6 +31,18 @@ def _auto_cashout_x100(params: dict[str, Any]) -> int | None:
     return crash.parse_auto_cashout(params.get("auto_cashout"))
 
 
+def _crash_payout(bet: int, rnd: crash.CrashOutcome, floats: list[float], params: dict[str, Any]) -> int | None:
+    # A manual cash-out's payout depends on when it happened: recomputable given its multiplier.
+    if rnd.auto_cashout_x100 is not None:
+        return crash.payout(bet, rnd, floats[-1])
+    m = params.get("cashout_multiplier")
+    if m is None:
+        return None
+    if isinstance(m, bool) or not isinstance(m, int | float) or not 1.0 <= m < 1e6:
+        raise InvalidGameInput("INVALID_PARAMS", "cashout_multiplier must be a number >= 1")
+    return crash.settle_manual(bet, float(m), crash.exact_point(floats[0]), floats[-1])
+
+
 def recompute(
     game: str, server_seed: str, client_seed: str, nonce: int, params: dict[str, Any]
 ) -> dict[str, Any]:
@@ -60,7 +72,7 @@ def recompute(
         result |= {
             "params": {"bet": bet},
             "outcome": slot.outcome_dict(spin),
-            "payout": slot.payout(bet, spin),
+            "payout": slot.payout(bet, spin, floats[-1]),
         }
     elif game == "rps":
         choice = rps.validate_choice(params.get("choice"))
@@ -69,7 +81,7 @@ def recompute(
         result |= {
             "params": {"bet": bet, "choice": choice},
             "outcome": rps.outcome_dict(rnd),
-            "payout": rps.payout(bet, rnd),
+            "payout": rps.payout(bet, rnd, floats[-1]),
         }
     elif game == "gacha":
         count = gacha.validate_count(_int_param(params, "count", 1))
@@ -90,8 +102,7 @@ def recompute(
         result |= {
             "params": {"bet": bet, "auto_cashout_x100": target},
             "outcome": crash.outcome_dict(rnd_c),
-            # A manual cash-out's payout depends on when it happened; only the auto target is recomputable.
-            "payout": crash.payout(bet, rnd_c) if target is not None else None,
+            "payout": _crash_payout(bet, rnd_c, floats, params),
         }
     result["floats"] = floats
     return result
@@ -107,11 +118,14 @@ def verify(
     count: Annotated[int, typer.Option(help="gacha: 1 or 10 pulls")] = 1,
     pity: Annotated[int, typer.Option(help="gacha: pulls since the last legendary")] = 0,
     auto_cashout: Annotated[float | None, typer.Option(help="crash: auto cash-out multiplier")] = None,
+    cashout_multiplier: Annotated[float | None, typer.Option(help="crash: manual cash-out multiplier")] = None,
 ) -> None:
     """Recompute a past round from its inputs alone and print it as JSON."""
     params: dict[str, Any] = {"bet": bet, "choice": choice, "count": count, "pity": pity}
     if auto_cashout is not None:
         params["auto_cashout"] = auto_cashout
+    if cashout_multiplier is not None:
+        params["cashout_multiplier"] = cashout_multiplier
     try:
         result = recompute(game, server_seed, client_seed, nonce, params)
     except (InvalidGameInput, ValueError) as exc:

@@ -1,7 +1,7 @@
 """Crash rounds as settlement plans: the bet (stake in, round open) and its end (cash-out, auto cash-out, crash).
 
-m(t) = e^(0.06 t) from the round's start. A cash-out wins iff m(now) < crash point and pays
-floor(stake × m(now)), stake included. A round nobody cashes out ends at its `due_at`, settled by whoever
+m(t) = e^(0.06 t) from the round's start. A cash-out wins iff m(now) < the exact crash point and pays
+stake × m(now), stake included, made whole by provably fair rounding (rules.round_gold). A round nobody cashes out ends at its `due_at`, settled by whoever
 asks first: the settler job on any instance, a late cash-out or a read of the round. The round's rows are
 locked in the group's read, and an end applies only to a round still open, so each ends exactly once.
 """
@@ -11,13 +11,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from fractions import Fraction
 from typing import Any, ClassVar
 
-from casino_club.fairness.engine import outcome_floats
+from casino_club.fairness.engine import float_word, outcome_floats, word_float
 from casino_club.games.errors import RoundAlreadySettled, RoundCrashed, RoundNotFound
 from casino_club.games.instant import InstantPlay
 from casino_club.games.plans import BET_TODAY, check_daily_cap, count_round
-from casino_club.games.rules import crash
+from casino_club.games.rules import crash, round_gold
 from casino_club.kit.errors import DomainError, InsufficientGold, error
 from casino_club.kit.jsonfast import dumps, json_time
 from casino_club.ops.metrics import GAME_WAGER
@@ -34,7 +35,8 @@ OPEN_ROUNDS = Write("crash_open", "game_rounds", (
     (("game", "'crash'"), ("payout", "0"), ("result", "'open'"), ("status", "'open'"), ("created_at", NOW)))
 CRASH_NEW = Write("crash_new", "crash_rounds", (
     ("round_id", "bigint"), ("user_id", "bigint"), ("seed_pair_id", "bigint"), ("stake", "bigint"),
-    ("crash_x100", "int"), ("auto_cashout_x100", "int"), ("due_at", "timestamptz")),
+    ("crash_x100", "int"), ("auto_cashout_x100", "int"), ("due_at", "timestamptz"), ("crash_word", "bigint"),
+    ("round_word", "bigint")),
     (("started_at", NOW), ("status", "'open'")))
 ENDED_ROUNDS = Write("crash_ended", "game_rounds", (
     ("id", "bigint"), ("payout", "bigint"), ("result", "text"), ("outcome", "json")),
@@ -43,11 +45,22 @@ CRASH_ENDED = Write("crash_closed", "crash_rounds", (("round_id", "bigint"),),
                     (("status", "'settled'"), ("settled_at", NOW)), keys=1)
 
 
-def due_at(started_at: datetime, crash_x100: int, target_x100: int | None) -> datetime:
-    """When the server ends the round: at the reached auto cash-out, else at the crash (rounded up)."""
-    point = target_x100 if target_x100 is not None and crash.auto_cashout_wins(target_x100, crash_x100) else crash_x100
-    micros = math.ceil(crash.seconds_until(point / 100) * 1_000_000) + 1
+def due_at(started_at: datetime, crash_x100: int, target_x100: int | None, point: Fraction) -> datetime:
+    """When the server ends the round: at the reached auto cash-out, else at the exact crash (rounded up)."""
+    won = target_x100 is not None and crash.auto_cashout_wins(target_x100, crash_x100)
+    end = target_x100 / 100 if won and target_x100 is not None else float(point)
+    micros = math.ceil(crash.seconds_until(end) * 1_000_000) + 1
     return started_at + timedelta(microseconds=micros)
+
+
+def exact_point(crash_word: int | None, crash_x100: int) -> Fraction:
+    """The round's exact crash point (decides manual cash-outs); rounds before migration 0004 use the shown one."""
+    return crash.exact_point(word_float(crash_word)) if crash_word is not None else Fraction(crash_x100, 100)
+
+
+def rounding_float(round_word: int | None) -> float:
+    """The round's payout rounding float (the stream's second float)."""
+    return word_float(round_word) if round_word is not None else 0.0
 
 
 @dataclass
@@ -72,13 +85,15 @@ class CrashState:
     result: str
     payout: int
     settled_at: datetime | None
+    crash_word: int | None = None
+    round_word: int | None = None
 
 
 def _crash_sql(store: Store) -> str:
     return store.locked_rows_as_json(
         "c.round_id, c.user_id, c.seed_pair_id, c.stake, c.crash_x100, c.auto_cashout_x100, c.started_at, c.due_at, "
         f"c.status, {store.json_column('r.params')}, {store.json_column('r.outcome')}, r.server_seed_hash, "
-        "r.client_seed, r.nonce, r.created_at, r.result, r.payout, r.settled_at",
+        "r.client_seed, r.nonce, r.created_at, r.result, r.payout, r.settled_at, c.crash_word, c.round_word",
         f"FROM crash_rounds c JOIN game_rounds r ON r.id = c.round_id WHERE c.round_id {store.among(10, 'bigint')} "
         "ORDER BY c.round_id")
 
@@ -89,7 +104,8 @@ def _parse(rows: list[list[Any]]) -> dict[int, CrashState]:
         out[int(r[0])] = CrashState(int(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4]),
                                     None if r[5] is None else int(r[5]), parse_time(r[6]), parse_time(r[7]), r[8],
                                     r[9], r[10], r[11], r[12], int(r[13]), parse_time(r[14]), r[15], int(r[16]),
-                                    None if r[17] is None else parse_time(r[17]))
+                                    None if r[17] is None else parse_time(r[17]),
+                                    None if r[18] is None else int(r[18]), None if r[19] is None else int(r[19]))
     return out
 
 
@@ -145,6 +161,8 @@ class CrashBetPlan(Plan):
         nonce = unit.take_nonce(self.user_id)
         floats = outcome_floats(player.server_seed, player.client_seed, nonce, crash.floats_needed())
         point = crash.play(floats, self.target_x100).crash_point_x100
+        ends = due_at(unit.now, point, self.target_x100, crash.exact_point(floats[0]))
+        words = (float_word(floats[0]), float_word(floats[-1]))
         round_id = unit.new_id("game_rounds")
         now = unit.now
         params = {"bet": self.stake, "auto_cashout_x100": self.target_x100}
@@ -153,12 +171,12 @@ class CrashBetPlan(Plan):
         unit.add("crash_open", (round_id, self.user_id, self.stake, dumps(params), dumps(outcome), player.seed_pair_id,
                                 player.server_seed_hash, player.client_seed, nonce))
         unit.add("crash_new", (round_id, self.user_id, player.seed_pair_id, self.stake, point, self.target_x100,
-                               due_at(now, point, self.target_x100)))
+                               ends, *words))
         unit.gain_xp(self.user_id, wager_xp(self.stake), "game")
         unit.progress(self.user_id, {"games_played": 1, "crash_rounds": 1, "gold_wagered": self.stake})
         state = CrashState(round_id, self.user_id, player.seed_pair_id, self.stake, point, self.target_x100, now,
-                           due_at(now, point, self.target_x100), "open", params, outcome, player.server_seed_hash,
-                           player.client_seed, nonce, now, "open", 0, None)
+                           ends, "open", params, outcome, player.server_seed_hash, player.client_seed, nonce, now,
+                           "open", 0, None, *words)
         unit.after_commit.append(lambda: _count_wager(self.stake))
         return _publish(unit, self.user_id, view_json(state, now))
 
@@ -198,11 +216,12 @@ class CrashEndPlan(Plan):
         if now >= c.due_at:
             target = c.auto_cashout_x100
             if target is not None and crash.auto_cashout_wins(target, c.crash_x100):
-                return self._end(unit, c, c.stake * target // 100, "auto_cashout", target / 100)
+                payout = round_gold(crash.auto_value(c.stake, target), rounding_float(c.round_word))
+                return self._end(unit, c, payout, "auto_cashout", target / 100)
             return self._lost(unit, c)
         m = crash.multiplier_at((now - c.started_at).total_seconds())
-        if crash.cashout_wins(m, c.crash_x100):
-            return self._end(unit, c, crash.cashout_payout(c.stake, m), "cashout", m)
+        if crash.cashout_wins(m, exact_point(c.crash_word, c.crash_x100)):
+            return self._end(unit, c, crash.cashout_payout(c.stake, m, rounding_float(c.round_word)), "cashout", m)
         return self._lost(unit, c)
 
     def _lost(self, unit: Unit, c: CrashState) -> Answer:

@@ -9,11 +9,13 @@ crashed yet": rounds past their crash point or their end time get none (the sett
 from __future__ import annotations
 
 import asyncio
+import math
 
 import structlog
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from casino_club.games.crash_plans import exact_point
 from casino_club.games.models import CrashRound
 from casino_club.games.rules import crash
 from casino_club.kit.runtime import Runtime
@@ -45,20 +47,21 @@ async def tick_once(rt: Runtime) -> int:
     hub = get_realtime(rt).hub
     async with rt.sessionmaker() as session:
         rows = (await session.execute(
-            select(CrashRound.round_id, CrashRound.user_id, CrashRound.stake, CrashRound.crash_x100,
-                   CrashRound.started_at, CrashRound.due_at).where(CrashRound.status == "open"))).all()
+            select(CrashRound).where(CrashRound.status == "open"))).scalars().all()
     now = rt.clock.now()
     sent = 0
-    for round_id, user_id, stake, crash_x100, started_at, due_at in rows:
-        if not hub.wants(user_id) or now >= due_at:
+    for c in rows:
+        round_id, user_id, stake = c.round_id, c.user_id, c.stake
+        if not hub.wants(user_id) or now >= c.due_at:
             continue
-        elapsed = (now - started_at).total_seconds()
-        if not crash.cashout_wins(crash.multiplier_at(elapsed), crash_x100):
+        elapsed = (now - c.started_at).total_seconds()
+        if not crash.cashout_wins(crash.multiplier_at(elapsed), exact_point(c.crash_word, c.crash_x100)):
             continue  # crashed, not yet settled: silence, never a multiplier past the crash point
         elapsed_ms = int(elapsed * 1000)  # what the tick reports is all derived from this one number
         multiplier = crash.multiplier_at(elapsed_ms / 1000)
+        # The payout shown is the whole part: fair rounding may add 1 gold at the real cash-out.
         hub.send_live(user_id, CRASH_TICK, {
             "round_id": round_id, "stake": stake, "elapsed_ms": elapsed_ms, "growth_rate": crash.GROWTH_RATE,
-            "multiplier": round(multiplier, 2), "payout": crash.cashout_payout(stake, multiplier)})
+            "multiplier": round(multiplier, 2), "payout": math.floor(crash.cashout_value(stake, multiplier))})
         sent += 1
     return sent

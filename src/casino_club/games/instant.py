@@ -59,7 +59,7 @@ def resolve(game: str, stake: int, choice: str | None, floats: Sequence[float]) 
     """Apply the game's rules to the fair floats."""
     if game == "slot":
         spun = slot.spin(floats)
-        payout = slot.payout(stake, spun)
+        payout = slot.payout(stake, spun, floats[-1])
         result = "win" if payout > stake else ("draw" if payout == stake else "lose")
         return InstantPlay("slot", stake, {"bet": stake}, slot.outcome_dict(spun), payout, result,
                            spun.multiplier_x100, {"games_played": 1, "slot_spins": 1,
@@ -67,6 +67,6 @@ def resolve(game: str, stake: int, choice: str | None, floats: Sequence[float]) 
     assert choice is not None
     played = rps.play(floats, choice)
     return InstantPlay("rps", stake, {"bet": stake, "choice": choice}, rps.outcome_dict(played),
-                       rps.payout(stake, played), played.result, played.multiplier_x100,
+                       rps.payout(stake, played, floats[-1]), played.result, played.multiplier_x100,
                        {"games_played": 1, "rps_plays": 1, "wins": int(played.result == "win"),
                         "gold_wagered": stake})

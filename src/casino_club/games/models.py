@@ -54,6 +54,11 @@ class CrashRound(Base):
     seed_pair_id: Mapped[int] = mapped_column(ForeignKey("fairness_seed_pairs.id", ondelete="RESTRICT"))
     stake: Mapped[int] = mapped_column(BigInteger)
     crash_x100: Mapped[int] = mapped_column(Integer)
+    # The round's two stream floats as 32-bit words (float = word / 2**32): the exact crash point, which
+    # decides manual cash-outs, and the payout rounding float. Secret like crash_x100; NULL only on
+    # rounds settled before migration 0004.
+    crash_word: Mapped[int | None] = mapped_column(BigInteger)
+    round_word: Mapped[int | None] = mapped_column(BigInteger)
     auto_cashout_x100: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # When the server ends the round if nobody cashes out: the auto cash-out time if it is reached,

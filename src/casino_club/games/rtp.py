@@ -11,9 +11,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cache
 
 from casino_club.fairness.engine import outcome_floats
 
+from .rtp_stakes import manual_survival, render_stakes
 from .rules import crash, gacha, rps, slot
 from .rules.items import GACHA_POOL, RARITIES
 
@@ -25,16 +27,15 @@ MC_CRASH_TARGET_X100 = 200  # the Monte-Carlo crash strategy: auto cash-out at 2
 
 
 # ---------------------------------------------------------------- slot
-def exact_rtp_slot(stake: int | None = None) -> Fraction:
-    """Exact slot RTP over all 100**3 reel stops (grouped by symbol); with `stake`, payout floors included."""
+def exact_rtp_slot() -> Fraction:
+    """Exact slot RTP over all 100**3 reel stops (grouped by symbol); the same at every stake (rtp_stakes)."""
     stops_per_symbol = Counter(slot.STRIP)  # each symbol id -> number of stops showing it on a reel
     total = Fraction(0)
     for a, wa in stops_per_symbol.items():
         for b, wb in stops_per_symbol.items():
             for c, wc in stops_per_symbol.items():
                 mult_x100 = slot.evaluate((a, b, c))[2]
-                ret = Fraction(mult_x100, 100) if stake is None else Fraction(stake * mult_x100 // 100, stake)
-                total += wa * wb * wc * ret
+                total += wa * wb * wc * Fraction(mult_x100, 100)
     return total / slot.STOPS_PER_REEL**slot.REELS
 
 
@@ -83,12 +84,8 @@ def lattice_rtp_crash(target_x100: int) -> Fraction:
 
 
 def exact_rtp_crash_manual(multiplier_x100: int) -> Fraction:
-    """Exact RTP of always cashing out manually at m = a/100: a win needs m < crash, so 0.99 * a / (a + 1)."""
-    # m < crash_x100/100 with integer crash_x100 means crash_x100 >= a + 1 (capped: none beyond 100000).
-    if multiplier_x100 >= crash.MAX_CRASH_X100:
-        return Fraction(0)
-    survival = crash_survival(max(multiplier_x100 + 1, crash.MIN_AUTO_CASHOUT_X100))
-    return survival * Fraction(multiplier_x100, 100)
+    """Exact RTP of always cashing out manually at m = a/100: P(exact point > m) * m = (0.99 / m) * m."""
+    return manual_survival(multiplier_x100 / 100) * Fraction(multiplier_x100, 100)
 
 
 # ---------------------------------------------------------------- gacha
@@ -171,6 +168,16 @@ def exact_rtp_gacha_ten() -> Fraction:
     return value / gacha.TEN_COST
 
 
+@cache  # exact Markov chains: computed once, the rules are constants
+def gacha_expected_item_value() -> dict[str, Fraction]:
+    """Expected listed item value (gold) of a 1- and a 10-pull, from pity 0 and in the long run (pity law)."""
+    zero = [Fraction(1)] + [Fraction(0)] * (gacha.PITY_LEGENDARY_AT - 1)
+    pi = pity_stationary_distribution()
+    single_zero = sum((p * _mean_value(r) for (r, _), p in pity_transitions(0).items()), Fraction(0))
+    return {"single_from_pity_0": single_zero, "ten_from_pity_0": ten_pull_chain(zero)[0],
+            "single_long_run": exact_rtp_gacha_single() * gacha.SINGLE_COST, "ten_long_run": ten_pull_chain(pi)[0]}
+
+
 def exact_rtp(game: str) -> Fraction:
     """Exact RTP of a game under its reference play (gacha: single pulls; crash: any auto cash-out)."""
     table: dict[str, Callable[[], Fraction]] = {
@@ -208,20 +215,21 @@ def _round_returns(game: str, rounds: int, seed: str) -> list[float]:
     pity = 0
     for nonce in range(rounds):
         if game == "slot":
-            out = slot.spin(outcome_floats(server_seed, client_seed, nonce, slot.floats_needed()))
-            returns.append(slot.payout(MC_STAKE, out) / MC_STAKE)
+            floats = outcome_floats(server_seed, client_seed, nonce, slot.floats_needed())
+            returns.append(slot.payout(MC_STAKE, slot.spin(floats), floats[-1]) / MC_STAKE)
         elif game == "rps":
             choice = rps.CHOICES[nonce % len(rps.CHOICES)]
-            out_r = rps.play(outcome_floats(server_seed, client_seed, nonce, rps.floats_needed()), choice)
-            returns.append(rps.payout(MC_STAKE, out_r) / MC_STAKE)
+            floats = outcome_floats(server_seed, client_seed, nonce, rps.floats_needed())
+            returns.append(rps.payout(MC_STAKE, rps.play(floats, choice), floats[-1]) / MC_STAKE)
         elif game == "gacha":
             floats = outcome_floats(server_seed, client_seed, nonce, gacha.floats_needed(1))
             out_g = gacha.pull(floats, 1, pity)
             pity = out_g.new_pulls_since_legendary  # pity carries over, as for a real player
             returns.append(gacha.nominal_value(out_g) / gacha.SINGLE_COST)
         elif game == "crash":
-            out_c = crash.play(outcome_floats(server_seed, client_seed, nonce, 1), MC_CRASH_TARGET_X100)
-            returns.append(crash.payout(MC_STAKE, out_c) / MC_STAKE)
+            floats = outcome_floats(server_seed, client_seed, nonce, crash.floats_needed())
+            out_c = crash.play(floats, MC_CRASH_TARGET_X100)
+            returns.append(crash.payout(MC_STAKE, out_c, floats[-1]) / MC_STAKE)
         else:
             raise ValueError(f"unknown game {game!r}")
     return returns
@@ -239,9 +247,9 @@ def monte_carlo(game: str, rounds: int, seed: str) -> MonteCarloResult:
 
 
 _NOTES = {
-    "slot": "all 100^3 stops enumerated; stake multiple of 10",
+    "slot": "all 100^3 stops enumerated; any stake (fair rounding)",
     "rps": "uniform house move; any choice",
-    "gacha": "nominal item value / gold, single pulls, 90-pull pity",
+    "gacha": "listed item value / gold (gold return 0 %), single pulls, pity",
     "crash": "auto cash-out at any target 1.01x-1000x (MC: 2.00x)",
 }
 
@@ -266,4 +274,5 @@ def render_report(rounds: int, seed: str) -> str:
         + f"; 10-pull RTP {float(exact_rtp_gacha_ten()):.4%}"
     )
     lines.append(f"seed {seed!r}: server seed sha256('casino-club-rtp:' + seed), nonces 0..{rounds - 1}")
+    lines += ["", render_stakes()]
     return "\n".join(lines)

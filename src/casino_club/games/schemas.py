@@ -132,7 +132,9 @@ class FairnessOut(BaseModel):
 
     seed_pair_id: int
     server_seed_hash: str
+    next_server_seed_hash: str  # committed now; becomes the active seed at the next rotation
     client_seed: str
+    client_seed_by_player: bool  # False while the client seed is still the server's placeholder
     nonce: int
     created_at: datetime
     revealed: list[RevealedPair] = []

@@ -1,6 +1,7 @@
 """Browser pages: Jinja2 templates rendered in the player's language, plus the static CSS/JS/i18n files.
 
-Pages carry no data: every number comes from the API, fetched by the ES modules in `static/js/`.
+Pages carry no data: every number comes from the API, fetched by the ES modules in `static/js/` (the
+fairness page alone embeds the published rule tables, for its offline verifier).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from casino_club.fairness.published import published_rules_json
 from casino_club.kit.http_errors import request_lang
 
 HERE = Path(__file__).resolve().parent
@@ -69,9 +71,14 @@ def _render(request: Request, template: str, page: str, title_key: str, guest: b
     return response
 
 
+def _page_extra(page: str) -> dict[str, Any]:
+    # The fairness page carries the rule tables, so its verifier needs no server call (also saved offline).
+    return {"rules_json": published_rules_json()} if page == "fairness" else {}
+
+
 def _page_route(path: str, page: str, title_key: str, needs_login: bool) -> None:
     async def handler(request: Request) -> Response:
-        return _render(request, f"{page}.html", page, title_key, guest=not needs_login)
+        return _render(request, f"{page}.html", page, title_key, guest=not needs_login, extra=_page_extra(page))
 
     handler.__name__ = f"page_{page}"
     router.add_api_route(path, handler, methods=["GET"], response_class=HTMLResponse)
@@ -79,6 +86,18 @@ def _page_route(path: str, page: str, title_key: str, needs_login: bool) -> None
 
 for _path, (_page, _title, _login) in PAGES.items():
     _page_route(_path, _page, _title, _login)
+
+
+@router.get("/fairness/verifier.html", response_class=HTMLResponse)
+async def offline_verifier(request: Request) -> Response:
+    """fair-verify.js + the rule tables in one HTML file to save and open from disk (a download, not a page)."""
+    source = (STATIC_DIR / "js" / "fair-verify.js").read_text(encoding="utf-8")
+    if "</script" in source.lower():  # pragma: no cover - would end the inline module early
+        raise RuntimeError("fair-verify.js must not contain </script")
+    response = templates.TemplateResponse(request, "fairness_offline.html", {
+        "lang": request_lang(request), "module_source": source, "rules_json": published_rules_json()})
+    response.headers["Content-Disposition"] = 'attachment; filename="casino-club-verifier.html"'
+    return response
 
 
 @router.get("/admin", response_class=HTMLResponse)

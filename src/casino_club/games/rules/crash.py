@@ -1,4 +1,4 @@
-"""Crash: crash point floor(99 / (1 - u)) / 100 (1 % edge, min 1.00x, cap 1000x), m(t) = e^(0.06 t)."""
+"""Crash: exact point 99 / (1 - u) / 100 (1 % edge, min 1.00x, cap 1000x), shown floored; m(t) = e^(0.06 t)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
-from . import InvalidGameInput, check_floats, check_stake
+from . import InvalidGameInput, check_floats, check_stake, round_gold
 
 GROWTH_RATE = 0.06  # per second
 MIN_CRASH_X100 = 100
@@ -39,17 +39,22 @@ class CrashOutcome:
 
 
 def floats_needed() -> int:
-    """Number of fair floats one round consumes."""
-    return 1
+    """Number of fair floats one round consumes: the crash point, then the payout rounding."""
+    return 2
+
+
+def exact_point(u: float) -> Fraction:
+    """Exact crash multiplier max(1, min(1000, 0.99 / (1 - u))): P(point > m) = 0.99 / m for 1 <= m < 1000."""
+    if not 0.0 <= u < 1.0:
+        raise ValueError("u must be in [0, 1)")
+    # Fraction(u) is the exact binary value of the double, so nothing here rounds.
+    raw = Fraction(EDGE_NUMERATOR) / (1 - Fraction(u))
+    return max(Fraction(MIN_CRASH_X100), min(Fraction(MAX_CRASH_X100), raw)) / 100
 
 
 def crash_point_x100(u: float) -> int:
-    """Crash point in hundredths: max(100, min(100000, floor(99 / (1 - u)))), computed exactly."""
-    if not 0.0 <= u < 1.0:
-        raise ValueError("u must be in [0, 1)")
-    # Fraction(u) is the exact binary value of the double, so the floor is exact (no 1/(1-u) rounding).
-    raw = math.floor(Fraction(EDGE_NUMERATOR) / (1 - Fraction(u)))
-    return max(MIN_CRASH_X100, min(MAX_CRASH_X100, raw))
+    """Published crash point in hundredths: floor(100 * exact_point(u)) = max(100, min(100000, floor(99/(1-u))))."""
+    return math.floor(exact_point(u) * 100)
 
 
 def multiplier_at(elapsed_seconds: float) -> float:
@@ -91,7 +96,7 @@ def validate_auto_cashout_x100(target_x100: int | None) -> int | None:
 def play(floats: Sequence[float], auto_cashout_x100: int | None = None) -> CrashOutcome:
     """Map one float and the optional auto cash-out target to the round outcome."""
     target = validate_auto_cashout_x100(auto_cashout_x100)
-    check_floats(floats, 1)
+    check_floats(floats, floats_needed())
     point = crash_point_x100(floats[0])
     return CrashOutcome(
         crash_point_x100=point,
@@ -102,33 +107,44 @@ def play(floats: Sequence[float], auto_cashout_x100: int | None = None) -> Crash
 
 def auto_cashout_wins(target_x100: int, crash_x100: int) -> bool:
     """An auto cash-out at `target_x100` is paid iff the crash point reaches it (crash >= target)."""
+    # floor(100 * exact) >= target <=> 100 * exact >= target (target is whole), so this is exact too.
     return crash_x100 >= target_x100
 
 
-def payout(stake: int, outcome: CrashOutcome) -> int:
-    """Gold paid by the auto cash-out: floor(stake * target / 100) if reached, else 0."""
+def auto_value(stake: int, target_x100: int) -> Fraction:
+    """Exact gold value of a reached auto cash-out: stake * target / 100."""
+    return Fraction(stake * target_x100, 100)
+
+
+def payout(stake: int, outcome: CrashOutcome, u: float) -> int:
+    """Gold paid by the auto cash-out: stake * target / 100 by round_gold with `u` (last float) if reached."""
     check_stake(stake)
     if not outcome.auto_cashout_won or outcome.auto_cashout_x100 is None:
         return 0
-    return stake * outcome.auto_cashout_x100 // 100
+    return round_gold(auto_value(stake, outcome.auto_cashout_x100), u)
 
 
-def cashout_wins(multiplier: float, crash_x100: int) -> bool:
-    """A manual cash-out at `multiplier` wins iff it happens strictly before the crash (m < crash point)."""
-    return Fraction(multiplier) * 100 < crash_x100
+def cashout_wins(multiplier: float, point: Fraction) -> bool:
+    """A manual cash-out at `multiplier` wins iff it happens strictly before the exact crash point."""
+    return Fraction(multiplier) < point
 
 
-def cashout_payout(stake: int, multiplier: float) -> int:
-    """Gold paid for cashing out at `multiplier`: floor(stake * m), stake included."""
+def cashout_value(stake: int, multiplier: float) -> Fraction:
+    """Exact gold value of cashing out at `multiplier` (the double's exact value), stake included."""
     check_stake(stake)
     if multiplier < 1.0:
         raise ValueError("multiplier must be >= 1.0")
-    return math.floor(stake * Fraction(multiplier))
+    return stake * Fraction(multiplier)
 
 
-def settle_manual(stake: int, multiplier: float, crash_x100: int) -> int:
-    """Payout of a manual cash-out attempt at `multiplier`: floor(stake * m) if before the crash, else 0."""
-    return cashout_payout(stake, multiplier) if cashout_wins(multiplier, crash_x100) else 0
+def cashout_payout(stake: int, multiplier: float, u: float) -> int:
+    """Gold paid for cashing out at `multiplier`: stake * m by round_gold with the round's last float."""
+    return round_gold(cashout_value(stake, multiplier), u)
+
+
+def settle_manual(stake: int, multiplier: float, point: Fraction, u: float) -> int:
+    """Payout of a manual cash-out attempt at `multiplier`: cashout_payout if before the crash, else 0."""
+    return cashout_payout(stake, multiplier, u) if cashout_wins(multiplier, point) else 0
 
 
 def outcome_dict(outcome: CrashOutcome) -> dict[str, Any]:

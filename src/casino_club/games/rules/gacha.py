@@ -130,9 +130,28 @@ def outcome_dict(outcome: GachaOutcome) -> dict[str, Any]:
     }
 
 
-def config() -> dict[str, Any]:
-    """Published costs, odds, pity rules and item pool (the same numbers `pull` uses)."""
+def expected_value() -> dict[str, Any]:
+    """Published expected listed item value per pull (items cannot be sold: the gold return is 0 %)."""
+    from casino_club.games.rtp import gacha_expected_item_value  # rtp builds on these rules: import late
+
+    values = gacha_expected_item_value()
     return {
+        "gold_return": 0,
+        "items_sellable": False,
+        "expected_item_value": {k: round(float(v), 2) for k, v in values.items()},
+        "item_value_per_gold": {k: round(float(v / COSTS[10 if k.startswith("ten") else 1]), 4)
+                                for k, v in values.items()},
+        "note_en": "Gacha pays items, not gold, and items cannot be sold, so its gold return is 0 %. "
+        "`value` is each item's listed (nominal) value; the figures are the expected listed value per pull.",
+        "note_ko": "가챠는 골드가 아니라 아이템을 지급하며 아이템은 판매할 수 없으므로 골드 환급률은 0%입니다. "
+        "`value`는 아이템의 표시 가치이며, 위 수치는 뽑기 1회당 기대 표시 가치입니다.",
+    }
+
+
+def config() -> dict[str, Any]:
+    """Published costs, odds, pity rules, item pool and expected item value (the same numbers `pull` uses)."""
+    return {
+        "expected_value": expected_value(),
         "costs": {"single": SINGLE_COST, "ten": TEN_COST},
         "odds": {r: float(RARITY_ODDS[r]) for r in RARITIES},
         "odds_per_10000": dict(RARITY_WEIGHTS),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from casino_club.fairness.engine import uniform_index
 
-from . import InvalidGameInput, check_floats, check_stake
+from . import InvalidGameInput, check_floats, check_stake, round_gold
 
 CHOICES: tuple[str, ...] = ("rock", "paper", "scissors")
 # BEATS[x] is the move that x defeats.
@@ -27,8 +28,8 @@ class RpsOutcome:
 
 
 def floats_needed() -> int:
-    """Number of fair floats one round consumes."""
-    return 1
+    """Number of fair floats one round consumes: the house move, then the payout rounding (as every game)."""
+    return 2
 
 
 def validate_choice(choice: str | None) -> str:
@@ -54,16 +55,17 @@ def judge(player: str, house: str) -> str:
 def play(floats: Sequence[float], choice: str) -> RpsOutcome:
     """Map one float and the player's choice to a round outcome."""
     player = validate_choice(choice)
-    check_floats(floats, 1)
+    check_floats(floats, floats_needed())
     house = house_move(floats[0])
     result = judge(player, house)
     return RpsOutcome(player=player, house=house, result=result, multiplier_x100=RESULT_X100[result])
 
 
-def payout(stake: int, outcome: RpsOutcome) -> int:
-    """Gold paid back for `stake` (2x on a win, the stake on a draw, 0 on a loss)."""
+def payout(stake: int, outcome: RpsOutcome, u: float) -> int:
+    """Gold paid back for `stake` (2x on a win, the stake on a draw, 0 on a loss); `u` is the last float."""
     check_stake(stake)
-    return stake * outcome.multiplier_x100 // 100
+    # Every RPS payout is whole, so `u` never changes it; it is taken for one rule across all games.
+    return round_gold(Fraction(stake * outcome.multiplier_x100, 100), u)
 
 
 def outcome_dict(outcome: RpsOutcome) -> dict[str, Any]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from types import MappingProxyType
 from typing import Any
 
 from casino_club.fairness.engine import uniform_index
 
-from . import check_floats, check_stake
+from . import check_floats, check_stake, round_gold
 
 REELS = 3
 STOPS_PER_REEL = 100
@@ -36,10 +37,9 @@ SYMBOL_BY_ID = MappingProxyType({s.id: s for s in SYMBOLS})
 WEIGHTS: tuple[int, ...] = tuple(s.weight for s in SYMBOLS)
 JACKPOT_SYMBOL = "seven"
 
-# Multipliers in hundredths of the stake (payout = stake * x100 // 100, stake included).
-# Tuned so the exact RTP over all 100**3 stops is 960_001 / 1_000_000 = 96.0001 %
-# (see casino_club.games.rtp.exact_rtp_slot). Every value is a multiple of 10, so every stake that
-# is a multiple of 10 pays exactly, without floor rounding.
+# Multipliers in hundredths of the stake (payout = stake * x100 / 100, stake included, whole gold by
+# round_gold with the spin's fourth float). Tuned so the exact RTP over all 100**3 stops is
+# 960_001 / 1_000_000 = 96.0001 % at every stake (see casino_club.games.rtp.exact_rtp_slot).
 TRIPLE_X100 = MappingProxyType(
     {"cherry": 500, "lemon": 800, "orange": 1200, "grape": 2000, "diamond": 5000, "seven": 77700}
 )
@@ -71,8 +71,8 @@ class SlotOutcome:
 
 
 def floats_needed() -> int:
-    """Number of fair floats one spin consumes (one per reel)."""
-    return REELS
+    """Number of fair floats one spin consumes: one per reel, then one for the payout rounding."""
+    return REELS + 1
 
 
 def stop_for_float(u: float) -> int:
@@ -92,8 +92,8 @@ def evaluate(symbols: Sequence[str]) -> tuple[str, str | None, int]:
 
 
 def spin(floats: Sequence[float]) -> SlotOutcome:
-    """Map three floats to a spin outcome."""
-    check_floats(floats, REELS)
+    """Map the spin's floats to an outcome (the reels use the first three; the last one rounds the payout)."""
+    check_floats(floats, floats_needed())
     stops = (stop_for_float(floats[0]), stop_for_float(floats[1]), stop_for_float(floats[2]))
     symbols = (STRIP[stops[0]], STRIP[stops[1]], STRIP[stops[2]])
     line, line_symbol, mult = evaluate(symbols)
@@ -107,10 +107,10 @@ def spin(floats: Sequence[float]) -> SlotOutcome:
     )
 
 
-def payout(stake: int, outcome: SlotOutcome) -> int:
-    """Gold paid back for `stake` (stake included; 0 on a losing spin)."""
+def payout(stake: int, outcome: SlotOutcome, u: float) -> int:
+    """Gold paid back for `stake` (stake included; 0 on a losing spin); `u` is the spin's last float."""
     check_stake(stake)
-    return stake * outcome.multiplier_x100 // 100
+    return round_gold(Fraction(stake * outcome.multiplier_x100, 100), u)
 
 
 def outcome_dict(outcome: SlotOutcome) -> dict[str, Any]:
@@ -149,7 +149,9 @@ def paytable() -> dict[str, Any]:
         "pair": line("pair", PAIR_X100),
         "jackpot": JACKPOT_SYMBOL,
         "rules_en": "Three of a kind pays the triple line; reels 1-2 or 2-3 equal (not three) pay the pair "
-        "line. Payout = stake x multiplier, floored to whole gold, stake included.",
+        "line. Payout = stake x multiplier, stake included; a fractional part f pays 1 more gold "
+        "with probability f (provably fair rounding by the round's last float).",
         "rules_ko": "같은 심볼 3개는 트리플 배당, 1-2번 또는 2-3번 릴이 같으면(3개 제외) "
-        "페어 배당을 받습니다. 지급액 = 베팅액 x 배당(소수점 이하 버림, 원금 포함).",
+        "페어 배당을 받습니다. 지급액 = 베팅액 x 배당(원금 포함). 소수점 이하 f는 확률 f로 "
+        "1골드가 더 지급됩니다(라운드의 마지막 난수로 정하는 공정 반올림).",
     }

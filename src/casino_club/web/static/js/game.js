@@ -1,6 +1,7 @@
 // Shared pieces of the game pages: bet selector (min/max, quick chips), last-results strip and the
 // fairness line (seed hash + nonce of the latest round).
 import { get } from "./api.js";
+import { ensureClientSeed } from "./client-seed.js";
 import { fmtGold, h } from "./fmt.js";
 import { getState } from "./store.js";
 import { t } from "./i18n.js";
@@ -78,11 +79,12 @@ export function resultsStrip(root, game) {
   };
   const load = async () => {
     try {
+      const seeded = ensureClientSeed().catch(() => null); // before the first round; never blocks the history
       const page = await get("/games/history", { game, limit: 12 });
       for (const r of page.items) if (r.status === "settled") add(r, false);
       if (page.items[0]) fair(page.items[0]);
       else {
-        const f = await get("/fairness");
+        const f = (await seeded) ?? await get("/fairness");
         hash.textContent = `${f.server_seed_hash.slice(0, 16)}…`;
         hash.title = f.server_seed_hash;
         nonce.textContent = String(f.nonce);

@@ -5,6 +5,7 @@
 import { ApiError, errorText, get, newKey, post } from "../api.js";
 import { fmtGold, fmtMult, reducedMotion } from "../fmt.js";
 import { betBox, busy, resultsStrip } from "../game.js";
+import { seeded } from "../client-seed.js";
 import { t } from "../i18n.js";
 import * as realtime from "../realtime.js";
 import { refreshBalance, setBalance } from "../store.js";
@@ -144,6 +145,7 @@ export function mount(root) {
     readout.classList.remove("crashed", "cashed");
     delete readout.dataset.state;
     try {
+      await seeded();
       const r = await post("/games/crash/bet", body, { key: newKey() });
       setBalance(r);
       cancelAnimationFrame(frame);

@@ -1,8 +1,16 @@
-// Fairness: committed server seed hash, client seed, nonce; set client seed; rotate (reveals the
-// previous server seed); verify any round from its inputs; my rounds with their fairness data.
+// Fairness: hashes of the current and the committed next server seed, client seed, nonce; set or
+// generate a client seed; rotate (reveals the current seed); verify any round in the browser
+// (fair-verify.js, no server call); my rounds with their fairness data.
 import { errorText, get, newKey, post, put } from "../api.js";
+import { ensureClientSeed } from "../client-seed.js";
+import { newClientSeed, verifyRound } from "../fair-verify.js";
 import { fmtGold, h } from "../fmt.js";
 import { t } from "../i18n.js";
+
+/** The rule tables the server embedded in the page (fairness/published.py). */
+export function publishedRules(doc = document) {
+  return JSON.parse(doc.getElementById("fair-rules").textContent);
+}
 
 export function mount(root) {
   const err = root.querySelector("#fair-error");
@@ -13,7 +21,9 @@ export function mount(root) {
 
   function show(f) {
     root.querySelector("#fair-hash").textContent = f.server_seed_hash;
+    root.querySelector("#fair-next-hash").textContent = f.next_server_seed_hash;
     root.querySelector("#fair-client").textContent = f.client_seed;
+    root.querySelector("#fair-client-by").textContent = t(f.client_seed_by_player ? "fair.byPlayer" : "fair.byServer");
     root.querySelector("#fair-nonce").textContent = String(f.nonce);
     revealed = f.revealed || revealed;
     revealedBox.replaceChildren(...(revealed.length ? [h("h3", {}, t("fair.revealed")), h("ul", { class: "list" },
@@ -21,8 +31,15 @@ export function mount(root) {
   }
 
   async function load() {
-    try { show(await get("/fairness")); } catch (e) { err.textContent = errorText(e); }
+    try { show(await ensureClientSeed()); } catch (e) {
+      err.textContent = errorText(e);
+      try { show(await get("/fairness")); } catch { /* the error is shown already */ }
+    }
   }
+
+  root.querySelector("#client-seed-new").addEventListener("click", () => {
+    root.querySelector("#client-seed").value = newClientSeed();
+  });
 
   root.querySelector("#client-seed-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
@@ -55,14 +72,15 @@ export function mount(root) {
       if (!params || typeof params !== "object" || Array.isArray(params)) { verr.textContent = t("fair.badJson"); return; }
     }
     try {
-      const result = await post("/fairness/verify", {
-        game: root.querySelector("#v-game").value, server_seed: root.querySelector("#v-server").value.trim(),
-        client_seed: root.querySelector("#v-client").value, nonce: Number(root.querySelector("#v-nonce").value), params,
-      }, { key: newKey() });
+      // Computed here with WebCrypto from the published tables: nothing is sent to the server.
+      const result = await verifyRound(publishedRules(), root.querySelector("#v-game").value,
+        root.querySelector("#v-server").value.trim(), root.querySelector("#v-client").value,
+        Number(root.querySelector("#v-nonce").value), params);
       out.textContent = JSON.stringify(result, null, 2);
       const matches = result.hash_matches === undefined ? "" : result.hash_matches ? `✓ ${t("fair.hashOk")}` : `✗ ${t("fair.hashBad")}`;
-      root.querySelector("#verify-summary").textContent = [matches, `${t("game.payout")} ${fmtGold(result.payout)}`].filter(Boolean).join(" · ");
-    } catch (e) { verr.textContent = errorText(e); }
+      const paid = result.payout === undefined || result.payout === null ? "" : `${t("game.payout")} ${fmtGold(result.payout)}`;
+      root.querySelector("#verify-summary").textContent = [matches, paid].filter(Boolean).join(" · ");
+    } catch (e) { verr.textContent = e.message || String(e); }
   });
 
   function fill(r) {
@@ -72,6 +90,7 @@ export function mount(root) {
     root.querySelector("#v-nonce").value = String(r.fairness.nonce);
     // The round's own inputs, plus the hash committed before it so the page can show they match.
     const params = { ...(r.params || {}), server_seed_hash: r.fairness.server_seed_hash };
+    if (r.game === "crash" && r.outcome?.ended_by === "cashout") params.cashout_multiplier = r.outcome.cashout_multiplier;
     root.querySelector("#v-extra").value = JSON.stringify(params);
     root.querySelector("#v-server").focus();
   }

@@ -3,6 +3,7 @@
 import { errorText, get, newKey, post } from "../api.js";
 import { fmtGold, fmtPct, h, localName, reducedMotion, sleep } from "../fmt.js";
 import { busy, resultsStrip } from "../game.js";
+import { seeded } from "../client-seed.js";
 import { getLang, t } from "../i18n.js";
 import { getState, setBalance } from "../store.js";
 
@@ -64,6 +65,7 @@ export function mount(root) {
     }
     busy([pull1, pull10], true);
     try {
+      await seeded();
       const round = await post("/games/gacha/pull", { count }, { key: newKey() });
       setBalance(round);
       const items = round.outcome.items || [];

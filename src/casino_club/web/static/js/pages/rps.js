@@ -2,6 +2,7 @@
 import { errorText, newKey, post } from "../api.js";
 import { fmtGold, reducedMotion, sleep } from "../fmt.js";
 import { betBox, busy, resultsStrip } from "../game.js";
+import { seeded } from "../client-seed.js";
 import { t } from "../i18n.js";
 import { setBalance } from "../store.js";
 
@@ -28,7 +29,7 @@ export function mount(root) {
     const hands = [you.parentElement, house.parentElement];
     const motion = !reducedMotion();
     if (motion) hands.forEach((el) => el.classList.add("shake"));
-    const request = post("/games/rps/play", { bet: stake, choice }, { key: newKey() });
+    const request = seeded().then(() => post("/games/rps/play", { bet: stake, choice }, { key: newKey() }));
     request.catch(() => {});
     try {
       for (const n of [3, 2, 1]) {

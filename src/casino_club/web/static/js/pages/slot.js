@@ -2,6 +2,7 @@
 import { errorText, newKey, post } from "../api.js";
 import { fmtGold, h, reducedMotion, sleep } from "../fmt.js";
 import { betBox, busy, resultsStrip } from "../game.js";
+import { seeded } from "../client-seed.js";
 import { t } from "../i18n.js";
 import { setBalance } from "../store.js";
 
@@ -43,6 +44,7 @@ export function mount(root) {
     if (motion) reels.forEach(spinStrip);
     const key = newKey();
     try {
+      await seeded();
       const round = await post("/games/slot/spin", { bet: stake }, { key });
       const emojis = round.outcome.emojis || [];
       for (let i = 0; i < reels.length; i++) {
