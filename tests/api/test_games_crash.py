@@ -54,7 +54,7 @@ async def _open_round(player: Player, rt: Runtime, clock: Clock, body: dict[str,
     pytest.fail("no suitable crash point in 20 rounds")
 
 
-async def test_cashout_before_crash_pays_fair_rounded_stake_times_m(client: httpx.AsyncClient, rt: Runtime,
+async def test_cashout_before_crash_pays_fair_rounded_stake_times_m(client: httpx.AsyncClient, rt: Runtime, app_rt: tuple[Any, Runtime],
                                                                    clock: Clock) -> None:
     player = await signup(client)
     bet, row = await _open_round(player, rt, clock, {"bet": 100}, min_crash_x100=120)
@@ -81,7 +81,7 @@ async def test_cashout_before_crash_pays_fair_rounded_stake_times_m(client: http
     assert stats["highest_crash_multiplier"] == math.floor(m * 100) / 100
     # After a rotation anyone can recompute the manual cash-out from the seeds and its multiplier.
     clock.advance(timedelta(seconds=200))  # past any crash (1000x is reached after 115 s), tokens still valid
-    await settle_due_rounds(rt)  # earlier attempts still open on this pair would block the rotation
+    await settle_due_rounds(rt, app_rt[0].state.settlement)  # earlier attempts still open on this pair would block the rotation
     seed = (await player.post("/api/fairness/rotate")).json()["revealed"]["server_seed"]
     verified = await client.post("/api/fairness/verify", json={
         "game": "crash", "server_seed": seed, "client_seed": body["fairness"]["client_seed"],
