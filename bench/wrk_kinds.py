@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
+import uuid
 from dataclasses import dataclass, field
 
 import httpx
@@ -111,6 +113,36 @@ def statements_total(base_url: str) -> float:
     text = httpx.get(base_url + "/metrics", timeout=30).text
     match = re.search(r"^casino_db_statements_total (\S+)$", text, re.M)
     return float(match.group(1)) if match else float("nan")
+
+
+def statements_alone(base_url: str, kind: Kind, players: Players, n: int = 20) -> float:
+    """SQL statements per request with the server otherwise idle: n sequential requests, minus the idle rate.
+
+    The in-run count also includes background jobs (the outbox relay publishing what the run wrote, settlers),
+    which lag behind the requests that caused them; this one is the request's own statements.
+    """
+    conn = players.conns(kind, 1)[0]
+    headers = {"Authorization": f"Bearer {conn.token}"} if conn.token else {}
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        time.sleep(0.5)  # let the relay and settlers catch up with the last load
+        idle_from, idle_t0 = statements_total(base_url), time.perf_counter()
+        time.sleep(1.0)
+        idle_rate = (statements_total(base_url) - idle_from) / (time.perf_counter() - idle_t0)
+        start, t0 = statements_total(base_url), time.perf_counter()
+        round_id = None
+        for _ in range(n):
+            if kind.method == "GET":
+                client.get(conn.path, headers=headers)
+                continue
+            path, body = conn.path, conn.body
+            if kind.mode == "crash" and round_id:
+                path, body, round_id = "/api/games/crash/cashout", f'{{"round_id":{round_id}}}', None
+            r = client.post(path, content=body or "", headers={**headers, "Content-Type": "application/json",
+                                                                 "Idempotency-Key": uuid.uuid4().hex})
+            if kind.mode == "crash" and path == kind.path and r.status_code == 200:
+                round_id = r.json()["round_id"]
+        spent = statements_total(base_url) - start - idle_rate * (time.perf_counter() - t0)
+    return round(max(0.0, spent) / n, 1)
 
 
 def open_loop_maker(kind: Kind, players: Players) -> tuple[Maker, Seen]:

@@ -43,13 +43,14 @@ def print_backend(result: dict[str, Any]) -> None:
     """Closed- and open-loop tables of one backend."""
     print(f"\n== {result['backend']} ==")
     print(f"{'conns':>5} {'kind':<18} {'rps':>8} {'/health':>8} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'p99/p50':>7} {'SQL/req':>7} {'other':>6}")
+          f"{'p99/p50':>7} {'SQL/req':>7} {'in run':>7} {'other':>6}")
     for conns, rows in result["closed"].items():
         for row in rows:
             tail = row["p99_ms"] / row["p50_ms"] if row["p50_ms"] else float("nan")
             print(f"{conns:>5} {row['kind']:<18} {row['rps']:>8.1f} {row['health_rps']:>8.0f} {row['ratio']:>6.3f} "
                   f"{row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} {tail:>7.1f} "
-                  f"{row['statements_per_request'] or 0:>7.1f} {_unexpected(row):>6}")
+                  f"{row['statements_alone']:>7.1f} {row['statements_per_request_in_run'] or 0:>7.1f} "
+                  f"{_unexpected(row):>6}")
     print(f"\nopen loop (fixed arrival rate, 50 % of capacity) — {result['backend']}")
     print(f"{'kind':<18} {'target/s':>9} {'sent/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'gen lag p99':>11} {'other':>6}")
     for row in result["open"]:
