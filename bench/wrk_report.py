@@ -34,8 +34,9 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _unexpected(row: dict[str, Any]) -> str:
-    served = row["served"]
-    other = row["requests"] - served
+    if not row["requests"]:
+        return "none≤T"  # not one answer within the run's duration (wrk drops answers after it)
+    other = row["requests"] - row["served"]
     return f"{other}" if other else ""
 
 
@@ -51,6 +52,7 @@ def print_backend(result: dict[str, Any]) -> None:
                   f"{row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} {tail:>7.1f} "
                   f"{row['statements_alone']:>7.1f} {row['statements_per_request_in_run'] or 0:>7.1f} "
                   f"{_unexpected(row):>6}")
+    print("other: answers that are not the kind's served statuses; none≤T: no answer came back within the run")
     print(f"\nopen loop (fixed arrival rate, 50 % of capacity) — {result['backend']}")
     print(f"{'kind':<18} {'target/s':>9} {'sent/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'gen lag p99':>11} {'other':>6}")
     for row in result["open"]:
