@@ -12,6 +12,7 @@ writes everything to a JSON file.
 
     .venv/bin/python -m bench.wrk_bench [--backend sqlite|pg|both] [--seconds 5] [--health-seconds 2]
         [--connections 16,64] [--open-seconds 3] [--kinds slot_spin,gacha_pull] [--out bench/results/x.json]
+    .venv/bin/python -m bench.wrk_bench --report bench/results/x.json   # re-print a saved run
 """
 
 from __future__ import annotations
@@ -164,6 +165,13 @@ def _parse() -> argparse.Namespace:
 
 def main() -> None:
     """Run the benchmark on the chosen databases, print the tables and targets, write the JSON."""
+    if len(sys.argv) == 3 and sys.argv[1] == "--report":  # re-print (and re-check) a saved run
+        saved = json.loads(Path(sys.argv[2]).read_text())
+        for result in saved["results"]:
+            result["targets"] = targets(result)
+            print_backend(result)
+        print_targets(saved["results"])
+        return
     args = _parse()
     started = datetime.now(UTC)
     load_before = os.getloadavg()

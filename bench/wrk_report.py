@@ -7,6 +7,7 @@ from typing import Any
 WRITE_RATIO, READ_RATIO = 0.20, 0.40  # × /health rps of the same server in the same run
 TAIL_FACTOR = 3.0  # closed loop: p99 ≤ 3 × p50
 OPEN_P99_MS = 50.0  # open loop at 50 % of capacity
+CENSORED_SHARE = 0.5  # a closed-loop p99 at or past half the run length is cut off by the run's end
 
 
 def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -23,7 +24,11 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
             ratio = row["ratio"] or 0.0
             check(f"rps ≥ {limit:.2f} × /health", row["kind"], conns, ratio, limit, ratio >= limit)
             tail = row["p99_ms"] / row["p50_ms"] if row["p50_ms"] else float("inf")
-            check("closed p99 ≤ 3 × p50", row["kind"], conns, round(tail, 2), TAIL_FACTOR, tail <= TAIL_FACTOR)
+            # wrk drops answers that come after the run's end, so a p99 near the run length is a floor, not a
+            # measurement: such a tail does not pass.
+            censored = row["p99_ms"] >= CENSORED_SHARE * row["seconds"] * 1000
+            check("closed p99 ≤ 3 × p50" + (" (censored)" if censored else ""), row["kind"], conns, round(tail, 2),
+                  TAIL_FACTOR, tail <= TAIL_FACTOR and not censored)
         health_tail = max(r["health_p99_ms"] / r["health_p50_ms"] for r in rows if r["health_p50_ms"])
         check("closed p99 ≤ 3 × p50", "health (worst run)", conns, round(health_tail, 2), TAIL_FACTOR,
               health_tail <= TAIL_FACTOR)
@@ -71,6 +76,6 @@ def print_targets(results: list[dict[str, Any]]) -> int:
         for c in result["targets"]:
             failed += c["result"] == "FAIL"
             value = "-" if c["value"] is None else f"{c['value']:g}"
-            print(f"{c['result']} {result['backend']:<10} {c['connections']:>4} {c['kind']:<20} {c['target']:<24} "
+            print(f"{c['result']} {result['backend']:<10} {c['connections']:>4} {c['kind']:<20} {c['target']:<35} "
                   f"{value} (limit {c['limit']:g})")
     return failed
