@@ -29,6 +29,7 @@ class OpenResult:
     send_lag_ms: list[float]
     statuses: dict[str, int] = field(default_factory=dict)
     connections: int = 0
+    cpu_seconds: float = 0.0  # CPU the generator's process used during the run (it does nothing else then)
 
     @staticmethod
     def _pct(values: list[float], q: float) -> float:
@@ -110,6 +111,7 @@ async def _run(host: str, port: int, rate: float, seconds: float, make: Maker, s
     opened = PREWARM
     total = max(1, int(rate * seconds))
     tasks = []
+    cpu0 = time.process_time()
     t0 = time.perf_counter()
     for k in range(total):
         due = t0 + k / rate
@@ -120,7 +122,7 @@ async def _run(host: str, port: int, rate: float, seconds: float, make: Maker, s
     # The arrival window (last due time + one interval): the achieved rate is what was sent in it.
     result.seconds = max(time.perf_counter() - t0, total / rate)
     await asyncio.wait_for(asyncio.gather(*tasks), timeout=seconds + 30)
-    result.sent, result.connections = total, opened
+    result.sent, result.connections, result.cpu_seconds = total, opened, time.process_time() - cpu0
     for conn in idle:
         conn.writer.close()
     return result

@@ -89,6 +89,7 @@ def _open(base: str, players: Players, kind: Kind, capacity: float, seconds: flo
             "seconds": round(res.seconds, 2), "achieved_rps": round(res.sent / res.seconds, 1), "served": served,
             "p50_ms": round(res.pct(50), 2), "p99_ms": round(res.pct(99), 2), "max_ms": round(res.pct(100), 2),
             "send_lag_p99_ms": round(res.lag(99), 2), "connections_opened": res.connections,
+            "generator_cpu_share": round(res.cpu_seconds / res.seconds, 3),
             "statuses": res.statuses}
 
 

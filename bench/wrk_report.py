@@ -45,6 +45,11 @@ def _unexpected(row: dict[str, Any]) -> str:
     return f"{other}" if other else ""
 
 
+def _gen_cpu(row: dict[str, Any]) -> str:
+    share = row.get("generator_cpu_share")  # absent in runs saved before it was measured
+    return "-" if share is None else f"{share:.0%}"
+
+
 def print_backend(result: dict[str, Any]) -> None:
     """Closed- and open-loop tables of one backend."""
     print(f"\n== {result['backend']} ==")
@@ -59,11 +64,11 @@ def print_backend(result: dict[str, Any]) -> None:
                   f"{_unexpected(row):>6}")
     print("other: answers that are not the kind's served statuses; none≤T: no answer came back within the run")
     print(f"\nopen loop (fixed arrival rate, 50 % of capacity) — {result['backend']}")
-    print(f"{'kind':<18} {'target/s':>9} {'sent/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'gen lag p99':>11} {'other':>6}")
+    print(f"{'kind':<18} {'target/s':>9} {'sent/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'gen lag p99':>11} {'gen CPU':>7} {'other':>6}")
     for row in result["open"]:
         other = row["sent"] - row["served"]
         print(f"{row['kind']:<18} {row['target_rps']:>9.1f} {row['achieved_rps']:>8.1f} {row['p50_ms']:>8.1f} "
-              f"{row['p99_ms']:>8.1f} {row['send_lag_p99_ms']:>11.2f} {other or '':>6}")
+              f"{row['p99_ms']:>8.1f} {row['send_lag_p99_ms']:>11.2f} {_gen_cpu(row):>7} {other or '':>6}")
     verify = result["ledger_verify"]
     print(f"ledger verify: {'clean' if verify['clean'] else 'FAILED'} (exit {verify['exit_code']})")
 
