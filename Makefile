@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test reliability bench lint openapi migration browser-deps compose-deps
+.PHONY: run test reliability bench bench-scale lint openapi migration browser-deps compose-deps
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -42,8 +42,14 @@ test: .venv/.synced browser-deps compose-deps lint
 reliability: .venv/.synced
 	CASINO_RELIABILITY_LONG=1 .venv/bin/pytest tests/reliability $(PYTEST_ARGS)
 
-# Benchmarks against PostgreSQL + Redis (CASINO_TEST_DATABASE_URL / CASINO_TEST_REDIS_URL); see bench/README.md.
+# wrk harness on SQLite and (with CASINO_TEST_DATABASE_URL / CASINO_TEST_REDIS_URL) PostgreSQL; see bench/README.md.
+# BENCH_ARGS passes flags, e.g. make bench BENCH_ARGS="--backend sqlite --seconds 10".
+BENCH_ARGS ?=
 bench: .venv/.synced
+	.venv/bin/python -m bench.wrk_bench $(BENCH_ARGS)
+
+# The older benches (PostgreSQL + Redis): scale-out 1 vs 2 instances and history pages at 10^4 vs 10^6 rows.
+bench-scale: .venv/.synced
 	.venv/bin/python -m bench.scale_bench
 	.venv/bin/python -m bench.history_bench
 

@@ -106,6 +106,18 @@ async def test_metrics_are_fed(client: httpx.AsyncClient) -> None:
         assert f"# TYPE {name.removesuffix('_total')}" in text
 
 
+async def test_sql_statements_are_counted(client: httpx.AsyncClient) -> None:
+    player = await signup(client)
+    before = sample("casino_db_statements_total")
+    assert (await client.get("/health")).status_code == 200
+    assert sample("casino_db_statements_total") == before  # /health touches no database
+    assert (await player.get("/api/users/balance")).status_code == 200
+    counted = sample("casino_db_statements_total") - before
+    assert 1 <= counted <= 20, counted  # auth + balance: a handful of statements, each counted once
+    text = (await client.get("/metrics")).text
+    assert any(line.startswith("casino_db_statements_total ") for line in text.splitlines())
+
+
 async def test_ledger_metric_counts_only_committed_transfers(rt: Runtime, client: httpx.AsyncClient) -> None:
     player = await signup(client)
     before = sample("casino_ledger_gold_total", reason="test_debit", direction="out")

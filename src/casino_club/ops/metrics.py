@@ -21,3 +21,10 @@ WS_REFUSED = Counter("casino_ws_refused_total", "Realtime sockets refused at ope
 OUTBOX_LAG = Gauge("casino_outbox_lag_seconds", "Age of the oldest unpublished outbox event")
 LOGIN_FAILURES = Counter("casino_login_failures_total", "Failed login attempts")
 LEDGER_GOLD = Counter("casino_ledger_gold_total", "Gold moved through the ledger", ["reason", "direction"])
+DB_STATEMENTS = Counter("casino_db_statements_total",
+                        "SQL statements sent to the database (engine executions plus raw-driver calls that report)")
+
+
+def count_statements(n: int = 1) -> None:
+    """Count n statements sent outside SQLAlchemy's cursor events (raw asyncpg/aiosqlite calls)."""
+    DB_STATEMENTS.inc(n)
