@@ -154,7 +154,6 @@ class Reads:
 class Store(ABC):
     """Reads and writes of one group inside one transaction on a raw driver connection."""
 
-    statements = 0  # driver statements run (the /metrics statement counter reads it)
     _sql_cache: dict[tuple[Any, ...], str]
 
     @abstractmethod

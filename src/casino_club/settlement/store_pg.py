@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from casino_club.ops.metrics import count_statements
 from casino_club.settlement.store import LEASE, NOW, Rows, Store, Write
 
 
@@ -63,7 +64,6 @@ class PgStore(Store):
 
     def __init__(self, conn: Any):
         self.conn = conn
-        self.statements = 0
 
     def param(self, n: int) -> str:
         return f"${n}"
@@ -107,7 +107,7 @@ class PgStore(Store):
         return value  # the connection's json codec (db.py) already decoded it
 
     async def fetch(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]:
-        self.statements += 1
+        count_statements()
         return await self.conn.fetch(sql, *args)  # type: ignore[no-any-return]
 
     async def write(self, rows: Rows, writes: tuple[Write, ...]) -> None:
@@ -121,5 +121,5 @@ class PgStore(Store):
         args: list[Any] = [values[v] for v in _fixed_params(used)]
         for w in used:
             args += zip(*rows[w.rows], strict=True)
-        self.statements += 1
+        count_statements()
         await self.conn.execute(sql, *args)

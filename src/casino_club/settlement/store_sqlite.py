@@ -16,6 +16,7 @@ from sqlalchemy.engine import Dialect
 
 from casino_club.db import UTCDateTime
 from casino_club.kit import jsonfast
+from casino_club.ops.metrics import count_statements
 from casino_club.settlement.store import LEASE, NOW, Rows, Store, Write
 
 Convert = Callable[[Any], Any]
@@ -42,7 +43,6 @@ class SqliteStore(Store):
 
     def __init__(self, conn: Any, dialect: Dialect):
         self.conn = conn
-        self.statements = 0
         utc, day = UTCDateTime().dialect_impl(dialect), Date().dialect_impl(dialect)
         self._time_in: Convert = utc.bind_processor(dialect) or (lambda v: v)
         self._date_in: Convert = day.bind_processor(dialect) or (lambda v: v)
@@ -89,10 +89,11 @@ class SqliteStore(Store):
 
     async def execute(self, sql: str) -> None:
         """Run one statement without parameters (BEGIN, COMMIT, ROLLBACK)."""
+        count_statements()
         await self.conn.execute(sql)
 
     async def fetch(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]:
-        self.statements += 1
+        count_statements()
         return await self.conn.execute_fetchall(sql, args)  # type: ignore[no-any-return]
 
     async def write(self, rows: Rows, writes: tuple[Write, ...]) -> None:
@@ -106,7 +107,7 @@ class SqliteStore(Store):
                 prepared = self._writes[w] = (_statement(w), self._row_converter(w))
             sql, convert = prepared
             tail = tuple(fixed[v] for _, v in w.fixed if v in fixed)
-            self.statements += 1
+            count_statements()
             await self.conn.executemany(sql, [convert(row, tail) for row in data])
 
     def _row_converter(self, w: Write) -> RowConvert:

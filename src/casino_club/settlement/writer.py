@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from casino_club.kit.errors import DomainError
 from casino_club.kit.runtime import Runtime
-from casino_club.ops.metrics import ROUND_BATCH_SIZE
+from casino_club.ops.metrics import ROUND_BATCH_SIZE, count_statements
 from casino_club.settlement.plan import Answer, Outcome, Plan
 from casino_club.settlement.store import Store
 from casino_club.settlement.store_pg import PgStore
@@ -196,6 +196,7 @@ async def group_transaction(conn: AsyncConnection) -> AsyncIterator[Store]:
     """A store on the connection's driver inside one write transaction: committed on exit, rolled back on error."""
     driver = (await conn.get_raw_connection()).driver_connection
     if conn.dialect.name == "postgresql":
+        count_statements(2)  # BEGIN and COMMIT (or ROLLBACK)
         async with driver.transaction():  # type: ignore[union-attr]
             yield PgStore(driver)
         return
