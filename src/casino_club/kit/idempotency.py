@@ -12,7 +12,7 @@ from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,6 +36,10 @@ class KeepEffects:
     """Mixin for a DomainError whose transaction still commits (e.g. a declined payment is recorded)."""
 
     keep_effects = True
+
+
+class _KeyRace(Exception):
+    """Another first attempt with this key inserted its record first (this transaction must start over)."""
 
 
 class LeaseLost(IdempotencyInFlight):
@@ -124,29 +128,31 @@ class Writer:
             result = await self.run_unkeyed(fn)
             return self._respond(result, status_code)
         fp = await fingerprint(self.request)
-        claim = await self._claim(key, fp)
-        if isinstance(claim, Response):
-            return claim
-        record_id, lease = claim
-        try:
-            if admit is not None:
-                await admit()
-            async with self.rt.transaction() as session:
-                try:
-                    result = await fn(session)
-                except DomainError as exc:
-                    if not getattr(exc, "keep_effects", False):
-                        raise
-                    response = domain_response(self.request, exc)
-                    await self._finish(session, record_id, lease, response.status_code,
-                                       json.loads(bytes(response.body)))
-                    return response
-                body = _encode(result)
-                await self._finish(session, record_id, lease, status_code, body)
-        except BaseException:
-            await self._release(record_id, lease)
-            raise
-        return FastJSONResponse(body, status_code=status_code)
+        admitted = False
+        for _ in range(3):
+            try:
+                async with self.rt.transaction() as session:
+                    record_id, lease, replay = await self._claim(session, key, fp)
+                    if replay is not None:
+                        return replay
+                    if admit is not None and not admitted:
+                        await admit()
+                        admitted = True
+                    try:
+                        result = await fn(session)
+                    except DomainError as exc:
+                        if not getattr(exc, "keep_effects", False):
+                            raise
+                        response = domain_response(self.request, exc)
+                        await self._finish(session, record_id, lease, response.status_code,
+                                           json.loads(bytes(response.body)))
+                        return response
+                    body = _encode(result)
+                    await self._finish(session, record_id, lease, status_code, body)
+                return FastJSONResponse(body, status_code=status_code)
+            except _KeyRace:
+                continue  # a concurrent first attempt with this key committed first: replay it on the next pass
+        raise IdempotencyInFlight()
 
     async def run_unkeyed(self, fn: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
         """Run fn in one transaction without storing a response; KeepEffects errors still commit."""
@@ -163,37 +169,37 @@ class Writer:
             return result
         return FastJSONResponse(_encode(result), status_code=status_code)
 
-    async def _claim(self, key: str, fp: str) -> tuple[int, datetime] | Response:
+    async def _claim(self, session: AsyncSession, key: str,
+                     fp: str) -> tuple[int, datetime, Response | None]:
+        """Record the key as in flight inside the effect's own transaction (record id, lease, or the replay).
+
+        The record, the effect and the stored answer commit or roll back together: a request that dies (an
+        error, a lost database, a killed server) leaves nothing behind, so its retry runs at once. A concurrent
+        first attempt with the same key waits on the unique key and then replays the committed answer.
+        """
         now = self.rt.clock.now()
         lease = now + timedelta(seconds=self.rt.settings.idempotency_lock_s)
-        for _ in range(3):
-            try:
-                async with self.rt.transaction() as session:
-                    record = (await session.execute(select(IdempotencyRecord).where(
-                        IdempotencyRecord.scope == self.scope, IdempotencyRecord.key == key))).scalar_one_or_none()
-                    if record is None:
-                        record = IdempotencyRecord(scope=self.scope, key=key, fingerprint=fp, state="in_flight",
-                                                   created_at=now, locked_until=lease)
-                        session.add(record)
-                        await session.flush()
-                        return record.id, lease
-                    return await self._existing(session, record, fp, now, lease)
-            except IntegrityError:
-                continue  # a concurrent first request inserted the key; read it on the next pass
-        raise IdempotencyInFlight()
-
-    async def _existing(self, session: AsyncSession, record: IdempotencyRecord, fp: str, now: datetime,
-                        lease: datetime) -> tuple[int, datetime] | Response:
-        if stored_outcome(record, fp, now) == "done":
-            return FastJSONResponse(record.response, status_code=record.status_code or 200,
-                                    headers={REPLAYED: "true"})
-        # The first attempt died without finishing (crash, restart): take over its lease.
-        taken = await session.execute(update(IdempotencyRecord).where(
-            IdempotencyRecord.id == record.id, IdempotencyRecord.state == "in_flight",
-            IdempotencyRecord.locked_until == record.locked_until).values(locked_until=lease))
-        if rows_matched(taken) != 1:
-            raise IdempotencyInFlight()
-        return record.id, lease
+        record = (await session.execute(select(IdempotencyRecord).where(
+            IdempotencyRecord.scope == self.scope, IdempotencyRecord.key == key))).scalar_one_or_none()
+        if record is not None:
+            if stored_outcome(record, fp, now) == "done":
+                return record.id, lease, FastJSONResponse(record.response, status_code=record.status_code or 200,
+                                                          headers={REPLAYED: "true"})
+            # An in-flight record committed by an older version whose request died: take over its lease.
+            taken = await session.execute(update(IdempotencyRecord).where(
+                IdempotencyRecord.id == record.id, IdempotencyRecord.state == "in_flight",
+                IdempotencyRecord.locked_until == record.locked_until).values(locked_until=lease))
+            if rows_matched(taken) != 1:
+                raise IdempotencyInFlight()
+            return record.id, lease, None
+        record = IdempotencyRecord(scope=self.scope, key=key, fingerprint=fp, state="in_flight", created_at=now,
+                                   locked_until=lease)
+        session.add(record)
+        try:
+            await session.flush()
+        except IntegrityError as exc:
+            raise _KeyRace() from exc
+        return record.id, lease, None
 
     async def _finish(self, session: AsyncSession, record_id: int, lease: datetime, status: int,
                       body: Any) -> None:
@@ -202,10 +208,3 @@ class Writer:
             IdempotencyRecord.locked_until == lease).values(state="done", status_code=status, response=body))
         if rows_matched(done) != 1:
             raise LeaseLost()
-
-    async def _release(self, record_id: int, lease: datetime) -> None:
-        # Nothing was committed, so the same key may be retried at once.
-        async with self.rt.transaction() as session:
-            await session.execute(delete(IdempotencyRecord).where(
-                IdempotencyRecord.id == record_id, IdempotencyRecord.state == "in_flight",
-                IdempotencyRecord.locked_until == lease))
