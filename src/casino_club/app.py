@@ -24,6 +24,7 @@ from casino_club.ops.middleware import RequestContextMiddleware
 from casino_club.ops.security import SecurityHeadersMiddleware
 from casino_club.routes import all_routers
 from casino_club.wallet.service import ensure_system_accounts
+from casino_club.web.router import install_not_found_page
 
 log = structlog.get_logger("casino_club.app")
 
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, run
     app.state.startup_hooks.append(missions_startup_seed)  # seed missions exist on a fresh database
     app.state.shutdown_hooks = []
     install_error_handlers(app)
+    install_not_found_page(app)
     for router in all_routers(settings):
         app.include_router(router)
     install_docs(app)
