@@ -9,6 +9,7 @@ import * as realtime from "./realtime.js";
 import { initShell, markActiveNav, repaintGold } from "./shell.js";
 import * as store from "./store.js";
 import { toast } from "./toast.js";
+import { celebrate } from "./fx.js";
 
 let cleanup = null;
 let balanceTimer = null;
@@ -43,7 +44,7 @@ function wireEvents() {
     toast({ id: env.id, icon: "🎁", kind: "gold", text: t("toast.reward", { gold: fmtGold(data.gold) }) });
   });
   realtime.on("level_up", (data, env) => {
-    toast({ id: env.id, icon: "⭐", text: t("toast.levelUp", { level: data.level }) });
+    if (toast({ id: env.id, icon: "⭐", text: t("toast.levelUp", { level: data.level }) })) celebrate(40);
   });
   realtime.on("notification", (data, env) => {
     toast({ id: env.id, icon: "🔔", text: data.title || data.body || t("nav.notifications") });

@@ -5,6 +5,15 @@ import { t } from "../i18n.js";
 import * as realtime from "../realtime.js";
 import { setBalance } from "../store.js";
 
+/** The reward line: gold, plus XP only when there is some ("+ 0 XP" says nothing). */
+function rewardText(rewards) {
+  return rewards.xp > 0 ? t("events.reward", { gold: fmtGold(rewards.gold), xp: rewards.xp })
+    : t("events.rewardGold", { gold: fmtGold(rewards.gold) });
+}
+
+/** Progress shown against its goal never passes it ("1 / 1", not "7 / 1"). */
+const capped = (value, target) => Math.min(value ?? 0, target);
+
 function bar(value, target) {
   const pct = target > 0 ? Math.min(100, Math.round((value / target) * 100)) : 0;
   const span = h("span");
@@ -32,9 +41,9 @@ export function mount(root) {
     return h("article", { class: "card", testid: `event-${e.id}` },
       h("h3", {}, e.title), e.description ? h("p", { class: "muted" }, e.description) : null,
       ...reqs.map(([metric, target]) => h("div", { class: "stack" },
-        h("p", { class: "row between" }, h("span", {}, t(`metric.${metric}`)), h("span", { class: "num" }, `${fmtGold(e.progress?.[metric] ?? 0)} / ${fmtGold(target)}`)),
+        h("p", { class: "row between" }, h("span", {}, t(`metric.${metric}`)), h("span", { class: "num", testid: `event-${e.id}-${metric}` }, `${fmtGold(capped(e.progress?.[metric], target))} / ${fmtGold(target)}`)),
         bar(e.progress?.[metric] ?? 0, target))),
-      h("p", { class: "muted" }, t("events.reward", { gold: fmtGold(e.rewards.gold), xp: e.rewards.xp }), " · ", t("events.ends", { time: fmtTime(e.ends_at) })),
+      h("p", { class: "muted" }, rewardText(e.rewards), " · ", t("events.ends", { time: fmtTime(e.ends_at) })),
       e.claimed ? h("span", { class: "pill ok" }, t("events.claimed"))
         : !e.joined ? h("button", { type: "button", class: "btn btn-accent btn-sm", testid: `join-event-${e.id}`, on: { click: (ev) => act(`/events/${e.id}/join`, ev.currentTarget, err) } }, t("events.join"))
           : e.completed ? h("button", { type: "button", class: "btn btn-gold btn-sm", testid: `claim-event-${e.id}`, on: { click: (ev) => act(`/events/${e.id}/claim`, ev.currentTarget, err) } }, t("events.claim"))
@@ -46,9 +55,9 @@ export function mount(root) {
     return h("article", { class: "card", testid: `mission-${m.code}`, dataset: { progress: m.progress, claimed: String(m.claimed) } },
       h("div", { class: "row between" }, h("h3", {}, m.title), h("span", { class: "pill" }, t(`period.${m.period}`))),
       m.description ? h("p", { class: "muted" }, m.description) : null,
-      h("p", { class: "row between" }, h("span", {}, t(`metric.${m.metric}`)), h("span", { class: "num" }, `${fmtGold(m.progress)} / ${fmtGold(m.target)}`)),
+      h("p", { class: "row between" }, h("span", {}, t(`metric.${m.metric}`)), h("span", { class: "num", testid: `mission-${m.code}-progress` }, `${fmtGold(capped(m.progress, m.target))} / ${fmtGold(m.target)}`)),
       bar(m.progress, m.target),
-      h("p", { class: "muted" }, t("events.reward", { gold: fmtGold(m.rewards.gold), xp: m.rewards.xp })),
+      h("p", { class: "muted", testid: `mission-${m.code}-reward` }, rewardText(m.rewards)),
       m.claimed ? h("span", { class: "pill ok" }, t("events.claimed"))
         : m.completed ? h("button", { type: "button", class: "btn btn-gold btn-sm", testid: `claim-${m.code}`, on: { click: (ev) => act(`/missions/${m.id}/claim`, ev.currentTarget, err) } }, t("events.claim"))
           : null);

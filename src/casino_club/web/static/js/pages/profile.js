@@ -87,9 +87,13 @@ export function mount(root) {
     const list = root.querySelector("#sessions");
     try {
       const rows = await get("/auth/sessions");
-      list.replaceChildren(...rows.map((s) => h("li", { dataset: { sessionId: s.id } },
-        h("span", {}, `${(s.user_agent || "?").slice(0, 60)} · ${s.ip || ""}`, s.current ? h("span", { class: "pill ok" }, ` ${t("profile.current")}`) : ""),
-        h("span", { class: "row" }, h("span", { class: "muted" }, fmtTime(s.last_used_at)),
+      // "Chrome on Linux · 127.0.0.1 · last seen …": the server's parsed device label, never the raw user agent
+      list.replaceChildren(...rows.map((s) => h("li", { dataset: { sessionId: s.id }, testid: "session-row" },
+        h("span", { class: "session-label", title: s.user_agent || "" },
+          h("span", { testid: "session-device" }, [s.device || t("profile.unknownDevice"), s.ip].filter(Boolean).join(" · ")),
+          h("span", { class: "muted" }, ` · ${t("profile.lastSeen", { time: fmtTime(s.last_used_at) })}`),
+          s.current ? h("span", { class: "pill ok" }, t("profile.current")) : ""),
+        h("span", { class: "row" },
           s.current ? "" : h("button", { type: "button", class: "btn btn-sm btn-ghost", "aria-label": `${t("profile.endSession")} ${s.id.slice(0, 8)}`,
             on: { click: async () => { await del(`/auth/sessions/${s.id}`).catch((e) => { root.querySelector("#sessions-error").textContent = errorText(e); }); loadSessions(); } } }, t("profile.endSession"))))));
     } catch (e) {
