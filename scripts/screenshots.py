@@ -82,7 +82,7 @@ def _shoot(page, url: str, name: str, size: str) -> None:  # type: ignore[no-unt
     page.wait_for_selector("body[data-booted=true]", timeout=20_000)
     page.wait_for_timeout(700)  # let fetches and count-ups settle
     page.screenshot(path=str(OUT / f"{name}-{size}.png"), full_page=True)
-    print(f"  {name}-{size}.png")
+    print(f"  {name}-{size}.png  {page.url}")
 
 
 def main() -> None:

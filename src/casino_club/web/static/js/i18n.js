@@ -50,6 +50,7 @@ export function applyI18n(root = document) {
   for (const el of root.querySelectorAll("[data-i18n-aria]")) el.setAttribute("aria-label", t(el.dataset.i18nAria));
   for (const el of root.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
   for (const el of root.querySelectorAll("[data-i18n-alt]")) el.alt = t(el.dataset.i18nAlt);
+  for (const el of root.querySelectorAll("[data-i18n-hint]")) el.dataset.hint = t(el.dataset.i18nHint);
   const title = document.querySelector("title[data-i18n-title]");
   if (title) title.textContent = `${t(title.dataset.i18nTitle)} · Casino-Club`;
   const sw = document.getElementById("lang-switch");
