@@ -5,6 +5,7 @@ Pages carry no data: every number comes from the API, fetched by the ES modules 
 
 from __future__ import annotations
 
+import inspect
 import json
 from functools import cache
 from pathlib import Path
@@ -131,6 +132,7 @@ def install_not_found_page(app: FastAPI) -> None:
     async def handler(request: Request, exc: Exception) -> Response:
         if isinstance(exc, StarletteHTTPException) and exc.status_code == 404 and _wants_page(request):
             return not_found_page(request)
-        return await json_handler(request, exc)  # type: ignore[no-any-return]
+        response = json_handler(request, exc)
+        return await response if inspect.isawaitable(response) else response
 
     app.add_exception_handler(StarletteHTTPException, handler)
