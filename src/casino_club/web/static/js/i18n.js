@@ -69,3 +69,19 @@ async function setLang(next) {
 export function toggleLang() {
   return setLang(lang === "ko" ? "en" : "ko");
 }
+
+/** "crash_payout" -> "Crash payouts": no ledger code reaches a page untranslated. */
+export function reasonLabel(code) {
+  if (!code) return "";
+  if (`reason.${code}` in dict) return t(`reason.${code}`);
+  const game = /^(slot|rps|gacha|crash)_(bet|payout)$/.exec(code);
+  if (game) return t(`reason.${game[2]}`, { game: t(`game.${game[1]}`) });
+  const reward = /^(.+)_reward$/.exec(code);
+  if (reward) return t("reason.reward", { source: tOr(`source.${reward[1]}`, humanize(reward[1])) });
+  return humanize(code);
+}
+
+function humanize(code) {
+  const text = String(code).replaceAll("_", " ").trim();
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -2,7 +2,7 @@
 import { del, newKey, post } from "../api.js";
 import { fmtGold } from "../fmt.js";
 import { t } from "../i18n.js";
-import { actionButton, card, form, json, pagedTable, showError, when } from "./kit.js";
+import { actionButton, card, form, json, pagedTable, showError, when, confirmed } from "./kit.js";
 
 export const METRICS = ["games_played", "wins", "slot_spins", "rps_plays", "gacha_pulls", "crash_rounds", "gold_wagered", "gold_spent", "purchases", "login_days", "streak_claims"];
 
@@ -55,7 +55,7 @@ export function mount(host) {
     { name: "reason", label: "common.reason", required: true },
   ], "admin.distribute", async (v) => {
     const body = { gold: v.gold || 0, reason: v.reason, items: [], user_ids: v.user_ids, rank: v.rank || null };
-    if (!window.confirm(t("admin.confirmAction", { action: t("admin.distribute") }))) return "";
+    if (!(await confirmed(t("admin.confirmAction", { action: t("admin.distribute") })))) return "";
     const out = await post("/admin/rewards/distribute", body, { key: newKey() });
     return `${out.batch_code} · ${out.recipients} · ${fmtGold(out.gold)}`;
   }, "distribute-form");

@@ -1,6 +1,7 @@
 // Admin console building blocks: dense tables, cursor pager, small forms built from a field list,
 // confirmation for destructive actions and a receipt line showing what the server answered.
 import { errorText, get } from "../api.js";
+import { confirmDialog } from "../dialog.js";
 import { fmtGold, fmtTime, h } from "../fmt.js";
 import { t } from "../i18n.js";
 
@@ -27,7 +28,7 @@ export function form(fields, submitLabel, onSubmit, testid) {
     const id = `f${++uid}-${f.name}`;
     let control;
     if (f.type === "select") {
-      control = h("select", { id, name: f.name }, ...f.options.map((o) => h("option", { value: o, selected: o === f.value }, o)));
+      control = h("select", { id, name: f.name }, ...f.options.map((o) => h("option", { value: o, selected: o === f.value }, f.optionLabel ? f.optionLabel(o) : o)));
     } else if (f.type === "checkbox") {
       control = h("input", { id, name: f.name, type: "checkbox", checked: f.value !== false });
     } else if (f.type === "textarea") {
@@ -79,16 +80,16 @@ export function form(fields, submitLabel, onSubmit, testid) {
   return { el, controls, values, err, receipt, set(name, v) { const c = controls[name]; if (!c) return; if (c.f.type === "checkbox") c.control.checked = !!v; else c.control.value = v ?? ""; } };
 }
 
-/** Ask before a destructive action. */
+/** Ask before a destructive action (a styled dialog; resolves to true or false). */
 export function confirmed(text) {
-  return window.confirm(text);
+  return confirmDialog(text);
 }
 
 export function actionButton(label, onClick, opts = {}) {
   return h("button", { type: "button", class: `btn btn-sm ${opts.danger ? "btn-danger" : "btn-ghost"}`, testid: opts.testid,
     on: { click: async (ev) => {
       const btn = ev.currentTarget;
-      if (opts.confirm && !confirmed(t("admin.confirmAction", { action: label }))) return;
+      if (opts.confirm && !(await confirmed(t("admin.confirmAction", { action: label })))) return;
       btn.disabled = true;
       const err = document.getElementById("admin-error");
       if (err) err.textContent = "";

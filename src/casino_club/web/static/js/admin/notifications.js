@@ -2,7 +2,7 @@
 import { get, newKey, post } from "../api.js";
 import { h } from "../fmt.js";
 import { t } from "../i18n.js";
-import { actionButton, card, form, pager, showError, table, when } from "./kit.js";
+import { actionButton, card, form, pager, showError, table, when, confirmed } from "./kit.js";
 
 export function mount(host) {
   const results = h("div");
@@ -15,7 +15,7 @@ export function mount(host) {
     { name: "body", label: "f.body", type: "textarea", required: true, full: true },
   ], "common.create", async (v) => {
     const body = { title: v.title, body: v.body, target: v.target, rank: v.rank || null, user_ids: v.user_ids, send_at: v.send_at };
-    if (!window.confirm(t("admin.confirmAction", { action: t("admin.newCampaign") }))) return "";
+    if (!(await confirmed(t("admin.confirmAction", { action: t("admin.newCampaign") })))) return "";
     const out = await post("/admin/notifications", body, { key: newKey() });
     await list.reload();
     return `${t("admin.created", { id: out.id })} · ${out.status} · ${out.recipients}`;

@@ -2,7 +2,8 @@
 // server's /games/stats/me), active sessions, logout / logout-all, gold ledger.
 import { del, errorText, get, newKey, post, put, setToken } from "../api.js";
 import { fmtGold, fmtTime, h } from "../fmt.js";
-import { t, tOr } from "../i18n.js";
+import { reasonLabel, t } from "../i18n.js";
+import { confirmDialog } from "../dialog.js";
 import { refreshStats, setProfile, subscribe } from "../store.js";
 import { repaintGold } from "../shell.js";
 
@@ -111,7 +112,7 @@ export function mount(root) {
   }
   root.querySelector("#logout").addEventListener("click", () => leave("/auth/logout"));
   root.querySelector("#logout-all").addEventListener("click", () => {
-    if (window.confirm(t("profile.logoutAllConfirm"))) leave("/auth/logout-all");
+    confirmDialog(t("profile.logoutAllConfirm")).then((yes) => { if (yes) leave("/auth/logout-all"); });
   });
 
   async function loadLedger() {
@@ -119,7 +120,7 @@ export function mount(root) {
     try {
       const page = await get("/wallet/transactions", { limit: 15 });
       list.replaceChildren(...page.items.map((l) => h("li", {},
-        h("span", {}, `${tOr(`reason.${l.reason}`, l.reason)}${l.memo ? ` · ${l.memo}` : ""}`),
+        h("span", {}, `${reasonLabel(l.reason)}${l.memo ? ` · ${l.memo}` : ""}`),
         h("span", { class: `num ${l.amount >= 0 ? "ok-msg" : ""}` }, `${l.amount >= 0 ? "+" : ""}${fmtGold(l.amount)} → ${fmtGold(l.balance_after)}`))));
     } catch (e) {
       list.replaceChildren(h("li", { class: "muted" }, errorText(e)));
