@@ -17,6 +17,7 @@ from casino_club.jobs import all_jobs
 from casino_club.kit.clock import Clock
 from casino_club.kit.http_errors import database_unavailable, install_error_handlers
 from casino_club.kit.kv import KV_DOWN
+from casino_club.kit.lang import LangContextMiddleware
 from casino_club.kit.runtime import Runtime
 from casino_club.missions.service import startup_seed as missions_startup_seed
 from casino_club.ops.docs import install_docs
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, run
                        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Idempotency-Key",
                                       "Accept-Language", "X-Request-ID"],
                        expose_headers=["Idempotent-Replayed", "Retry-After", "X-Request-ID"])
+    app.add_middleware(LangContextMiddleware)  # bilingual content picks the request's language
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: even a 413 from the body limit carries them
     return app

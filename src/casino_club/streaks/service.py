@@ -151,7 +151,7 @@ async def claim(session: AsyncSession, user_id: int) -> ClaimOut:
     except IntegrityError as exc:  # a concurrent claim won the (user, day) row
         raise AlreadyClaimed({"day": today.isoformat()}) from exc
     row = await grant_reward(session, user_id, RewardSpec(gold=reward.gold, xp=reward.xp), source="streak",
-                             title=f"Daily streak day {n}", dedupe_key=f"streak:{user_id}:{today.isoformat()}",
+                             title=f"출석 {n}일차 보상", title_en=f"Daily streak day {n}", dedupe_key=f"streak:{user_id}:{today.isoformat()}",
                              reference=f"streak:{today.isoformat()}")
     session.add(StreakEvent(user_id=user_id, kind="claim", day=today, created_at=session_now(session),
                             data={"streak_day": n, "gold": reward.gold, "xp": reward.xp}))
