@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import SEED_PASSWORD, open_page, signup_in_context
+from tests.e2e.test_console import admin_page
 
 
 def test_bets_the_balance_cannot_pay_are_disabled_with_a_shop_link(new_context) -> None:  # type: ignore[no-untyped-def]
@@ -159,3 +160,66 @@ def test_profile_sessions_show_a_device_label_not_the_user_agent(new_context) ->
     device = page.get_by_test_id("session-device").first
     expect(device).to_have_text(re.compile(r"^Chrome on Linux · 127\.0\.0\.1$"))
     expect(page.get_by_test_id("session-row").first).not_to_contain_text("Mozilla")
+
+
+def test_content_follows_the_language_and_no_raw_code_reaches_a_page(new_context, api) -> None:  # type: ignore[no-untyped-def]
+    ctx = new_context()
+    site_id = signup_in_context(ctx)
+    token = api.token(site_id, "password123")
+    assert api.post(token, "/api/streak/claim", {}).status_code == 200
+    assert api.post(token, "/api/shop/buy", {"product_id": next(
+        p["id"] for p in api.get(token, "/api/shop/catalog")["items"] if p["sku"] == "lucky_clover"),
+        "quantity": 1}).status_code in (200, 201)
+    page = open_page(ctx, "/events")
+    mission = page.get_by_test_id("mission-daily_play_1")
+    expect(mission).to_contain_text("게임 1판 플레이")
+    expect(mission).to_contain_text("오늘 게임을 1판 플레이하세요.")
+    rewards = page.locator("#rewards-list")
+    expect(rewards).to_contain_text("출석 1일차 보상")
+    expect(rewards).not_to_contain_text("Daily streak")
+    page.get_by_test_id("lang-switch").click()  # English without a reload
+    expect(mission).to_contain_text("Play 1 game today.")
+    expect(rewards).to_contain_text("Daily streak day 1")
+    page.goto("/")
+    page.wait_for_selector("body[data-booted=true]")
+    expect(page.get_by_test_id("promo-banner")).to_contain_text("Welcome event: play 10 games")
+    page.get_by_test_id("lang-switch").click()
+    expect(page.get_by_test_id("promo-banner")).to_contain_text("웰컴 이벤트")
+    page.goto("/shop")
+    page.wait_for_selector("body[data-booted=true]")
+    row = page.get_by_test_id("tx-product").first
+    expect(row).to_have_text("행운의 네잎클로버 ×1")
+    expect(page.get_by_test_id("desc-lucky_clover")).to_have_text("행운을 부르는 수집 아이템.")
+    page.goto("/fairness")
+    page.wait_for_selector("body[data-booted=true]")
+    expect(page.get_by_test_id("verify-game").locator("option")).to_have_text(["슬롯", "가위바위보", "가챠", "크래시"])
+
+
+def test_admin_economy_and_forms_show_labels_and_edit_both_languages(new_context, api) -> None:  # type: ignore[no-untyped-def]
+    player_ctx = new_context()
+    site_id = signup_in_context(player_ctx)
+    token = api.token(site_id, "password123")
+    assert api.post(token, "/api/games/slot/spin", {"bet": 10}).status_code == 200
+    me = api.get(token, "/api/auth/me")
+    admin = admin_page(new_context, "/admin/economy")
+    legend = admin.get_by_test_id("economy").locator(".chart-legend").first
+    expect(legend).to_contain_text("가입 보너스")  # gold in: signup_bonus
+    for text in admin.get_by_test_id("economy").locator(".chart-legend span").all_inner_texts():
+        assert "_" not in text, text  # "slot_bet" never reaches the page
+    admin.goto("/admin/notifications")
+    admin.wait_for_selector("body[data-booted=true]")
+    admin.locator('[data-testid="campaign-form"] select[name="target"]').select_option("users")
+    expect(admin.locator('[data-testid="campaign-form"] select[name="target"] option:checked')).to_have_text("지정 플레이어")
+    admin.get_by_test_id("campaign-form-title").fill("이벤트 안내")
+    admin.get_by_test_id("campaign-form-title_en").fill("Event news")
+    admin.get_by_test_id("campaign-form-body").fill("새 이벤트가 열렸습니다")
+    admin.get_by_test_id("campaign-form-body_en").fill("A new event is open")
+    admin.get_by_test_id("campaign-form-user_ids").fill(str(me["id"]))
+    admin.get_by_test_id("campaign-form-submit").click()
+    admin.get_by_test_id("confirm-ok").click()
+    expect(admin.get_by_test_id("campaign-form-receipt")).to_contain_text("#")
+    page = open_page(player_ctx, "/notifications")
+    item = page.get_by_test_id("notif-item").filter(has_text="이벤트 안내")
+    expect(item).to_contain_text("새 이벤트가 열렸습니다")
+    page.get_by_test_id("lang-switch").click()
+    expect(page.get_by_test_id("notif-item").filter(has_text="Event news")).to_contain_text("A new event is open")

@@ -26,17 +26,18 @@ export function form(fields, submitLabel, onSubmit, testid) {
   const receipt = h("p", { class: "receipt full", role: "status", testid: testid ? `${testid}-receipt` : undefined });
   const items = fields.map((f) => {
     const id = `f${++uid}-${f.name}`;
+    const tid = testid ? `${testid}-${f.name}` : undefined;
     let control;
     if (f.type === "select") {
-      control = h("select", { id, name: f.name }, ...f.options.map((o) => h("option", { value: o, selected: o === f.value }, f.optionLabel ? f.optionLabel(o) : o)));
+      control = h("select", { id, name: f.name, testid: tid }, ...f.options.map((o) => h("option", { value: o, selected: o === f.value }, f.optionLabel ? f.optionLabel(o) : o)));
     } else if (f.type === "checkbox") {
-      control = h("input", { id, name: f.name, type: "checkbox", checked: f.value !== false });
+      control = h("input", { id, name: f.name, type: "checkbox", checked: f.value !== false, testid: tid });
     } else if (f.type === "textarea") {
-      control = h("textarea", { id, name: f.name, required: f.required, maxlength: f.max });
+      control = h("textarea", { id, name: f.name, required: f.required, maxlength: f.max, testid: tid });
       control.value = f.value ?? "";
     } else {
       control = h("input", { id, name: f.name, type: f.type === "datetime" ? "datetime-local" : f.type || "text", required: f.required,
-        min: f.min, max: f.max, step: f.type === "number" ? "1" : undefined, value: f.value ?? "", placeholder: f.placeholder, testid: testid ? `${testid}-${f.name}` : undefined });
+        min: f.min, max: f.max, step: f.type === "number" ? "1" : undefined, value: f.value ?? "", placeholder: f.placeholder, testid: tid });
     }
     controls[f.name] = { control, f };
     return h("div", { class: `field${f.full ? " full" : ""}` }, h("label", { for: id }, t(f.label)), control);

@@ -18,6 +18,7 @@ const FIELDS = [
   { name: "min_rank", label: "profile.rank", type: "select", options: ["STANDARD", "PREMIUM", "VIP"], value: "STANDARD" },
   { name: "sort_order", label: "f.sort", type: "number", omitEmpty: true },
   { name: "description", label: "f.description", omitEmpty: true, full: true },
+  { name: "description_en", label: "f.descriptionEn", omitEmpty: true, full: true },
   { name: "active", label: "admin.active", type: "checkbox", value: true },
 ];
 

@@ -1,7 +1,7 @@
 // Events & missions: join, progress computed by the server, claim once; reward history.
 import { errorText, get, newKey, post } from "../api.js";
-import { fmtGold, fmtTime, h } from "../fmt.js";
-import { t } from "../i18n.js";
+import { fmtGold, fmtTime, h, localName } from "../fmt.js";
+import { reasonLabel, t } from "../i18n.js";
 import * as realtime from "../realtime.js";
 import { setBalance } from "../store.js";
 
@@ -39,7 +39,7 @@ export function mount(root) {
     const err = root.querySelector("#events-error");
     const reqs = Object.entries(e.requirements || {});
     return h("article", { class: "card", testid: `event-${e.id}` },
-      h("h3", {}, e.title), e.description ? h("p", { class: "muted" }, e.description) : null,
+      h("h3", {}, localName(e, "title")), e.description ? h("p", { class: "muted" }, localName(e, "description")) : null,
       ...reqs.map(([metric, target]) => h("div", { class: "stack" },
         h("p", { class: "row between" }, h("span", {}, t(`metric.${metric}`)), h("span", { class: "num", testid: `event-${e.id}-${metric}` }, `${fmtGold(capped(e.progress?.[metric], target))} / ${fmtGold(target)}`)),
         bar(e.progress?.[metric] ?? 0, target))),
@@ -53,8 +53,8 @@ export function mount(root) {
   function missionCard(m) {
     const err = root.querySelector("#missions-error");
     return h("article", { class: "card", testid: `mission-${m.code}`, dataset: { progress: m.progress, claimed: String(m.claimed) } },
-      h("div", { class: "row between" }, h("h3", {}, m.title), h("span", { class: "pill" }, t(`period.${m.period}`))),
-      m.description ? h("p", { class: "muted" }, m.description) : null,
+      h("div", { class: "row between" }, h("h3", {}, localName(m, "title")), h("span", { class: "pill" }, t(`period.${m.period}`))),
+      m.description ? h("p", { class: "muted" }, localName(m, "description")) : null,
       h("p", { class: "row between" }, h("span", {}, t(`metric.${m.metric}`)), h("span", { class: "num", testid: `mission-${m.code}-progress` }, `${fmtGold(capped(m.progress, m.target))} / ${fmtGold(m.target)}`)),
       bar(m.progress, m.target),
       h("p", { class: "muted", testid: `mission-${m.code}-reward` }, rewardText(m.rewards)),
@@ -73,12 +73,13 @@ export function mount(root) {
     else root.querySelector("#missions-error").textContent = errorText(missions.reason);
     const rw = root.querySelector("#rewards-list");
     if (rewards.status === "fulfilled") {
-      rw.replaceChildren(...(rewards.value.items.length ? rewards.value.items.map((r) => h("li", {}, h("span", {}, r.title || r.source),
+      rw.replaceChildren(...(rewards.value.items.length ? rewards.value.items.map((r) => h("li", {}, h("span", {}, localName(r, "title") || reasonLabel(`${r.source}_reward`)),
         h("span", { class: "num" }, `+${fmtGold(r.gold)} · ${fmtTime(r.created_at)}`))) : [h("li", { class: "muted" }, t("events.noRewards"))]));
     }
   }
 
   load();
   const offs = ["event_progress", "reward_granted", "game_update"].map((type) => realtime.on(type, () => load()));
-  return () => offs.forEach((off) => off());
+  window.addEventListener("cc:lang", load); // titles and descriptions follow the language switch
+  return () => { offs.forEach((off) => off()); window.removeEventListener("cc:lang", load); };
 }

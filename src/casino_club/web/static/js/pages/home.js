@@ -1,6 +1,6 @@
 // Home dashboard: gold, level/XP, streak widget with claim, recent actions, active events.
 import { errorText, get, newKey, post } from "../api.js";
-import { fmtGold, fmtTime, h } from "../fmt.js";
+import { fmtGold, fmtTime, h, localName } from "../fmt.js";
 import { t, tOr } from "../i18n.js";
 import * as realtime from "../realtime.js";
 import { refreshBalance, setBalance, subscribe } from "../store.js";
@@ -135,7 +135,7 @@ export function mount(root) {
       if (!items.length) {
         list.replaceChildren(h("li", { class: "muted" }, t("events.none")));
       } else {
-        list.replaceChildren(...items.map((e) => h("li", {}, h("a", { href: "/events" }, e.title),
+        list.replaceChildren(...items.map((e) => h("li", {}, h("a", { href: "/events" }, localName(e, "title")),
           h("span", { class: "muted" }, e.completed ? t("events.completed") : fmtTime(e.ends_at)))));
       }
       promo(page.items.find((e) => !e.claimed));
@@ -151,8 +151,8 @@ export function mount(root) {
     const text = root.querySelector("#promo-text");
     title.removeAttribute("data-i18n");
     text.removeAttribute("data-i18n");
-    title.textContent = event.title;
-    text.textContent = event.description
+    title.textContent = localName(event, "title");
+    text.textContent = localName(event, "description")
       || (event.rewards?.gold ? t("events.rewardGold", { gold: fmtGold(event.rewards.gold) }) : "");
     root.querySelector("#promo").dataset.eventId = String(event.id);
   }
@@ -163,5 +163,6 @@ export function mount(root) {
   loadEvents();
   const offs = [realtime.on("game_update", loadRecent), realtime.on("reward_granted", loadRecent),
     realtime.on("streak_update", loadStreak), realtime.on("event_progress", loadEvents)];
-  return () => { unsub(); clearInterval(countdown); offs.forEach((off) => off()); };
+  window.addEventListener("cc:lang", loadEvents);
+  return () => { unsub(); clearInterval(countdown); offs.forEach((off) => off()); window.removeEventListener("cc:lang", loadEvents); };
 }

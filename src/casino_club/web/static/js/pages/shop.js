@@ -42,7 +42,7 @@ export function mount(root) {
       h("div", { class: "row between" }, h("span", { class: "icon", "aria-hidden": "true" }, p.kind === "gold_pack" ? "💰" : "🎁"),
         p.min_rank && p.min_rank !== "STANDARD" ? h("span", { class: "pill" }, t("shop.rankOnly", { rank: p.min_rank })) : null),
       h("h3", {}, localName(p)),
-      p.description ? h("p", { class: "muted" }, p.description) : null,
+      p.description ? h("p", { class: "muted", testid: `desc-${p.sku}` }, localName(p, "description")) : null,
       p.kind === "gold_pack" ? h("p", { class: "muted num" }, t("shop.gives", { gold: fmtGold(p.gold_amount) })) : null,
       priceNode(p),
       info ? h("p", { class: "stock", testid: `stock-${p.sku}` }, soldOut ? t("shop.soldOut") : t("shop.stock", { n: fmtGold(info.stock_remaining) }),
@@ -163,5 +163,7 @@ export function mount(root) {
   const off = realtime.on("purchase_update", () => { loadHistory(); loadCatalog(); });
   catalogLoaded = loadCatalog();
   loadHistory();
-  return () => { unsub(); off(); if (dialog.open) dialog.close(); };
+  const onLang = () => { catalogLoaded = loadCatalog(); loadHistory(); };
+  window.addEventListener("cc:lang", onLang);
+  return () => { unsub(); off(); window.removeEventListener("cc:lang", onLang); if (dialog.open) dialog.close(); };
 }
