@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import TypeVar
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from casino_club.kit.http_errors import request_lang
@@ -35,7 +35,7 @@ class LangContextMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        token = _lang.set(request_lang(Request(scope)))
+        token = _lang.set(request_lang(HTTPConnection(scope)))  # websockets too: Request is HTTP-only
         try:
             await self.app(scope, receive, send)
         finally:
