@@ -108,6 +108,9 @@ def main() -> None:
                     page.get_by_test_id("login-password").fill(PASSWORD if who == "player" else ADMIN_PASSWORD)
                     page.get_by_test_id("login-submit").click()
                     page.wait_for_url(f"{url}/", timeout=30_000)
+                    # let the landing page's token refresh finish: leaving mid-refresh would present the
+                    # rotated refresh token next time, which (by design) ends the whole session
+                    page.wait_for_selector("body[data-booted=true]", timeout=30_000)
                     for path in pages:
                         if path in GUEST_PAGES:
                             ctx.clear_cookies()
