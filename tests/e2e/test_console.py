@@ -45,6 +45,8 @@ def test_admin_grant_reaches_open_player_tab_once(new_context, api) -> None:  # 
     admin.get_by_test_id("gold-grant-amount").fill("777")
     admin.get_by_test_id("gold-grant-reason").fill("e2e live grant")
     admin.get_by_test_id("gold-grant-submit").click()
+    expect(admin.get_by_test_id("confirm-dialog")).to_contain_text("777")  # asks first, in a styled dialog
+    admin.get_by_test_id("confirm-ok").click()
     receipt = admin.get_by_test_id("gold-grant-receipt")
     expect(receipt).to_contain_text("1,000 → 1,777")
     expect(receipt).to_contain_text(re.compile(r"#\d+"))  # the audit id

@@ -223,3 +223,26 @@ def test_admin_economy_and_forms_show_labels_and_edit_both_languages(new_context
     expect(item).to_contain_text("새 이벤트가 열렸습니다")
     page.get_by_test_id("lang-switch").click()
     expect(page.get_by_test_id("notif-item").filter(has_text="Event news")).to_contain_text("A new event is open")
+
+
+def test_admin_force_settle_confirms_in_a_dialog_and_shows_labels_with_units(new_context, api) -> None:  # type: ignore[no-untyped-def]
+    player_ctx = new_context()
+    site_id = signup_in_context(player_ctx)
+    token = api.token(site_id, "password123")
+    pack = next(p for p in api.get(token, "/api/shop/catalog")["gold_packs"] if p["sku"] == "gold_1000")
+    bought = api.post(token, "/api/shop/buy", {"product_id": pack["id"], "quantity": 1})
+    receipt = bought.json()["receipt_code"]
+    assert bought.json()["status"] == "pending"  # the e2e gateway leaves payments pending
+    admin = admin_page(new_context, "/admin/transactions")
+    row = admin.get_by_test_id("admin-tx-table").locator("tr", has_text=receipt)
+    expect(row).to_contain_text("골드 팩")
+    expect(row).to_contain_text("대기")
+    expect(row).to_contain_text("$0.99")
+    admin.get_by_test_id(f"force-success-{receipt}").click()
+    expect(admin.get_by_test_id("confirm-dialog")).to_be_visible()
+    admin.get_by_test_id("confirm-cancel").click()
+    assert api.get(token, "/api/shop/transactions")["items"][0]["status"] == "pending"  # cancel = nothing done
+    admin.get_by_test_id(f"force-success-{receipt}").click()
+    admin.get_by_test_id("confirm-ok").click()
+    expect(admin.get_by_test_id("force-settle-result")).to_contain_text(f"{receipt} → success")
+    assert api.get(token, "/api/shop/transactions")["items"][0]["status"] == "success"
