@@ -1,7 +1,7 @@
 // Home dashboard: gold, level/XP, streak widget with claim, recent actions, active events.
 import { errorText, get, newKey, post } from "../api.js";
 import { fmtGold, fmtTime, h, localName } from "../fmt.js";
-import { t, tOr } from "../i18n.js";
+import { reasonLabel, t, tOr } from "../i18n.js";
 import * as realtime from "../realtime.js";
 import { refreshBalance, setBalance, subscribe } from "../store.js";
 import { repaintGold } from "../shell.js";
@@ -20,7 +20,7 @@ function actionText(a) {
   if (a.kind === "game") return t("action.game", { game: t(`game.${d.game}`), stake: fmtGold(d.stake), payout: fmtGold(d.payout) });
   const vars = { amount: fmtGold(d.amount ?? d.gold ?? d.points ?? 0) };
   if (a.kind.endsWith("_reward")) return tOr(`action.${a.kind}`, t("action.reward", vars), vars);
-  return tOr(`action.${a.kind}`, a.kind, vars);
+  return tOr(`action.${a.kind}`, reasonLabel(a.kind), vars); // an unknown kind is humanised, never shown raw
 }
 
 export function mount(root) {
