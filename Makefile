@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test reliability bench bench-scale lint openapi migration browser-deps compose-deps
+.PHONY: run test reliability bench bench-scale lint openapi migration browser-deps compose-deps screenshots
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -20,13 +20,20 @@ $(UV):
 run: .venv/.synced
 	.venv/bin/casino-club serve --seed --host $(HOST) --port $(PORT)
 
-# Debian's chromium for the browser tests (Playwright's own browser download cannot work here).
+# Debian's chromium for the browser tests (Playwright's own browser download cannot work here), plus
+# Korean and emoji fonts so screenshots and visual checks render real glyphs, not boxes.
+BROWSER_PKGS := chromium fonts-noto-cjk fonts-noto-color-emoji
 browser-deps:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@missing=""; for p in $(BROWSER_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium missing and not root: browser tests will report it"; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing$$missing and not root: browser tests will report it"; fi; \
 	fi
+
+# Desktop (1366x900) and mobile (390x844) screenshots of every player and admin page in screenshots/.
+screenshots: .venv/.synced browser-deps
+	.venv/bin/python scripts/screenshots.py
 
 # Debian's docker-compose so tests/ops can run `docker-compose config` on compose.yaml (no daemon needed).
 compose-deps:

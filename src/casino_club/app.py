@@ -19,6 +19,7 @@ from casino_club.jobs import all_jobs
 from casino_club.kit.clock import Clock
 from casino_club.kit.http_errors import database_unavailable, install_error_handlers
 from casino_club.kit.kv import KV_DOWN
+from casino_club.kit.lang import LangContextMiddleware
 from casino_club.kit.runtime import Runtime
 from casino_club.missions.service import startup_seed as missions_startup_seed
 from casino_club.ops.docs import install_docs
@@ -28,6 +29,7 @@ from casino_club.ops.security import SecurityHeadersMiddleware
 from casino_club.routes import all_routers
 from casino_club.settlement.writer import SettlementWriter
 from casino_club.wallet.service import ensure_system_accounts
+from casino_club.web.router import install_not_found_page
 
 log = structlog.get_logger("casino_club.app")
 
@@ -83,6 +85,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, run
     app.state.startup_hooks.append(missions_startup_seed)  # seed missions exist on a fresh database
     app.state.shutdown_hooks = []
     install_error_handlers(app)
+    install_not_found_page(app)
     for router in all_routers(settings):
         app.include_router(router)
     install_docs(app)
@@ -91,6 +94,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, run
                        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Idempotency-Key",
                                       "Accept-Language", "X-Request-ID"],
                        expose_headers=["Idempotent-Replayed", "Retry-After", "X-Request-ID"])
+    app.add_middleware(LangContextMiddleware)  # bilingual content picks the request's language
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes,
                        body_read_timeout_s=settings.body_read_timeout_s)
     app.add_middleware(SecurityHeadersMiddleware)  # even a 413 from the body limit carries them

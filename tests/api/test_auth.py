@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import timedelta
 from urllib.parse import unquote
 
@@ -192,3 +193,20 @@ async def test_lockout_counts_per_account_not_per_typed_name(client: httpx.Async
         assert (await login(client, name, "wrong-password")).status_code == 401
     locked = await login(client, "othername", player.password)
     assert locked.status_code == 429 and locked.json()["error"]["code"] == "RATE_LIMITED"
+
+
+async def test_sessions_carry_a_readable_device_label(client: httpx.AsyncClient) -> None:
+    firefox = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
+    chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36"
+    site_id = f"p{uuid.uuid4().hex[:10]}"
+    r = await client.post("/api/auth/signup", headers={"User-Agent": firefox},
+                          json={"site_id": site_id, "nickname": f"n{site_id}", "password": "password123"})
+    assert r.status_code == 201
+    await client.post("/api/auth/login", headers={"User-Agent": chrome},
+                      json={"site_id": site_id, "password": "password123"})
+    await client.post("/api/auth/login", headers={"User-Agent": "~~~"},
+                      json={"site_id": site_id, "password": "password123"})
+    rows = (await client.get("/api/auth/sessions",
+                             headers={"Authorization": f"Bearer {r.json()['access_token']}"})).json()
+    assert sorted((s["device"] or "-") for s in rows) == ["-", "Chrome on Linux", "Firefox on Windows"]
+    assert {s["user_agent"] for s in rows} == {firefox, chrome, "~~~"}

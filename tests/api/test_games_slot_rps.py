@@ -174,3 +174,12 @@ async def test_history_paginates_and_filters(client: httpx.AsyncClient) -> None:
 async def test_games_require_auth(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/games/slot/spin", json={"bet": 10})
     assert response.status_code == 401
+
+
+async def test_slot_paytable_is_published(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/games/slot/paytable")
+    assert r.status_code == 200
+    table = r.json()
+    assert table == slot.paytable()
+    assert {line["symbol"]: line["multiplier_x100"] for line in table["triple"]}["seven"] == 77700
+    assert sum(s["weight"] for s in table["symbols"]) == table["stops_per_reel"] == 100

@@ -40,3 +40,27 @@ async def test_unknown_admin_section_and_redirect(client: httpx.AsyncClient) -> 
     assert (await client.get("/admin/nope")).status_code == 404
     r = await client.get("/admin")
     assert r.status_code == 307 and r.headers["location"] == "/admin/users"
+
+
+async def test_unknown_urls_get_the_styled_page_and_api_urls_keep_json(client: httpx.AsyncClient) -> None:
+    for path in ("/no-such-page", "/games/nope", "/admin/nope"):
+        r = await client.get(path, cookies={"lang": "en"})
+        assert r.status_code == 404, path
+        assert r.headers["content-type"].startswith("text/html"), path
+        assert 'data-testid="not-found"' in r.text and "Page not found" in r.text
+        assert not INLINE.findall(r.text)
+    ko = await client.get("/no-such-page")
+    assert "페이지를 찾을 수 없습니다" in ko.text
+    for method, path in (("GET", "/api/nope"), ("POST", "/no-such-page"), ("GET", "/static/nope.css")):
+        r = await client.request(method, path)
+        assert r.status_code in (404, 405), path
+        assert r.headers["content-type"].startswith("application/json"), path
+        assert r.json()["error"]["code"] in ("NOT_FOUND", "METHOD_NOT_ALLOWED"), r.text
+
+
+async def test_favicon(client: httpx.AsyncClient) -> None:
+    r = await client.get("/favicon.ico")
+    assert r.status_code == 301 and r.headers["location"] == "/static/img/favicon.svg"
+    icon = await client.get("/static/img/favicon.svg")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert 'href="/static/img/favicon.svg"' in (await client.get("/login")).text

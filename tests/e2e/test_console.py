@@ -27,7 +27,7 @@ def admin_page(new_context, path: str):  # type: ignore[no-untyped-def]
         raise AssertionError(f"admin login did not land on {path}: url={page.url} "
                              f"error={page.get_by_test_id('login-error').inner_text()!r}") from exc
     page.wait_for_selector("body[data-booted=true]")
-    page.on("dialog", lambda d: d.accept())  # destructive actions ask first; the test confirms
+    page.on("dialog", lambda d: d.dismiss())  # no native dialogs: a window.confirm would cancel and fail the test
     return page
 
 
@@ -45,6 +45,8 @@ def test_admin_grant_reaches_open_player_tab_once(new_context, api) -> None:  # 
     admin.get_by_test_id("gold-grant-amount").fill("777")
     admin.get_by_test_id("gold-grant-reason").fill("e2e live grant")
     admin.get_by_test_id("gold-grant-submit").click()
+    expect(admin.get_by_test_id("confirm-dialog")).to_contain_text("777")  # asks first, in a styled dialog
+    admin.get_by_test_id("confirm-ok").click()
     receipt = admin.get_by_test_id("gold-grant-receipt")
     expect(receipt).to_contain_text("1,000 → 1,777")
     expect(receipt).to_contain_text(re.compile(r"#\d+"))  # the audit id
@@ -75,7 +77,24 @@ def test_admin_product_create_delete_restore_reflected_in_shop(new_context) -> N
     shop = open_page(player_ctx, "/shop")
     expect(shop.get_by_test_id(f"product-{sku}")).to_be_visible()
 
+    # prices carry their unit: gold (coin) for items, money for gold packs
+    expect(admin.get_by_test_id(f"price-{sku}").locator("img.coin")).to_have_count(1)
+    expect(admin.get_by_test_id(f"price-{sku}")).to_have_text("50")
+    expect(admin.get_by_test_id("price-gold_1000")).to_have_text("$0.99")
+    expect(admin.get_by_test_id("admin-products-table")).not_to_contain_text("gold_pack")  # kinds are labels
+
+    # destructive actions ask in a styled dialog (never window.confirm): cancel keeps the product
+    native: list[str] = []
+    admin.on("dialog", lambda d: native.append(d.message))
     admin.get_by_test_id(f"delete-{sku}").click()
+    dialog = admin.get_by_test_id("confirm-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("정말")
+    admin.get_by_test_id("confirm-cancel").click()
+    expect(dialog).to_have_count(0)
+    expect(admin.get_by_test_id(f"delete-{sku}")).to_be_visible()
+    admin.get_by_test_id(f"delete-{sku}").click()
+    admin.get_by_test_id("confirm-ok").click()
     admin.get_by_test_id("include-deleted").check()
     expect(admin.get_by_test_id(f"restore-{sku}")).to_be_visible()
     shop.reload()
@@ -95,6 +114,7 @@ def test_admin_product_create_delete_restore_reflected_in_shop(new_context) -> N
     shop.wait_for_selector("body[data-booted=true]")
     expect(shop.get_by_test_id(f"product-{sku}")).to_be_visible()
     expect(shop.get_by_test_id(f"product-{sku}")).to_contain_text("65")
+    assert not native, native
 
 
 PAGES = [("home", "/", "home-gold"), ("slot", "/games/slot", "slot-spin"), ("shop", "/shop", "catalog")]

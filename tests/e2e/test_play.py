@@ -203,18 +203,27 @@ def test_offline_during_spin_banner_retry_and_gold_matches(new_context, api) -> 
     expect_gold(page, gold)
 
 
-def test_streak_second_claim_says_already_claimed(new_context, api) -> None:  # type: ignore[no-untyped-def]
+def test_streak_claim_disables_the_button_with_a_countdown_and_the_xp_bar_is_right(new_context, api) -> None:  # type: ignore[no-untyped-def]
     ctx = new_context()
-    signup_in_context(ctx)
+    site_id = signup_in_context(ctx)
     page = open_page(ctx, "/")
     claim = page.get_by_test_id("streak-claim")
-    claim.click()
-    expect(page.locator("#streak-ok")).not_to_be_empty()
     expect(claim).to_be_enabled()
     claim.click()
-    msg = page.get_by_test_id("streak-msg")
-    expect(msg).to_have_attribute("data-code", "ALREADY_CLAIMED")
-    expect(msg).to_contain_text("이미")  # Korean by default: the server's message in the chosen language
+    expect(page.locator("#streak-ok")).not_to_be_empty()
+    # a second claim is impossible, not an error: disabled, counting down to the next local midnight
+    expect(claim).to_be_disabled()
+    expect(claim).to_have_attribute("data-claimed", "true")
+    expect(claim).to_have_text(re.compile(r"다음 보상까지 \d\d:\d\d"))
+    expect(page.get_by_test_id("streak-msg")).to_be_empty()
+    me = api.get(api.token(site_id, "password123"), "/api/auth/me")
+    into = me["xp"] - (me["level"] - 1) * 500
+    expected = f"{into} / 500 XP"
+    expect(page.locator("#home-xp")).to_have_text(expected)  # right at once, without a reload
+    page.reload()
+    page.wait_for_selector("body[data-booted=true]")
+    expect(page.locator("#home-xp")).to_have_text(expected)
+    expect(page.get_by_test_id("streak-claim")).to_be_disabled()
 
 
 def test_language_switch_changes_ui_and_server_messages(new_context) -> None:  # type: ignore[no-untyped-def]

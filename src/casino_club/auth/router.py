@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from casino_club.auth import errors, lockout, service
 from casino_club.auth.deps import Principal, blacklist_key, current_principal, writer
+from casino_club.auth.device import device_label
 from casino_club.auth.models import AuthSession
 from casino_club.auth.profile import load_profile
 from casino_club.auth.schemas import (
@@ -145,7 +146,8 @@ async def sessions(principal: Principal = Depends(current_principal),
         rows = (await session.execute(select(AuthSession).where(AuthSession.id.in_(ids))
                                       .order_by(AuthSession.created_at.desc()))).scalars()
         return [SessionOut(id=r.id, created_at=r.created_at, last_used_at=r.last_used_at, expires_at=r.expires_at,
-                           user_agent=r.user_agent, ip=r.ip, current=r.id == principal.claims.session_id)
+                           user_agent=r.user_agent, device=device_label(r.user_agent), ip=r.ip,
+                           current=r.id == principal.claims.session_id)
                 for r in rows]
 
 

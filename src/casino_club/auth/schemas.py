@@ -107,6 +107,7 @@ class SessionOut(BaseModel):
     last_used_at: datetime
     expires_at: datetime
     user_agent: str | None
+    device: str | None = None  # "Chrome on Linux", parsed from user_agent (None when unrecognised)
     ip: str | None
     current: bool
 

@@ -191,7 +191,6 @@ class CrashEndPlan(Plan):
 
     round_id: int
     mode: str  # cashout | due
-    lang: str = "ko"
     request_id: str | None = None
 
     metrics: ClassVar[tuple[str, ...]] = ("wins",)

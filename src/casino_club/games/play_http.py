@@ -12,7 +12,6 @@ from casino_club.games.instant import checked_choice
 from casino_club.games.plans import GachaPlan, InstantPlan
 from casino_club.games.rules import InvalidGameInput, crash, gacha
 from casino_club.games.service_common import check_bet_limits
-from casino_club.kit.http_errors import request_lang
 from casino_club.kit.idempotency import user_scope
 from casino_club.kit.runtime import Runtime
 from casino_club.settlement.http import keyed, respond
@@ -57,5 +56,5 @@ async def crash_bet(request: Request, rt: Runtime, caller: TokenCaller, bet: int
 async def crash_cashout(request: Request, caller: TokenCaller, round_id: int) -> Response:
     """Cash out now; after the crash the loss commits and 409 ROUND_CRASHED is the stored answer."""
     plan = CrashEndPlan(**await _keyed(request, caller), round_id=round_id, mode="cashout",  # type: ignore[arg-type]
-                        lang=request_lang(request), request_id=getattr(request.state, "request_id", None))
+                        request_id=getattr(request.state, "request_id", None))
     return await respond(request, plan)

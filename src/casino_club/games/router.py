@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from casino_club.auth.deps import BEARER_SECURITY, Principal, TokenCaller, current_principal, token_writer
 from casino_club.games import play_http, service_crash, service_gacha, service_stats
 from casino_club.games.play_http import play_round, pull
+from casino_club.games.rules import slot as slot_rules
 from casino_club.games.schemas import (
     CrashBetIn,
     CrashCashoutIn,
@@ -31,6 +32,12 @@ router = APIRouter(prefix="/api/games", tags=["games"])
 async def slot_spin(body: SlotSpinIn, request: Request, caller: TokenCaller = Depends(token_writer)) -> Response:
     """Spin the slot once (stake, fair outcome, payout, stats, XP and events commit together)."""
     return await play_round(request, request.app.state.rt, caller, "slot", body.bet)
+
+
+@router.get("/slot/paytable")
+async def slot_paytable() -> dict[str, Any]:
+    """Published slot symbols, weights and paytable (the numbers a spin pays by)."""
+    return slot_rules.paytable()
 
 
 @router.post("/rps/play", response_model=PlayOut, openapi_extra=BEARER_SECURITY)

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.requests import ClientDisconnect
+from starlette.requests import ClientDisconnect, HTTPConnection
 
 from casino_club.kit.errors import DomainError, InternalError, ServiceUnavailable, ValidationFailed
 
@@ -29,7 +29,7 @@ _HTTP_CODES = {
 }
 
 
-def request_lang(request: Request) -> str:
+def request_lang(request: HTTPConnection) -> str:
     """Pick 'ko' or 'en' from the lang cookie, then Accept-Language; Korean by default."""
     cookie = request.cookies.get("lang")
     if cookie in ("ko", "en"):

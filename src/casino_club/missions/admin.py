@@ -39,14 +39,16 @@ NotDeleted = error(409, "NOT_DELETED", "This item is not deleted.", "삭제된 �
 async def _event_out(session: AsyncSession, e: Event) -> EventOut:
     count = (await session.execute(select(func.count()).select_from(EventParticipation).where(
         EventParticipation.event_id == e.id))).scalar_one()
-    return EventOut(id=e.id, code=e.code, title=e.title, description=e.description, starts_at=e.starts_at,
+    return EventOut(id=e.id, code=e.code, title=e.title, description=e.description, title_en=e.title_en,
+                    description_en=e.description_en, starts_at=e.starts_at,
                     ends_at=e.ends_at, priority=e.priority, requirements=e.requirements,
                     rewards=RewardSpec(**e.rewards), created_at=e.created_at, updated_at=e.updated_at,
                     deleted_at=e.deleted_at, participants=count)
 
 
 def _template_out(t: MissionTemplate) -> MissionTemplateOut:
-    return MissionTemplateOut(id=t.id, code=t.code, title=t.title, description=t.description, period=t.period,
+    return MissionTemplateOut(id=t.id, code=t.code, title=t.title, description=t.description, title_en=t.title_en,
+                              description_en=t.description_en, period=t.period,
                               metric=t.metric, target=t.target, rewards=RewardSpec(**t.rewards), sort=t.sort,
                               created_at=t.created_at, updated_at=t.updated_at, deleted_at=t.deleted_at)
 
@@ -79,7 +81,8 @@ async def create_event(session: AsyncSession, ctx: AuditContext, body: EventIn, 
     """Create an event (audited)."""
     await check_items(session, body.rewards.items)
     now = session_now(session)
-    e = Event(code=code, title=body.title, description=body.description, starts_at=body.starts_at,
+    e = Event(code=code, title=body.title, description=body.description, title_en=body.title_en,
+              description_en=body.description_en, starts_at=body.starts_at,
               ends_at=body.ends_at, priority=body.priority, requirements=dict(body.requirements),
               rewards=body.rewards.model_dump(), created_at=now, updated_at=now)
     session.add(e)
@@ -186,7 +189,8 @@ async def create_template(session: AsyncSession, ctx: AuditContext, body: Missio
     """Create a mission template; 409 MISSION_CODE_EXISTS on a duplicate code."""
     await check_items(session, body.rewards.items)
     now = session_now(session)
-    t = MissionTemplate(code=body.code, title=body.title, description=body.description, period=body.period,
+    t = MissionTemplate(code=body.code, title=body.title, description=body.description, title_en=body.title_en,
+                        description_en=body.description_en, period=body.period,
                         metric=body.metric, target=body.target, rewards=body.rewards.model_dump(), sort=body.sort,
                         created_at=now, updated_at=now)
     try:

@@ -25,7 +25,8 @@ EventIncomplete = error(409, "EVENT_INCOMPLETE", "The event's goals are not comp
 
 def _view(event: Event, part: EventParticipation | None, progress: dict[str, int]) -> MyEventOut:
     completed = part is not None and all(progress.get(m, 0) >= t for m, t in event.requirements.items())
-    return MyEventOut(id=event.id, title=event.title, description=event.description, starts_at=event.starts_at,
+    return MyEventOut(id=event.id, title=event.title, description=event.description, title_en=event.title_en,
+                      description_en=event.description_en, starts_at=event.starts_at,
                       ends_at=event.ends_at, priority=event.priority, requirements=event.requirements,
                       rewards=RewardSpec(**event.rewards), joined=part is not None,
                       progress={m: progress.get(m, 0) for m in event.requirements}, completed=completed,
@@ -102,7 +103,7 @@ async def pay_event(session: AsyncSession, event: Event, part: EventParticipatio
     if rows_matched(won) != 1:
         raise AlreadyClaimed({"event_id": event.id})
     reward = await grant_reward(session, part.user_id, RewardSpec(**event.rewards), source="event", title=event.title,
-                                dedupe_key=f"event:{event.id}:{part.user_id}", reference=f"event:{event.id}")
+                                title_en=event.title_en, dedupe_key=f"event:{event.id}:{part.user_id}", reference=f"event:{event.id}")
     return ClaimRewardOut(kind="event", id=event.id, reward=reward_out(reward),
                           balance=await balance_of(session, part.user_id))
 

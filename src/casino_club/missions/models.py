@@ -18,8 +18,10 @@ class Event(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     code: Mapped[str | None] = mapped_column(String(64), unique=True)  # set for seeded events
-    title: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(120))  # Korean
     description: Mapped[str] = mapped_column(String(2000), default="")
+    title_en: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    description_en: Mapped[str] = mapped_column(String(2000), default="", server_default="")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     priority: Mapped[int] = mapped_column(Integer, default=0)
@@ -65,8 +67,10 @@ class MissionTemplate(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
-    title: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(120))  # Korean
     description: Mapped[str] = mapped_column(String(2000), default="")
+    title_en: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    description_en: Mapped[str] = mapped_column(String(2000), default="", server_default="")
     period: Mapped[str] = mapped_column(String(8))  # daily | weekly
     metric: Mapped[str] = mapped_column(String(32))
     target: Mapped[int] = mapped_column(BigInteger)

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from casino_club.kit.errors import NotFound
+from casino_club.kit.lang import pick
 from casino_club.missions.events import EventIncomplete, EventNotJoined
 from casino_club.missions.service import AlreadyClaimed, MissionIncomplete
 from casino_club.rewards.grant import REWARD_GRANTS, Granted, grant
@@ -20,7 +21,7 @@ PARTICIPATION_CLAIMED = Write("event_claimed", "event_participations", (
 
 
 def _templates_sql(store: Store) -> str:
-    return store.rows_as_json(f"id, code, title, period, target, {store.json_column('rewards')}",
+    return store.rows_as_json(f"id, code, title, period, target, {store.json_column('rewards')}, title_en",
                               f"FROM mission_templates WHERE deleted_at IS NULL AND id {store.among(10, 'bigint')}")
 
 
@@ -37,12 +38,16 @@ MISSION_ROWS = Read("claim_rows", _rows_sql, lambda rows: {
         int(r[0]), int(r[4]), parse_time(r[5]) if r[5] else None, parse_time(r[6]) if r[6] else None) for r in rows})
 
 
-def _claim_out(unit: Unit, kind: str, item_id: int, granted: Granted, title: str, reference: str, spec: dict[str, Any],
-               user_id: int) -> Answer:
-    reward = {"id": granted.reward_id, "source": kind, "title": title[:120], "reference": reference,
+def _claim_out(unit: Unit, plan: Plan, kind: str, item_id: int, granted: Granted, titles: tuple[str, str],
+               reference: str, spec: dict[str, Any]) -> Answer:
+    """The ClaimRewardOut JSON: the reward's title in the request's language, both kept (RewardOut's shape)."""
+    ko, en = titles[0][:120], (titles[1] or "")[:120]
+    reward = {"id": granted.reward_id, "source": kind, "title": pick(ko, en, plan.lang), "title_ko": ko,
+              "title_en": en, "reference": reference,
               "gold": int(spec.get("gold", 0)), "xp": int(spec.get("xp", 0)), "items": list(spec.get("items", [])),
               "created_at": unit.now_json}
-    return Answer(200, {"kind": kind, "id": item_id, "reward": reward, "balance": unit.player(user_id).wallet.balance})
+    return Answer(200, {"kind": kind, "id": item_id, "reward": reward,
+                        "balance": unit.player(plan.user_id).wallet.balance})
 
 
 @dataclass(kw_only=True)
@@ -64,7 +69,7 @@ class MissionClaimPlan(Plan):
         t = unit.extra["claim_templates"].get(self.template_id)
         if t is None:
             raise NotFound({"mission_id": self.template_id})
-        _, code, title, period, target, rewards = t
+        _, code, title, period, target, rewards, title_en = t
         start = period_start(period, unit.today)
         key = (self.template_id, self.user_id, start)
         row = unit.missions.get(key) or unit.extra["claim_rows"].get(key)
@@ -79,16 +84,16 @@ class MissionClaimPlan(Plan):
         row.claimed_at, row.completed_at, row.dirty = unit.now, row.completed_at or unit.now, True
         reference = f"mission:{code}:{start.isoformat()}"
         granted = grant(unit, self.user_id, gold=int(rewards.get("gold", 0)), xp=int(rewards.get("xp", 0)),
-                        items=list(rewards.get("items", [])), source="mission", title=title,
+                        items=list(rewards.get("items", [])), source="mission", title=title, title_en=title_en,
                         dedupe_key=f"mission:{row.id}", reference=reference)
-        return _claim_out(unit, "mission", self.template_id, granted, title, reference, rewards, self.user_id)
+        return _claim_out(unit, self, "mission", self.template_id, granted, (title, title_en), reference, rewards)
 
 
 def _event_sql(store: Store) -> str:
     # Participation rows change only under their player's lock, which the group already holds.
     return store.rows_as_json(
         f"e.id, e.title, {store.json_column('e.requirements')}, {store.json_column('e.rewards')}, p.id, p.user_id, "
-        "p.completed_at, p.claimed_at",
+        "p.completed_at, p.claimed_at, e.title_en",
         "FROM engagement_events e LEFT JOIN event_participations p ON p.event_id = e.id "
         f"AND p.user_id {store.among(5, 'bigint')} WHERE e.deleted_at IS NULL AND e.id {store.among(10, 'bigint')}")
 
@@ -132,7 +137,7 @@ class EventClaimPlan(Plan):
         mine = next((r for r in rows if r[5] is not None and int(r[5]) == self.user_id), None)
         if mine is None:
             raise EventNotJoined({"event_id": self.event_id})
-        _, title, requirements, rewards, part_id, _, completed_at, claimed_at = mine
+        _, title, requirements, rewards, part_id, _, completed_at, claimed_at, title_en = mine
         done: set[tuple[int, int]] = unit.extra.setdefault("claimed_events", set())
         if claimed_at is not None or (self.event_id, self.user_id) in done:
             raise AlreadyClaimed({"event_id": self.event_id})
@@ -148,7 +153,7 @@ class EventClaimPlan(Plan):
         unit.add("event_claimed", (int(part_id), stamped))
         reference = f"event:{self.event_id}"
         granted = grant(unit, self.user_id, gold=int(rewards.get("gold", 0)), xp=int(rewards.get("xp", 0)),
-                        items=list(rewards.get("items", [])), source="event", title=title,
+                        items=list(rewards.get("items", [])), source="event", title=title, title_en=title_en,
                         dedupe_key=f"event:{self.event_id}:{self.user_id}", reference=reference)
-        return _claim_out(unit, "event", self.event_id, granted, title, reference, rewards, self.user_id)
+        return _claim_out(unit, self, "event", self.event_id, granted, (title, title_en), reference, rewards)
 

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from casino_club.kit.lang import localize
 from casino_club.rewards.schemas import RewardOut, RewardSpec
 
 Metric = Literal["games_played", "wins", "slot_spins", "rps_plays", "gacha_pulls", "crash_rounds",
@@ -28,15 +29,17 @@ class EventIn(BaseModel):
     """A new event."""
 
     model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=1, max_length=120)
+    title: str = Field(min_length=1, max_length=120)  # Korean
     description: str = Field(default="", max_length=2000)
+    title_en: str = Field(default="", max_length=120)  # English (the API falls back to Korean when empty)
+    description_en: str = Field(default="", max_length=2000)
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     priority: int = Field(default=0, ge=-1000, le=1000, strict=True)
     requirements: dict[Metric, Target] = Field(min_length=1, max_length=5)
     rewards: RewardSpec
 
-    _clean = field_validator("title", "description")(lambda cls, v: _text(v))
+    _clean = field_validator("title", "description", "title_en", "description_en")(lambda cls, v: _text(v))
 
     @model_validator(mode="after")
     def _window(self) -> EventIn:
@@ -53,13 +56,15 @@ class EventUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str | None = Field(default=None, min_length=1, max_length=120)
     description: str | None = Field(default=None, max_length=2000)
+    title_en: str | None = Field(default=None, max_length=120)
+    description_en: str | None = Field(default=None, max_length=2000)
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
     priority: int | None = Field(default=None, ge=-1000, le=1000, strict=True)
     requirements: dict[Metric, Target] | None = Field(default=None, min_length=1, max_length=5)
     rewards: RewardSpec | None = None
 
-    _clean = field_validator("title", "description")(lambda cls, v: _text(v))
+    _clean = field_validator("title", "description", "title_en", "description_en")(lambda cls, v: _text(v))
 
 
 class EventOut(BaseModel):
@@ -69,6 +74,10 @@ class EventOut(BaseModel):
     code: str | None
     title: str
     description: str
+    title_ko: str | None = None
+    title_en: str = ""
+    description_ko: str | None = None
+    description_en: str = ""
     starts_at: datetime
     ends_at: datetime
     priority: int
@@ -79,6 +88,10 @@ class EventOut(BaseModel):
     deleted_at: datetime | None
     participants: int = 0
 
+    @model_validator(mode="after")
+    def _localize(self) -> EventOut:
+        return localize(self, "title", "description")
+
 
 class MyEventOut(BaseModel):
     """An active event with the caller's participation and progress."""
@@ -86,6 +99,10 @@ class MyEventOut(BaseModel):
     id: int
     title: str
     description: str
+    title_ko: str | None = None
+    title_en: str = ""
+    description_ko: str | None = None
+    description_en: str = ""
     starts_at: datetime
     ends_at: datetime
     priority: int
@@ -95,6 +112,10 @@ class MyEventOut(BaseModel):
     progress: dict[str, int]
     completed: bool
     claimed: bool
+
+    @model_validator(mode="after")
+    def _localize(self) -> MyEventOut:
+        return localize(self, "title", "description")
 
 
 class EventList(BaseModel):
@@ -151,15 +172,17 @@ class MissionTemplateIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     code: str = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9_\-]+$")
-    title: str = Field(min_length=1, max_length=120)
+    title: str = Field(min_length=1, max_length=120)  # Korean
     description: str = Field(default="", max_length=2000)
+    title_en: str = Field(default="", max_length=120)  # English (the API falls back to Korean when empty)
+    description_en: str = Field(default="", max_length=2000)
     period: Period
     metric: Metric
     target: Target
     rewards: RewardSpec
     sort: int = Field(default=0, ge=-1000, le=1000, strict=True)
 
-    _clean = field_validator("title", "description")(lambda cls, v: _text(v))
+    _clean = field_validator("title", "description", "title_en", "description_en")(lambda cls, v: _text(v))
 
 
 class MissionTemplateUpdate(BaseModel):
@@ -168,13 +191,15 @@ class MissionTemplateUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str | None = Field(default=None, min_length=1, max_length=120)
     description: str | None = Field(default=None, max_length=2000)
+    title_en: str | None = Field(default=None, max_length=120)
+    description_en: str | None = Field(default=None, max_length=2000)
     period: Period | None = None
     metric: Metric | None = None
     target: Target | None = None
     rewards: RewardSpec | None = None
     sort: int | None = Field(default=None, ge=-1000, le=1000, strict=True)
 
-    _clean = field_validator("title", "description")(lambda cls, v: _text(v))
+    _clean = field_validator("title", "description", "title_en", "description_en")(lambda cls, v: _text(v))
 
 
 class MissionTemplateOut(BaseModel):
@@ -184,6 +209,10 @@ class MissionTemplateOut(BaseModel):
     code: str
     title: str
     description: str
+    title_ko: str | None = None
+    title_en: str = ""
+    description_ko: str | None = None
+    description_en: str = ""
     period: str
     metric: str
     target: int
@@ -193,6 +222,10 @@ class MissionTemplateOut(BaseModel):
     updated_at: datetime
     deleted_at: datetime | None
 
+    @model_validator(mode="after")
+    def _localize(self) -> MissionTemplateOut:
+        return localize(self, "title", "description")
+
 
 class MissionOut(BaseModel):
     """A mission with the caller's progress in the current local period."""
@@ -201,6 +234,10 @@ class MissionOut(BaseModel):
     code: str
     title: str
     description: str
+    title_ko: str | None = None
+    title_en: str = ""
+    description_ko: str | None = None
+    description_en: str = ""
     period: str
     metric: str
     target: int
@@ -210,6 +247,10 @@ class MissionOut(BaseModel):
     rewards: RewardSpec
     period_start: date
     resets_at: datetime
+
+    @model_validator(mode="after")
+    def _localize(self) -> MissionOut:
+        return localize(self, "title", "description")
 
 
 class MissionList(BaseModel):

@@ -25,7 +25,9 @@ async def engagement_seeder(session: AsyncSession) -> None:
     try:
         async with session.begin_nested():
             session.add(Event(code=WELCOME_EVENT, title="웰컴 이벤트: 10판 플레이",
-                              description="Play 10 games within 30 days for 2,000 gold and 200 XP.",
+                              description="30일 안에 10판을 플레이하고 골드 2,000과 200 XP를 받으세요.",
+                              title_en="Welcome event: play 10 games",
+                              description_en="Play 10 games within 30 days for 2,000 gold and 200 XP.",
                               starts_at=now, ends_at=now + timedelta(days=30), priority=10,
                               requirements={"games_played": 10}, rewards=RewardSpec(gold=2000, xp=200).model_dump(),
                               created_at=now, updated_at=now))

@@ -29,6 +29,8 @@ class SeedMission:
     code: str
     title: str
     description: str
+    title_en: str
+    description_en: str
     period: str
     metric: str
     target: int
@@ -38,11 +40,14 @@ class SeedMission:
 
 
 SEED_MISSIONS = (
-    SeedMission("daily_play_1", "게임 1판 플레이", "Play 1 game today.", "daily", "games_played", 1, 100, 10, 10),
-    SeedMission("daily_slot_5", "슬롯 5회 스핀", "Spin the slot 5 times today.", "daily", "slot_spins", 5, 500, 50, 20),
-    SeedMission("daily_win_3", "3번 승리", "Win 3 rounds today.", "daily", "wins", 3, 1000, 100, 30),
-    SeedMission("weekly_games_20", "주간 20판 플레이", "Play 20 games this week.", "weekly", "games_played", 20,
-                5000, 0, 40),
+    SeedMission("daily_play_1", "게임 1판 플레이", "오늘 게임을 1판 플레이하세요.", "Play 1 game",
+                "Play 1 game today.", "daily", "games_played", 1, 100, 10, 10),
+    SeedMission("daily_slot_5", "슬롯 5회 스핀", "오늘 슬롯을 5번 돌리세요.", "Spin the slot 5 times",
+                "Spin the slot 5 times today.", "daily", "slot_spins", 5, 500, 50, 20),
+    SeedMission("daily_win_3", "3번 승리", "오늘 3판을 이기세요.", "Win 3 rounds", "Win 3 rounds today.", "daily",
+                "wins", 3, 1000, 100, 30),
+    SeedMission("weekly_games_20", "주간 20판 플레이", "이번 주에 20판을 플레이하세요.", "Play 20 games this week",
+                "Play 20 games this week.", "weekly", "games_played", 20, 5000, 0, 40),
 )
 
 
@@ -56,7 +61,8 @@ async def ensure_seed_missions(session: AsyncSession) -> None:
             continue
         try:
             async with session.begin_nested():
-                session.add(MissionTemplate(code=m.code, title=m.title, description=m.description, period=m.period,
+                session.add(MissionTemplate(code=m.code, title=m.title, description=m.description,
+                                            title_en=m.title_en, description_en=m.description_en, period=m.period,
                                             metric=m.metric, target=m.target, sort=m.sort, created_at=now,
                                             updated_at=now, rewards=RewardSpec(gold=m.gold, xp=m.xp).model_dump()))
         except IntegrityError:
@@ -82,7 +88,8 @@ async def list_missions(session: AsyncSession, user_id: int) -> MissionList:
         start = period_start(t.period, today)
         row = rows.get((t.id, start))
         value = row.value if row else 0
-        items.append(MissionOut(id=t.id, code=t.code, title=t.title, description=t.description, period=t.period,
+        items.append(MissionOut(id=t.id, code=t.code, title=t.title, description=t.description, title_en=t.title_en,
+                                description_en=t.description_en, period=t.period,
                                 metric=t.metric, target=t.target, progress=value, completed=value >= t.target,
                                 claimed=bool(row and row.claimed_at), rewards=RewardSpec(**t.rewards),
                                 period_start=start, resets_at=clock.local_midnight_utc(period_end(t.period, start))))
@@ -107,5 +114,5 @@ async def claim_mission(session: AsyncSession, user_id: int, template_id: int) -
     if rows_matched(won) != 1:
         raise AlreadyClaimed({"mission_id": t.id, "period_start": start.isoformat()})
     reward = await grant_reward(session, user_id, RewardSpec(**t.rewards), source="mission", title=t.title,
-                                dedupe_key=f"mission:{row.id}", reference=f"mission:{t.code}:{start.isoformat()}")
+                                title_en=t.title_en, dedupe_key=f"mission:{row.id}", reference=f"mission:{t.code}:{start.isoformat()}")
     return ClaimRewardOut(kind="mission", id=t.id, reward=reward_out(reward), balance=await balance_of(session, user_id))

@@ -21,8 +21,10 @@ class Campaign(Base):
     __tablename__ = "notification_campaigns"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    title: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(120))  # Korean
     body: Mapped[str] = mapped_column(String(2000))
+    title_en: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    body_en: Mapped[str] = mapped_column(String(2000), default="", server_default="")
     target: Mapped[str] = mapped_column(String(8))  # all | rank | users
     target_rank: Mapped[str | None] = mapped_column(String(16))
     target_user_ids: Mapped[list[int] | None] = mapped_column(JSON)
@@ -45,8 +47,10 @@ class Notification(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("notification_campaigns.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(16))  # campaign | system
-    title: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(120))  # Korean
     body: Mapped[str] = mapped_column(String(2000))
+    title_en: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    body_en: Mapped[str] = mapped_column(String(2000), default="", server_default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -8,18 +8,26 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from casino_club.kit.fields import unique_user_ids
+from casino_club.kit.lang import localize
 
 
 class CampaignIn(BaseModel):
     """A campaign: to everyone, a rank, or listed players; now (no send_at) or at send_at."""
 
     model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=1, max_length=120)
+    title: str = Field(min_length=1, max_length=120)  # Korean
     body: str = Field(min_length=1, max_length=2000)
+    title_en: str = Field(default="", max_length=120)  # English (empty: players see the Korean text)
+    body_en: str = Field(default="", max_length=2000)
     target: Literal["all", "rank", "users"]
     rank: Literal["STANDARD", "PREMIUM", "VIP"] | None = None
     user_ids: list[int] | None = Field(default=None, min_length=1, max_length=10_000)
     send_at: AwareDatetime | None = None
+
+    @field_validator("title_en", "body_en")
+    @classmethod
+    def _optional_text(cls, v: str) -> str:
+        return cls._text(v) if v.strip() else ""
 
     @field_validator("title", "body")
     @classmethod
@@ -52,6 +60,10 @@ class CampaignOut(BaseModel):
     id: int
     title: str
     body: str
+    title_ko: str | None = None
+    title_en: str = ""
+    body_ko: str | None = None
+    body_en: str = ""
     target: str
     rank: str | None
     user_ids: list[int] | None
@@ -61,6 +73,10 @@ class CampaignOut(BaseModel):
     sent_at: datetime | None
     cancelled_at: datetime | None
     recipients: int
+
+    @model_validator(mode="after")
+    def _localize(self) -> CampaignOut:
+        return localize(self, "title", "body")
 
 
 class CampaignPage(BaseModel):
@@ -77,11 +93,19 @@ class NotificationOut(BaseModel):
     kind: str
     title: str
     body: str
+    title_ko: str | None = None
+    title_en: str = ""
+    body_ko: str | None = None
+    body_en: str = ""
     data: dict[str, Any]
     read: bool
     read_at: datetime | None
     created_at: datetime
     campaign_id: int | None
+
+    @model_validator(mode="after")
+    def _localize(self) -> NotificationOut:
+        return localize(self, "title", "body")
 
 
 class NotificationPage(BaseModel):

@@ -37,14 +37,16 @@ TooManyRecipients = error(422, "SEGMENT_TOO_LARGE", "The target has {count} play
 
 def campaign_out(c: Campaign) -> CampaignOut:
     """API shape of a campaign."""
-    return CampaignOut(id=c.id, title=c.title, body=c.body, target=c.target, rank=c.target_rank,
+    return CampaignOut(id=c.id, title=c.title, body=c.body, title_en=c.title_en, body_en=c.body_en,
+                       target=c.target, rank=c.target_rank,
                        user_ids=c.target_user_ids, status=c.status, scheduled_at=c.scheduled_at,
                        created_at=c.created_at, sent_at=c.sent_at, cancelled_at=c.cancelled_at, recipients=c.recipients)
 
 
 def notification_out(n: Notification) -> NotificationOut:
     """API shape of an inbox row."""
-    return NotificationOut(id=n.id, kind=n.kind, title=n.title, body=n.body, data=n.data or {}, read=n.read_at is not None,
+    return NotificationOut(id=n.id, kind=n.kind, title=n.title, body=n.body, title_en=n.title_en, body_en=n.body_en,
+                           data=n.data or {}, read=n.read_at is not None,
                            read_at=n.read_at, created_at=n.created_at, campaign_id=n.campaign_id)
 
 
@@ -66,7 +68,8 @@ async def create_campaign(session: AsyncSession, ctx: AuditContext, body: Campai
         raise TooManyRecipients({"count": count, "limit": limit})
     if count == 0 and body.target == "users":
         raise NoRecipients({"user_ids": body.user_ids})
-    c = Campaign(title=body.title, body=body.body, target=body.target, target_rank=body.rank,
+    c = Campaign(title=body.title, body=body.body, title_en=body.title_en, body_en=body.body_en,
+                 target=body.target, target_rank=body.rank,
                  target_user_ids=body.user_ids, status="scheduled", scheduled_at=max(body.send_at or now, now),
                  created_by=ctx.actor_id, created_at=now, recipients=0)
     session.add(c)
@@ -96,8 +99,8 @@ async def deliver(session: AsyncSession, campaign_id: int) -> int:
     for uid in ids:
         if uid in done:
             continue
-        n = Notification(user_id=uid, campaign_id=c.id, kind="campaign", title=c.title, body=c.body, data={},
-                         created_at=now)
+        n = Notification(user_id=uid, campaign_id=c.id, kind="campaign", title=c.title, body=c.body,
+                         title_en=c.title_en, body_en=c.body_en, data={}, created_at=now)
         session.add(n)
         await session.flush()
         await emit(session, uid, "notification", notification_out(n).model_dump(mode="json"))

@@ -12,7 +12,8 @@ from casino_club.settlement.unit import Unit
 from casino_club.wallet.service import System
 
 REWARD_GRANTS = Write("reward_grants", "reward_grants", (
-    ("id", "bigint"), ("user_id", "bigint"), ("source", "text"), ("title", "text"), ("reference", "text"),
+    ("id", "bigint"), ("user_id", "bigint"), ("source", "text"), ("title", "text"), ("title_en", "text"),
+    ("reference", "text"),
     ("gold", "bigint"), ("xp", "int"), ("items", "json"), ("dedupe_key", "text")), (("created_at", NOW),))
 
 
@@ -26,14 +27,15 @@ class Granted:
 
 
 def grant(unit: Unit, user_id: int, *, gold: int, xp: int, items: list[dict[str, Any]], source: str, title: str,
-          dedupe_key: str, reference: str | None = None, profile_event: bool = True) -> Granted:
-    """Pay gold (from PROMOTIONS), XP and items; emits reward_granted (+ profile_update).
+          dedupe_key: str, reference: str | None = None, profile_event: bool = True, title_en: str = "") -> Granted:
+    """Pay gold (from PROMOTIONS), XP and items; emits reward_granted (+ profile_update). `title` is Korean.
 
     The reward row's unique dedupe_key and the transfer's make a second grant with the same key fail the group
     instead of paying twice; callers guard with their own claim row. The plan reserves one `reward_grants` id.
     """
     reward_id = unit.new_id("reward_grants")
-    unit.add("reward_grants", (reward_id, user_id, source, title[:120], reference, gold, xp, dumps(items), dedupe_key))
+    unit.add("reward_grants", (reward_id, user_id, source, title[:120], title_en[:120], reference, gold, xp, dumps(items),
+                               dedupe_key))
     if gold > 0:
         unit.credit(user_id, gold, System.PROMOTIONS, f"{source}_reward", reference or f"reward:{reward_id}",
                     dedupe_key, memo=title[:200])
@@ -45,7 +47,8 @@ def grant(unit: Unit, user_id: int, *, gold: int, xp: int, items: list[dict[str,
     unit.record_action(user_id, f"{source}_reward", {"title": title, "gold": gold, "xp": xp, "items": items},
                        reference)
     unit.emit(user_id, "reward_granted", {
-        "reward_id": reward_id, "source": source, "title": title, "gold": gold, "xp": xp, "items": items,
+        "reward_id": reward_id, "source": source, "title": title, "title_ko": title, "title_en": title_en,
+        "gold": gold, "xp": xp, "items": items,
         "reference": reference, "total_xp": player.xp if xp else None, "level": level_for(player.xp) if xp else None})
     if profile_event:
         unit.emit(user_id, "profile_update", unit.profile(user_id))

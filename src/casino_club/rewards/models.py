@@ -19,7 +19,8 @@ class RewardGrant(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(String(16))  # streak | mission | event | vip | admin
-    title: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(120))  # Korean (or the only text)
+    title_en: Mapped[str] = mapped_column(String(120), default="", server_default="")
     reference: Mapped[str | None] = mapped_column(String(128))
     gold: Mapped[int] = mapped_column(BigInteger, default=0)
     xp: Mapped[int] = mapped_column(Integer, default=0)

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from casino_club.kit.fields import reason_text, unique_user_ids
+from casino_club.kit.lang import localize
 
 MAX_REWARD_GOLD = 100_000_000
 MAX_REWARD_XP = 1_000_000
@@ -35,12 +36,18 @@ class RewardOut(BaseModel):
 
     id: int
     source: str
-    title: str
+    title: str  # in the request's language (Korean fallback)
+    title_ko: str | None = None
+    title_en: str = ""
     reference: str | None
     gold: int
     xp: int
     items: list[ItemGrant]
     created_at: datetime
+
+    @model_validator(mode="after")
+    def _localize(self) -> RewardOut:
+        return localize(self, "title")
 
 
 class RewardPage(BaseModel):

@@ -35,13 +35,15 @@ async def check_items(session: AsyncSession, items: list[ItemGrant]) -> None:
 
 
 async def grant_reward(session: AsyncSession, user_id: int, spec: RewardSpec, *, source: str, title: str,
-                       dedupe_key: str, reference: str | None = None, profile_event: bool = True) -> RewardGrant:
+                       dedupe_key: str, reference: str | None = None, profile_event: bool = True,
+                       title_en: str = "") -> RewardGrant:
     """Pay gold (from PROMOTIONS), XP and items once per dedupe_key; emits reward_granted (+ profile_update).
 
     The reward row's unique dedupe_key and the transfer's dedupe_key make a second grant with the same key
     fail the transaction (IntegrityError) instead of paying twice; callers guard with their own claim row.
     """
-    row = RewardGrant(user_id=user_id, source=source, title=title[:120], reference=reference, gold=spec.gold,
+    row = RewardGrant(user_id=user_id, source=source, title=title[:120], title_en=title_en[:120], reference=reference,
+                      gold=spec.gold,
                       xp=spec.xp, items=[i.model_dump() for i in spec.items], dedupe_key=dedupe_key,
                       created_at=session_now(session))
     session.add(row)
@@ -56,7 +58,8 @@ async def grant_reward(session: AsyncSession, user_id: int, spec: RewardSpec, *,
                         {"title": title, "gold": spec.gold, "xp": spec.xp, "items": row.items},
                         reference=reference)
     await emit(session, user_id, "reward_granted", {
-        "reward_id": row.id, "source": source, "title": title, "gold": spec.gold, "xp": spec.xp,
+        "reward_id": row.id, "source": source, "title": title, "title_ko": title, "title_en": title_en,
+        "gold": spec.gold, "xp": spec.xp,
         "items": row.items, "reference": reference, "total_xp": xp, "level": level})
     if profile_event:
         profile = await load_profile(session, user_id)
@@ -66,7 +69,8 @@ async def grant_reward(session: AsyncSession, user_id: int, spec: RewardSpec, *,
 
 def reward_out(row: RewardGrant) -> RewardOut:
     """API shape of a reward row."""
-    return RewardOut(id=row.id, source=row.source, title=row.title, reference=row.reference, gold=row.gold,
+    return RewardOut(id=row.id, source=row.source, title=row.title, title_en=row.title_en, reference=row.reference,
+                     gold=row.gold,
                      xp=row.xp, items=[ItemGrant(**i) for i in row.items or []], created_at=row.created_at)
 
 

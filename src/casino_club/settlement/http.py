@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
+from casino_club.kit.http_errors import request_lang
 from casino_club.kit.idempotency import REPLAYED, fingerprint, request_key
 from casino_club.kit.jsonfast import FastJSONResponse
 from casino_club.settlement.plan import Plan
@@ -14,9 +15,10 @@ from casino_club.settlement.writer import SettlementWriter
 
 
 async def keyed(request: Request, scope: str) -> dict[str, Any]:
-    """The plan fields of the request's Idempotency-Key: scope, key and the body's fingerprint."""
+    """The plan fields of the request: scope, Idempotency-Key, the body's fingerprint and the language."""
     key = request_key(request)
-    return {"scope": scope, "key": key, "fingerprint": await fingerprint(request) if key is not None else None}
+    return {"scope": scope, "key": key, "fingerprint": await fingerprint(request) if key is not None else None,
+            "lang": request_lang(request)}
 
 
 async def respond(request: Request, plan: Plan) -> Response:

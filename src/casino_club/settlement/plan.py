@@ -38,6 +38,7 @@ class Plan:
     scope: str = ""
     key: str | None = None
     fingerprint: str | None = None
+    lang: str = "ko"  # the request's language, for texts in answers (plans run outside the request's context)
     future: asyncio.Future[Any] | None = field(default=None, repr=False, compare=False)
 
     metrics: ClassVar[tuple[str, ...]] = ()  # progress metrics the plan may report (mission templates read)

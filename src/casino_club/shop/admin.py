@@ -31,7 +31,7 @@ from casino_club.shop.schemas import (
     PromoUpdate,
 )
 
-PRODUCT_FIELDS = ("sku", "kind", "name_ko", "name_en", "description", "price", "gold_amount", "item_id",
+PRODUCT_FIELDS = ("sku", "kind", "name_ko", "name_en", "description", "description_en", "price", "gold_amount", "item_id",
                   "item_quantity", "discount_percent", "discount_ends_at", "min_rank", "active", "sort_order",
                   "deleted_at")
 PACKAGE_FIELDS = ("product_id", "stock", "sold", "per_user_limit", "starts_at", "ends_at", "enabled")
@@ -88,7 +88,7 @@ async def update_product(session: AsyncSession, ctx: AuditContext, product_id: i
     before = _snap(product, PRODUCT_FIELDS)
     for field in body.model_fields_set:
         value = getattr(body, field)
-        if value is None and field not in ("description", "discount_ends_at"):
+        if value is None and field not in ("description", "description_en", "discount_ends_at"):
             continue  # null means "leave as is" for fields that cannot be empty
         if field == "gold_amount" and product.kind != GOLD_PACK:
             continue

@@ -46,6 +46,7 @@ def product_out(product: Product, now: datetime, rank: str | None = None, limite
     return ProductOut(
         id=product.id, sku=product.sku, kind=product.kind,  # type: ignore[arg-type]
         name_ko=product.name_ko, name_en=product.name_en, description=product.description,
+        description_en=product.description_en,
         currency="cents" if product.kind == GOLD_PACK else "gold", price=product.price,
         effective_price=unit_price(product, now),
         discount_percent=product.discount_percent if discount_active(product, now) else 0,

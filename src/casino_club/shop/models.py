@@ -30,7 +30,8 @@ class Product(Base):
     kind: Mapped[str] = mapped_column(String(16))
     name_ko: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str] = mapped_column(String(100))
-    description: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(String(500))  # Korean
+    description_en: Mapped[str | None] = mapped_column(String(500))
     # Cents for gold packs (real money), gold for items.
     price: Mapped[int] = mapped_column(BigInteger)
     gold_amount: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from casino_club.kit.lang import localize
+
 Rank = Literal["STANDARD", "PREMIUM", "VIP"]
 Kind = Literal["gold_pack", "item"]
 Status = Literal["pending", "success", "failed", "voided", "refunded"]
@@ -36,7 +38,9 @@ class ProductOut(BaseModel):
     kind: Kind
     name_ko: str
     name_en: str
-    description: str | None
+    description: str | None  # in the request's language (Korean fallback)
+    description_ko: str | None = None
+    description_en: str | None = None
     currency: Literal["cents", "gold"]
     price: int
     effective_price: int
@@ -48,6 +52,10 @@ class ProductOut(BaseModel):
     min_rank: Rank
     purchasable: bool
     limited: LimitedInfo | None = None
+
+    @model_validator(mode="after")
+    def _localize(self) -> ProductOut:
+        return localize(self, "description")
 
 
 class AdminProductOut(ProductOut):
@@ -146,7 +154,8 @@ class ProductIn(BaseModel):
     kind: Kind
     name_ko: str = Field(min_length=1, max_length=100)
     name_en: str = Field(min_length=1, max_length=100)
-    description: str | None = Field(None, max_length=500)
+    description: str | None = Field(None, max_length=500)  # Korean
+    description_en: str | None = Field(None, max_length=500)
     price: int = Field(ge=0, le=MAX_PRICE, strict=True)
     gold_amount: int = Field(0, ge=0, le=MAX_PRICE, strict=True)
     item_id: str | None = Field(None, max_length=64)
@@ -173,6 +182,7 @@ class ProductUpdate(BaseModel):
     name_ko: str | None = Field(None, min_length=1, max_length=100)
     name_en: str | None = Field(None, min_length=1, max_length=100)
     description: str | None = Field(None, max_length=500)
+    description_en: str | None = Field(None, max_length=500)
     price: int | None = Field(None, ge=0, le=MAX_PRICE, strict=True)
     gold_amount: int | None = Field(None, ge=1, le=MAX_PRICE, strict=True)
     item_quantity: int | None = Field(None, ge=1, le=1000, strict=True)

@@ -135,7 +135,7 @@ class ClaimPlan(TickPlan):
         s.claimed_today = True
         unit.add("streak_claims", (self.user_id, today, n, reward.gold, reward.xp))
         granted = grant(unit, self.user_id, gold=reward.gold, xp=reward.xp, items=[], source="streak",
-                        title=f"Daily streak day {n}", dedupe_key=f"streak:{self.user_id}:{today.isoformat()}",
+                        title=f"출석 {n}일차 보상", title_en=f"Daily streak day {n}", dedupe_key=f"streak:{self.user_id}:{today.isoformat()}",
                         reference=f"streak:{today.isoformat()}")
         unit.add("streak_events", (self.user_id, "claim", today, dumps(
             {"streak_day": n, "gold": reward.gold, "xp": reward.xp})))

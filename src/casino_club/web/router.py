@@ -6,15 +6,17 @@ fairness page alone embeds the published rule tables, for its offline verifier).
 
 from __future__ import annotations
 
+import inspect
 import json
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from casino_club.fairness.published import published_rules_json
 from casino_club.kit.http_errors import request_lang
@@ -110,9 +112,7 @@ async def admin_home() -> Response:
 async def admin_page(section: str, request: Request) -> Response:
     """One section of the admin console (the API enforces the admin role; the page only hides)."""
     if section not in ADMIN_SECTIONS:
-        response = _render(request, "notfound.html", "notfound", "common.notFound", guest=False)
-        response.status_code = 404
-        return response
+        return not_found_page(request)
     return _render(request, "admin.html", "admin", f"admin.{section}", guest=False,
                    extra={"section": section, "sections": ADMIN_SECTIONS})
 
@@ -123,3 +123,35 @@ async def static(path: str, request: Request) -> Response:
     response = await static_files.get_response(path, request.scope)
     response.headers.setdefault("Cache-Control", "no-cache")
     return response
+
+
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    """Browsers ask for /favicon.ico on their own: point them at the SVG icon."""
+    return RedirectResponse("/static/img/favicon.svg", status_code=301)
+
+
+def not_found_page(request: Request) -> Response:
+    """The styled 404 page (a guest page: it renders the same signed in or not)."""
+    response = _render(request, "notfound.html", "notfound", "common.notFound", guest=True)
+    response.status_code = 404
+    return response
+
+
+def _wants_page(request: Request) -> bool:
+    # API and asset URLs keep their JSON errors; anything else a browser navigates to gets a page.
+    path = request.url.path
+    return request.method in ("GET", "HEAD") and not path.startswith(("/api/", "/static/")) and path != "/api"
+
+
+def install_not_found_page(app: FastAPI) -> None:
+    """Route unknown non-API URLs to the HTML not-found page; everything else keeps the JSON handler."""
+    json_handler = app.exception_handlers[StarletteHTTPException]
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, StarletteHTTPException) and exc.status_code == 404 and _wants_page(request):
+            return not_found_page(request)
+        response = json_handler(request, exc)
+        return await response if inspect.isawaitable(response) else response
+
+    app.add_exception_handler(StarletteHTTPException, handler)

@@ -2,13 +2,14 @@
 // toasts for pushed events, then the page module. Links inside the app swap <main> without a full
 // reload so the token, the store and the WebSocket survive navigation.
 import { ApiError, api, getLastError, refreshToken } from "./api.js";
-import { fmtGold } from "./fmt.js";
+import { fmtGold, localName } from "./fmt.js";
 import { applyI18n, loadI18n, t, toggleLang } from "./i18n.js";
 import { initNet, onFailure, waitForRetry } from "./net.js";
 import * as realtime from "./realtime.js";
 import { initShell, markActiveNav, repaintGold } from "./shell.js";
 import * as store from "./store.js";
 import { toast } from "./toast.js";
+import { celebrate } from "./fx.js";
 
 let cleanup = null;
 let balanceTimer = null;
@@ -43,10 +44,10 @@ function wireEvents() {
     toast({ id: env.id, icon: "🎁", kind: "gold", text: t("toast.reward", { gold: fmtGold(data.gold) }) });
   });
   realtime.on("level_up", (data, env) => {
-    toast({ id: env.id, icon: "⭐", text: t("toast.levelUp", { level: data.level }) });
+    if (toast({ id: env.id, icon: "⭐", text: t("toast.levelUp", { level: data.level }) })) celebrate(40);
   });
   realtime.on("notification", (data, env) => {
-    toast({ id: env.id, icon: "🔔", text: data.title || data.body || t("nav.notifications") });
+    toast({ id: env.id, icon: "🔔", text: localName(data, "title") || localName(data, "body") || t("nav.notifications") });
     store.refreshUnread();
   });
 }

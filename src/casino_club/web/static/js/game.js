@@ -3,7 +3,8 @@
 import { get } from "./api.js";
 import { ensureClientSeed } from "./client-seed.js";
 import { fmtGold, h } from "./fmt.js";
-import { getState } from "./store.js";
+import { countUp } from "./fx.js";
+import { getState, subscribe } from "./store.js";
 import { t } from "./i18n.js";
 
 const LIMITS = { min: 10, max: 100000 };
@@ -18,24 +19,43 @@ export function betBox(root, game) {
   if (limits) limits.textContent = `${fmtGold(LIMITS.min)} – ${fmtGold(LIMITS.max)}`;
   input.min = String(LIMITS.min);
   input.max = String(LIMITS.max);
+  const shop = root.querySelector(`#${game}-bet-shop`);
+  let guarded = [];
   const pressed = () => {
-    for (const c of chips) c.setAttribute("aria-pressed", String(c.dataset.chip !== "max" && Number(c.dataset.chip) === Number(input.value)));
+    for (const c of chips) c.setAttribute("aria-pressed", String(/^\d+$/.test(c.dataset.chip) && Number(c.dataset.chip) === Number(input.value)));
+  };
+  // What the player can pay: the table's max, capped by the balance (never below the table's min).
+  const ceiling = () => Math.max(LIMITS.min, Math.min(LIMITS.max, getState().gold ?? LIMITS.max));
+  const clamp = (n) => Math.max(LIMITS.min, Math.min(ceiling(), Math.round(n)));
+  const shortcut = {
+    max: () => ceiling(),
+    half: () => clamp((Number(input.value) || LIMITS.min) / 2),
+    double: () => clamp((Number(input.value) || LIMITS.min) * 2),
+  };
+  // A bet the balance cannot pay disables the play buttons and offers the shop instead of an error.
+  const guard = () => {
+    const gold = getState().gold;
+    const n = Number(input.value);
+    const short = gold !== null && Number.isFinite(n) && n > gold;
+    if (shop) shop.hidden = !short;
+    for (const b of guarded) setShort(b, short);
   };
   for (const chip of chips) {
     chip.addEventListener("click", () => {
-      if (chip.dataset.chip === "max") {
-        const gold = getState().gold ?? LIMITS.min;
-        input.value = String(Math.max(LIMITS.min, Math.min(LIMITS.max, gold)));
-      } else {
-        input.value = chip.dataset.chip;
-      }
+      const fn = shortcut[chip.dataset.chip];
+      input.value = String(fn ? fn() : chip.dataset.chip);
       error.textContent = "";
       pressed();
+      guard();
     });
   }
-  input.addEventListener("input", () => { error.textContent = ""; pressed(); });
+  input.addEventListener("input", () => { error.textContent = ""; pressed(); guard(); });
   pressed();
+  const unsub = subscribe(guard);
   return {
+    /** Buttons that place this bet: disabled while the balance cannot pay it. */
+    guard(buttons) { guarded = buttons; guard(); },
+    stop: unsub,
     /** The bet as an integer, or null (with an inline message) when it is out of range. */
     value() {
       const raw = input.value.trim();
@@ -63,11 +83,12 @@ export function resultsStrip(root, game) {
   const hash = root.querySelector("[data-fair-hash]");
   const nonce = root.querySelector("[data-fair-nonce]");
   const add = (round, prepend = true) => {
-    const net = round.payout - round.stake;
-    const cls = net > 0 ? "win" : net < 0 ? "loss" : "";
-    const label = round.game === "crash" && round.outcome?.crash_point ? `${Number(round.outcome.crash_point).toFixed(2)}×`
-      : `${net > 0 ? "+" : ""}${fmtGold(net)}`;
-    const li = h("li", { class: cls, title: `#${round.round_id}`, dataset: { roundId: round.round_id } }, label);
+    const o = outcome(round);
+    const cls = o.cls === "tie" ? "" : o.cls;
+    // crash chips lead with where the round crashed, then the same net as the banner
+    const label = round.game === "crash" && round.outcome?.crash_point
+      ? `${Number(round.outcome.crash_point).toFixed(2)}× · ${o.chip}` : o.chip;
+    const li = h("li", { class: cls, title: `#${round.round_id} · ${o.text}`, dataset: { roundId: round.round_id, kind: o.kind } }, label);
     if (prepend) list.prepend(li); else list.append(li);
     while (list.children.length > 12) list.lastElementChild.remove();
   };
@@ -97,11 +118,46 @@ export function resultsStrip(root, game) {
   return { add, fair, load };
 }
 
-/** Disable play buttons while a request is in flight. */
+/** Disable play buttons while a request is in flight (a button the balance cannot pay stays disabled). */
 export function busy(buttons, on) {
   for (const b of buttons) {
     if (!b) continue;
-    b.disabled = on;
+    b.dataset.busy = String(on);
+    b.disabled = on || b.dataset.short === "true";
     b.setAttribute("aria-busy", String(on));
   }
+}
+
+/** Mark a play button as unaffordable (disabled until the balance or the bet changes). */
+export function setShort(button, short) {
+  if (!button) return;
+  button.dataset.short = String(short);
+  button.disabled = short || button.dataset.busy === "true";
+}
+
+/**
+ * The one wording of a settled round, shared by the banner and the results chip:
+ * win (payout and net), break even (payout equals the stake), partial return, or loss.
+ */
+export function outcome(round) {
+  const net = round.payout - round.stake;
+  const vars = { payout: fmtGold(round.payout), stake: fmtGold(round.stake), net: fmtGold(net) };
+  if (net > 0) return { kind: "win", cls: "win", chip: `+${fmtGold(net)}`, text: t("result.win", vars) };
+  if (net === 0 && round.payout > 0) return { kind: "even", cls: "tie", chip: "±0", text: t("result.even", vars) };
+  if (round.payout > 0) return { kind: "partial", cls: "loss", chip: fmtGold(net), text: t("result.partial", vars) };
+  return { kind: "loss", cls: "loss", chip: fmtGold(net), text: t("result.loss", vars) };
+}
+
+/** Paint a banner with an outcome; a win leads with the payout counting up in gold. */
+export function showOutcome(banner, o, payout, text = o.text) {
+  banner.classList.add(o.cls);
+  banner.dataset.kind = o.kind;
+  if (o.kind !== "win") {
+    banner.textContent = text;
+    return;
+  }
+  const amount = h("span", { class: "win-count", testid: "win-count" }, "0");
+  banner.replaceChildren(h("span", { class: "gold-inline" },
+    h("img", { class: "coin", src: "/static/img/coin.svg", alt: "", width: 20, height: 20 }), amount), " ", text);
+  countUp(amount, payout);
 }

@@ -50,6 +50,7 @@ export function applyI18n(root = document) {
   for (const el of root.querySelectorAll("[data-i18n-aria]")) el.setAttribute("aria-label", t(el.dataset.i18nAria));
   for (const el of root.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
   for (const el of root.querySelectorAll("[data-i18n-alt]")) el.alt = t(el.dataset.i18nAlt);
+  for (const el of root.querySelectorAll("[data-i18n-hint]")) el.dataset.hint = t(el.dataset.i18nHint);
   const title = document.querySelector("title[data-i18n-title]");
   if (title) title.textContent = `${t(title.dataset.i18nTitle)} · Casino-Club`;
   const sw = document.getElementById("lang-switch");
@@ -67,4 +68,20 @@ async function setLang(next) {
 
 export function toggleLang() {
   return setLang(lang === "ko" ? "en" : "ko");
+}
+
+/** "crash_payout" -> "Crash payouts": no ledger code reaches a page untranslated. */
+export function reasonLabel(code) {
+  if (!code) return "";
+  if (`reason.${code}` in dict) return t(`reason.${code}`);
+  const game = /^(slot|rps|gacha|crash)_(bet|payout)$/.exec(code);
+  if (game) return t(`reason.${game[2]}`, { game: t(`game.${game[1]}`) });
+  const reward = /^(.+)_reward$/.exec(code);
+  if (reward) return t("reason.reward", { source: tOr(`source.${reward[1]}`, humanize(reward[1])) });
+  return humanize(code);
+}
+
+function humanize(code) {
+  const text = String(code).replaceAll("_", " ").trim();
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

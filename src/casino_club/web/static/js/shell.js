@@ -81,9 +81,12 @@ export function markActiveNav() {
       : path.startsWith("/shop") || path.startsWith("/inventory") ? "shop"
         : path.startsWith("/events") ? "events"
           : path.startsWith("/admin") ? "admin"
-            : path.startsWith("/profile") || path.startsWith("/notifications") ? "profile" : "";
-  for (const a of document.querySelectorAll(".mainnav a[data-nav]")) {
-    if (a.dataset.nav === section) a.setAttribute("aria-current", "page");
+            : path.startsWith("/profile") ? "profile"
+              : path.startsWith("/notifications") ? "notifications" : "";
+  // Notifications live behind the header bell, not a nav tab: the bell carries aria-current there.
+  for (const a of document.querySelectorAll(".mainnav a[data-nav], #bell")) {
+    const nav = a.dataset.nav || "notifications";
+    if (nav === section) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }
 }

@@ -2,6 +2,9 @@
 // realtime events: gold is always a value the server sent, never computed here.
 import { get } from "./api.js";
 
+// The server's level curve (auth.models.XP_PER_LEVEL): xp_to_next follows from the total XP.
+export const XP_PER_LEVEL = 500;
+
 const state = {
   profile: null,   // /api/auth/me
   gold: null,      // latest server balance
@@ -41,13 +44,20 @@ export function setProfile(profile) {
   emit();
 }
 
-/** Apply a server balance: a /users/balance body (`gold`), or a play/claim response (`balance`). */
+/**
+ * Apply a server balance: a /users/balance body (`gold`), or a play/claim response (`balance`).
+ * A streak claim's `xp` is the XP granted and its `total_xp` the new total; a play response's `xp` is the total.
+ */
 export function setBalance(body) {
   if (!body) return;
   const gold = typeof body.balance === "number" ? body.balance : typeof body.gold === "number" ? body.gold : null;
   if (gold !== null) state.gold = gold;
   if (typeof body.level === "number") state.level = body.level;
-  if (typeof body.xp === "number") state.xp = body.xp;
+  const xp = typeof body.total_xp === "number" ? body.total_xp : typeof body.xp === "number" ? body.xp : null;
+  if (xp !== null) {
+    state.xp = xp;
+    state.xpToNext = XP_PER_LEVEL - (xp % XP_PER_LEVEL);
+  }
   if (gold !== null && state.profile) state.profile.gold = gold;
   emit();
 }

@@ -2,13 +2,15 @@
 import { get } from "../api.js";
 import { bars, legend, line, stackedBars } from "../chart.js";
 import { fmtGold, h } from "../fmt.js";
-import { t } from "../i18n.js";
+import { reasonLabel, t } from "../i18n.js";
 import { card, showError } from "./kit.js";
 
 function bySource(days, key) {
   const names = [...new Set(days.flatMap((d) => Object.keys(d[key] || {})))].sort();
-  const series = Object.fromEntries(names.map((n) => [n, days.map((d) => d[key]?.[n] || 0)]));
-  return { names, series };
+  // charts and legends carry translated labels ("Crash payouts"), never the ledger's reason codes
+  const labels = names.map(reasonLabel);
+  const series = Object.fromEntries(names.map((n, i) => [labels[i], days.map((d) => d[key]?.[n] || 0)]));
+  return { names: labels, series };
 }
 
 export function mount(host) {
@@ -21,7 +23,7 @@ export function mount(host) {
       const labels = days.map((d) => d.day);
       const gin = bySource(days, "gold_in");
       const gout = bySource(days, "gold_out");
-      const purchases = Object.entries(eco.purchases || {});
+      const purchases = Object.entries(eco.purchases || {}).map(([status, n]) => [t(`status.${status}`), n]);
       body.replaceChildren(
         h("div", { class: "kpis" },
           h("div", { class: "kpi" }, h("div", { class: "muted" }, t("admin.players")), h("div", { class: "stat-value" }, fmtGold(eco.players))),

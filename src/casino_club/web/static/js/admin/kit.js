@@ -1,6 +1,7 @@
 // Admin console building blocks: dense tables, cursor pager, small forms built from a field list,
 // confirmation for destructive actions and a receipt line showing what the server answered.
 import { errorText, get } from "../api.js";
+import { confirmDialog } from "../dialog.js";
 import { fmtGold, fmtTime, h } from "../fmt.js";
 import { t } from "../i18n.js";
 
@@ -25,17 +26,18 @@ export function form(fields, submitLabel, onSubmit, testid) {
   const receipt = h("p", { class: "receipt full", role: "status", testid: testid ? `${testid}-receipt` : undefined });
   const items = fields.map((f) => {
     const id = `f${++uid}-${f.name}`;
+    const tid = testid ? `${testid}-${f.name}` : undefined;
     let control;
     if (f.type === "select") {
-      control = h("select", { id, name: f.name }, ...f.options.map((o) => h("option", { value: o, selected: o === f.value }, o)));
+      control = h("select", { id, name: f.name, testid: tid }, ...f.options.map((o) => h("option", { value: o, selected: o === f.value }, f.optionLabel ? f.optionLabel(o) : o)));
     } else if (f.type === "checkbox") {
-      control = h("input", { id, name: f.name, type: "checkbox", checked: f.value !== false });
+      control = h("input", { id, name: f.name, type: "checkbox", checked: f.value !== false, testid: tid });
     } else if (f.type === "textarea") {
-      control = h("textarea", { id, name: f.name, required: f.required, maxlength: f.max });
+      control = h("textarea", { id, name: f.name, required: f.required, maxlength: f.max, testid: tid });
       control.value = f.value ?? "";
     } else {
       control = h("input", { id, name: f.name, type: f.type === "datetime" ? "datetime-local" : f.type || "text", required: f.required,
-        min: f.min, max: f.max, step: f.type === "number" ? "1" : undefined, value: f.value ?? "", placeholder: f.placeholder, testid: testid ? `${testid}-${f.name}` : undefined });
+        min: f.min, max: f.max, step: f.type === "number" ? "1" : undefined, value: f.value ?? "", placeholder: f.placeholder, testid: tid });
     }
     controls[f.name] = { control, f };
     return h("div", { class: `field${f.full ? " full" : ""}` }, h("label", { for: id }, t(f.label)), control);
@@ -79,16 +81,16 @@ export function form(fields, submitLabel, onSubmit, testid) {
   return { el, controls, values, err, receipt, set(name, v) { const c = controls[name]; if (!c) return; if (c.f.type === "checkbox") c.control.checked = !!v; else c.control.value = v ?? ""; } };
 }
 
-/** Ask before a destructive action. */
+/** Ask before a destructive action (a styled dialog; resolves to true or false). */
 export function confirmed(text) {
-  return window.confirm(text);
+  return confirmDialog(text);
 }
 
 export function actionButton(label, onClick, opts = {}) {
   return h("button", { type: "button", class: `btn btn-sm ${opts.danger ? "btn-danger" : "btn-ghost"}`, testid: opts.testid,
     on: { click: async (ev) => {
       const btn = ev.currentTarget;
-      if (opts.confirm && !confirmed(t("admin.confirmAction", { action: label }))) return;
+      if (opts.confirm && !(await confirmed(t("admin.confirmAction", { action: label })))) return;
       btn.disabled = true;
       const err = document.getElementById("admin-error");
       if (err) err.textContent = "";

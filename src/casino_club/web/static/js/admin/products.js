@@ -1,15 +1,15 @@
 // Products: list (optionally with soft-deleted), create, edit, soft delete and restore.
 import { del, newKey, post, put } from "../api.js";
-import { h } from "../fmt.js";
+import { fmtMoney, goldNode, h } from "../fmt.js";
 import { t } from "../i18n.js";
 import { actionButton, card, form, pagedTable, showError, when } from "./kit.js";
 
 const FIELDS = [
   { name: "sku", label: "f.sku", required: true },
-  { name: "kind", label: "f.kind", type: "select", options: ["item", "gold_pack"], value: "item" },
+  { name: "kind", label: "f.kind", type: "select", options: ["item", "gold_pack"], value: "item", optionLabel: (o) => t(`kind.${o}`) },
   { name: "name_ko", label: "f.nameKo", required: true },
   { name: "name_en", label: "f.nameEn", required: true },
-  { name: "price", label: "f.price", type: "number", required: true, min: 0 },
+  { name: "price", label: "f.priceHelp", type: "number", required: true, min: 0 },
   { name: "gold_amount", label: "f.goldAmount", type: "number", min: 0, omitEmpty: true },
   { name: "item_id", label: "f.itemId", omitEmpty: true },
   { name: "item_quantity", label: "f.itemQuantity", type: "number", min: 1, omitEmpty: true },
@@ -18,8 +18,15 @@ const FIELDS = [
   { name: "min_rank", label: "profile.rank", type: "select", options: ["STANDARD", "PREMIUM", "VIP"], value: "STANDARD" },
   { name: "sort_order", label: "f.sort", type: "number", omitEmpty: true },
   { name: "description", label: "f.description", omitEmpty: true, full: true },
+  { name: "description_en", label: "f.descriptionEn", omitEmpty: true, full: true },
   { name: "active", label: "admin.active", type: "checkbox", value: true },
 ];
+
+/** A price with its unit: money (₩/$ from integer cents) for gold packs, gold (coin) for items. */
+function price(p, amount, testid) {
+  return h("span", { testid: `${testid}-${p.sku}`, dataset: { currency: p.currency } },
+    p.currency === "cents" ? fmtMoney(amount) : goldNode(amount));
+}
 
 export function mount(host) {
   const includeDeleted = h("input", { type: "checkbox", id: "inc-deleted", testid: "include-deleted" });
@@ -63,11 +70,11 @@ export function mount(host) {
   const cols = [
     { key: "id", label: "ID", num: true },
     { key: "sku", label: t("f.sku") },
-    { key: "kind", label: t("f.kind") },
+    { key: "kind", label: t("f.kind"), render: (p) => t(`kind.${p.kind}`) },
     { key: "name_ko", label: t("f.nameKo") },
     { key: "name_en", label: t("f.nameEn") },
-    { key: "price", label: t("f.price"), num: true },
-    { key: "effective_price", label: t("shop.price"), num: true },
+    { key: "price", label: t("f.price"), num: true, render: (p) => price(p, p.price, "price") },
+    { key: "effective_price", label: t("shop.price"), num: true, render: (p) => price(p, p.effective_price, "effective-price") },
     { key: "gold_amount", label: t("f.goldAmount"), num: true },
     { key: "min_rank", label: t("profile.rank") },
     { key: "active", label: t("admin.active"), render: (p) => (p.active ? "✓" : "–") },

@@ -47,7 +47,7 @@ export function mount(host) {
       { name: "reason", label: "common.reason", required: true, max: 120 },
     ], direction === "grant" ? "admin.grant" : "admin.deduct", async (v) => {
       const label = t(direction === "grant" ? "admin.grant" : "admin.deduct");
-      if (!confirmed(t("admin.confirmGold", { user: u.site_id, amount: fmtGold(v.amount), action: label }))) return "";
+      if (!(await confirmed(t("admin.confirmGold", { user: u.site_id, amount: fmtGold(v.amount), action: label })))) return "";
       const r = await post(`/admin/users/${u.id}/gold/${direction}`, v, { key: newKey() });
       const text = t("admin.receipt", { code: r.receipt_code, before: fmtGold(r.balance_before), after: fmtGold(r.balance_after), audit: r.audit_id });
       await open(u.id, { direction, text }); // fresh balance and history; the receipt stays on screen

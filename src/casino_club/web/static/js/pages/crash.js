@@ -4,8 +4,9 @@
 // decides the outcome.
 import { ApiError, errorText, get, newKey, post } from "../api.js";
 import { fmtGold, fmtMult, reducedMotion } from "../fmt.js";
-import { betBox, busy, resultsStrip } from "../game.js";
+import { betBox, busy, outcome, resultsStrip, showOutcome } from "../game.js";
 import { seeded } from "../client-seed.js";
+import { celebrate } from "../fx.js";
 import { t } from "../i18n.js";
 import * as realtime from "../realtime.js";
 import { refreshBalance, setBalance } from "../store.js";
@@ -104,10 +105,12 @@ export function mount(root) {
     readout.dataset.state = won ? "cashed" : "crashed";
     readout.classList.add(won ? "cashed" : "crashed");
     draw(el, shown, won ? C.won : C.crashed);
-    banner.className = `result-banner ${won ? "win" : "loss"}`;
+    const o = outcome({ payout: data.payout, stake: data.stake ?? round.stake });
+    banner.className = "result-banner";
     banner.dataset.result = won ? "cashed" : "crashed";
-    banner.textContent = won ? t("crash.cashed", { mult: fmtMult(shown), payout: fmtGold(data.payout), crash: fmtMult(crashPoint) })
-      : t("crash.crashed", { crash: fmtMult(crashPoint) });
+    showOutcome(banner, o, data.payout, `${won ? t("crash.cashedAt", { mult: fmtMult(shown), crash: fmtMult(crashPoint) })
+      : t("crash.crashed", { crash: fmtMult(crashPoint) })} — ${o.text}`);
+    if (o.kind === "win") celebrate(18);
     if (typeof data.balance === "number") setBalance(data);
     else refreshBalance().catch(() => {});
     strip.add({ ...data, stake: data.stake ?? round.stake });
@@ -142,6 +145,7 @@ export function mount(root) {
     busy([betButton], true);
     banner.textContent = "";
     banner.className = "result-banner";
+    delete banner.dataset.kind;
     readout.classList.remove("crashed", "cashed");
     delete readout.dataset.state;
     try {
@@ -225,8 +229,10 @@ export function mount(root) {
     poll = setInterval(check, 1000);
   });
   draw(0, 1, C.live);
+  bet.guard([betButton]);
   return () => {
     alive = false;
+    bet.stop();
     off();
     offTick();
     cancelAnimationFrame(frame);

@@ -2,10 +2,10 @@
 // they flip; a 10-pull fills a grid. Everything shown comes from the server response.
 import { errorText, get, newKey, post } from "../api.js";
 import { fmtGold, fmtPct, h, localName, reducedMotion, sleep } from "../fmt.js";
-import { busy, resultsStrip } from "../game.js";
+import { busy, resultsStrip, setShort } from "../game.js";
 import { seeded } from "../client-seed.js";
 import { getLang, t } from "../i18n.js";
-import { getState, setBalance } from "../store.js";
+import { getState, setBalance, subscribe } from "../store.js";
 
 export function mount(root) {
   const grid = root.querySelector("#gacha-grid");
@@ -31,6 +31,16 @@ export function mount(root) {
     root.querySelector("#gacha-cost-1").textContent = fmtGold(config.costs.single);
     root.querySelector("#gacha-cost-10").textContent = fmtGold(config.costs.ten);
     root.querySelector("#gacha-rules").textContent = getLang() === "en" ? config.pity.rules_en : config.pity.rules_ko;
+    guard(getState());
+  }
+
+  // A pull the balance cannot pay is disabled, with a link to the shop, instead of failing on click.
+  function guard(state) {
+    if (!config || state.gold === null) return;
+    const short1 = config.costs.single > state.gold;
+    setShort(pull1, short1);
+    setShort(pull10, config.costs.ten > state.gold);
+    root.querySelector("#gacha-shop").hidden = !(short1 || config.costs.ten > state.gold);
   }
 
   async function load() {
@@ -93,5 +103,6 @@ export function mount(root) {
   const onLang = () => config && renderConfig();
   window.addEventListener("cc:lang", onLang);
   load();
-  return () => { alive = false; window.removeEventListener("cc:lang", onLang); };
+  const unsub = subscribe(guard);
+  return () => { alive = false; unsub(); window.removeEventListener("cc:lang", onLang); };
 }

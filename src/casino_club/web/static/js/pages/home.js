@@ -1,17 +1,26 @@
 // Home dashboard: gold, level/XP, streak widget with claim, recent actions, active events.
 import { errorText, get, newKey, post } from "../api.js";
-import { fmtGold, fmtTime, h } from "../fmt.js";
-import { t, tOr } from "../i18n.js";
+import { fmtGold, fmtTime, h, localName } from "../fmt.js";
+import { reasonLabel, t, tOr } from "../i18n.js";
 import * as realtime from "../realtime.js";
 import { refreshBalance, setBalance, subscribe } from "../store.js";
 import { repaintGold } from "../shell.js";
+import { celebrate } from "../fx.js";
+
+const pad = (n) => String(n).padStart(2, "0");
+
+/** "hh:mm" until an ISO instant (rounded up to the minute, never negative). */
+function untilText(iso) {
+  const mins = Math.max(0, Math.ceil((new Date(iso).getTime() - Date.now()) / 60000));
+  return `${pad(Math.floor(mins / 60))}:${pad(mins % 60)}`;
+}
 
 function actionText(a) {
   const d = a.data || {};
   if (a.kind === "game") return t("action.game", { game: t(`game.${d.game}`), stake: fmtGold(d.stake), payout: fmtGold(d.payout) });
   const vars = { amount: fmtGold(d.amount ?? d.gold ?? d.points ?? 0) };
   if (a.kind.endsWith("_reward")) return tOr(`action.${a.kind}`, t("action.reward", vars), vars);
-  return tOr(`action.${a.kind}`, a.kind, vars);
+  return tOr(`action.${a.kind}`, reasonLabel(a.kind), vars); // an unknown kind is humanised, never shown raw
 }
 
 export function mount(root) {
@@ -22,6 +31,29 @@ export function mount(root) {
   const claim = root.querySelector("#streak-claim");
   const msg = root.querySelector("#streak-msg");
   const ok = root.querySelector("#streak-ok");
+  let countdown = 0;
+
+  // After the day's claim the button stays disabled and counts down to the next local midnight, so a
+  // second claim is impossible rather than an error; at zero the widget reloads for the new day.
+  function paintClaim(s) {
+    clearInterval(countdown);
+    claim.dataset.claimed = String(s.claimed_today);
+    if (!s.claimed_today) {
+      claim.disabled = false;
+      claim.textContent = t("streak.claim");
+      return;
+    }
+    claim.disabled = true;
+    const tick = () => {
+      claim.textContent = t("streak.nextIn", { time: untilText(s.next_reset_at) });
+      if (new Date(s.next_reset_at).getTime() <= Date.now()) {
+        clearInterval(countdown);
+        loadStreak();
+      }
+    };
+    tick();
+    countdown = setInterval(tick, 15000);
+  }
   const unsub = subscribe((s) => {
     if (s.level === null) return;
     level.textContent = String(s.level);
@@ -45,7 +77,7 @@ export function mount(root) {
       }));
       root.querySelector("#streak-next").textContent = s.claimed_today ? t("streak.claimedToday")
         : t("streak.todayReward", { gold: fmtGold(s.today_reward.gold), xp: s.today_reward.xp });
-      claim.dataset.claimed = String(s.claimed_today);
+      paintClaim(s);
     } catch (err) {
       msg.textContent = errorText(err);
     }
@@ -70,13 +102,13 @@ export function mount(root) {
       const out = await post("/streak/claim", {}, { key: newKey() });
       setBalance(out);
       ok.textContent = t("streak.claimed", { gold: fmtGold(out.gold), xp: out.xp });
+      celebrate();
       await Promise.all([loadStreak(), loadCalendar()]);
     } catch (err) {
       msg.textContent = errorText(err);
       msg.dataset.code = err.code || "";
       refreshBalance().catch(() => {});
-    } finally {
-      claim.disabled = false;
+      await loadStreak();
     }
   });
 
@@ -102,13 +134,27 @@ export function mount(root) {
       const items = page.items.filter((e) => !e.claimed).slice(0, 4);
       if (!items.length) {
         list.replaceChildren(h("li", { class: "muted" }, t("events.none")));
-        return;
+      } else {
+        list.replaceChildren(...items.map((e) => h("li", {}, h("a", { href: "/events" }, localName(e, "title")),
+          h("span", { class: "muted" }, e.completed ? t("events.completed") : fmtTime(e.ends_at)))));
       }
-      list.replaceChildren(...items.map((e) => h("li", {}, h("a", { href: "/events" }, e.title),
-        h("span", { class: "muted" }, e.completed ? t("events.completed") : fmtTime(e.ends_at)))));
+      promo(page.items.find((e) => !e.claimed));
     } catch (err) {
       list.replaceChildren(h("li", { class: "muted" }, t("events.unavailable")));
     }
+  }
+
+  // The promo banner features the first open event (the welcome text stays when there is none).
+  function promo(event) {
+    if (!event) return;
+    const title = root.querySelector("#promo-title");
+    const text = root.querySelector("#promo-text");
+    title.removeAttribute("data-i18n");
+    text.removeAttribute("data-i18n");
+    title.textContent = localName(event, "title");
+    text.textContent = localName(event, "description")
+      || (event.rewards?.gold ? t("events.rewardGold", { gold: fmtGold(event.rewards.gold) }) : "");
+    root.querySelector("#promo").dataset.eventId = String(event.id);
   }
 
   loadStreak();
@@ -117,5 +163,6 @@ export function mount(root) {
   loadEvents();
   const offs = [realtime.on("game_update", loadRecent), realtime.on("reward_granted", loadRecent),
     realtime.on("streak_update", loadStreak), realtime.on("event_progress", loadEvents)];
-  return () => { unsub(); offs.forEach((off) => off()); };
+  window.addEventListener("cc:lang", loadEvents);
+  return () => { unsub(); clearInterval(countdown); offs.forEach((off) => off()); window.removeEventListener("cc:lang", loadEvents); };
 }

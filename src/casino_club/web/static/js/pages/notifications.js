@@ -1,5 +1,5 @@
 import { errorText, get, newKey, post } from "../api.js";
-import { fmtTime, h } from "../fmt.js";
+import { fmtTime, h, localName } from "../fmt.js";
 import { t } from "../i18n.js";
 import * as realtime from "../realtime.js";
 import { setUnread } from "../store.js";
@@ -11,10 +11,11 @@ export function mount(root) {
   let cursor = null;
 
   function row(n) {
-    return h("li", { dataset: { id: n.id, read: String(n.read) }, testid: "notif-item" },
-      h("div", {}, h("strong", {}, n.title), n.read ? "" : h("span", { class: "pill warn" }, ` ${t("notif.unread")}`),
-        h("p", { class: "muted" }, n.body), h("small", { class: "muted" }, fmtTime(n.created_at))),
-      n.read ? "" : h("button", { type: "button", class: "btn btn-sm btn-ghost", on: { click: async (ev) => {
+    return h("li", { class: `notif${n.read ? "" : " unread"}`, dataset: { id: n.id, read: String(n.read) }, testid: "notif-item" },
+      h("div", { class: "notif-body" },
+        h("p", { class: "notif-head" }, h("strong", {}, localName(n, "title")), n.read ? "" : h("span", { class: "pill warn", testid: "notif-unread" }, t("notif.unread"))),
+        h("p", { class: "muted" }, localName(n, "body")), h("small", { class: "muted" }, fmtTime(n.created_at))),
+      n.read ? "" : h("button", { type: "button", class: "btn btn-sm btn-accent notif-read", testid: `notif-read-${n.id}`, on: { click: async (ev) => {
         ev.currentTarget.disabled = true;
         try { await post(`/notifications/${n.id}/read`, {}, { key: newKey() }); await load(); } catch (e) { err.textContent = errorText(e); }
       } } }, t("notif.markRead")));
@@ -38,5 +39,7 @@ export function mount(root) {
   more.addEventListener("click", () => load(true));
   load();
   const off = realtime.on("notification", () => load());
-  return off;
+  const onLang = () => load();
+  window.addEventListener("cc:lang", onLang);
+  return () => { off(); window.removeEventListener("cc:lang", onLang); };
 }

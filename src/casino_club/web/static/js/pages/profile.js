@@ -2,7 +2,8 @@
 // server's /games/stats/me), active sessions, logout / logout-all, gold ledger.
 import { del, errorText, get, newKey, post, put, setToken } from "../api.js";
 import { fmtGold, fmtTime, h } from "../fmt.js";
-import { t, tOr } from "../i18n.js";
+import { reasonLabel, t } from "../i18n.js";
+import { confirmDialog } from "../dialog.js";
 import { refreshStats, setProfile, subscribe } from "../store.js";
 import { repaintGold } from "../shell.js";
 
@@ -87,9 +88,13 @@ export function mount(root) {
     const list = root.querySelector("#sessions");
     try {
       const rows = await get("/auth/sessions");
-      list.replaceChildren(...rows.map((s) => h("li", { dataset: { sessionId: s.id } },
-        h("span", {}, `${(s.user_agent || "?").slice(0, 60)} · ${s.ip || ""}`, s.current ? h("span", { class: "pill ok" }, ` ${t("profile.current")}`) : ""),
-        h("span", { class: "row" }, h("span", { class: "muted" }, fmtTime(s.last_used_at)),
+      // "Chrome on Linux · 127.0.0.1 · last seen …": the server's parsed device label, never the raw user agent
+      list.replaceChildren(...rows.map((s) => h("li", { dataset: { sessionId: s.id }, testid: "session-row" },
+        h("span", { class: "session-label", title: s.user_agent || "" },
+          h("span", { testid: "session-device" }, [s.device || t("profile.unknownDevice"), s.ip].filter(Boolean).join(" · ")),
+          h("span", { class: "muted" }, ` · ${t("profile.lastSeen", { time: fmtTime(s.last_used_at) })}`),
+          s.current ? h("span", { class: "pill ok" }, t("profile.current")) : ""),
+        h("span", { class: "row" },
           s.current ? "" : h("button", { type: "button", class: "btn btn-sm btn-ghost", "aria-label": `${t("profile.endSession")} ${s.id.slice(0, 8)}`,
             on: { click: async () => { await del(`/auth/sessions/${s.id}`).catch((e) => { root.querySelector("#sessions-error").textContent = errorText(e); }); loadSessions(); } } }, t("profile.endSession"))))));
     } catch (e) {
@@ -107,7 +112,7 @@ export function mount(root) {
   }
   root.querySelector("#logout").addEventListener("click", () => leave("/auth/logout"));
   root.querySelector("#logout-all").addEventListener("click", () => {
-    if (window.confirm(t("profile.logoutAllConfirm"))) leave("/auth/logout-all");
+    confirmDialog(t("profile.logoutAllConfirm")).then((yes) => { if (yes) leave("/auth/logout-all"); });
   });
 
   async function loadLedger() {
@@ -115,7 +120,7 @@ export function mount(root) {
     try {
       const page = await get("/wallet/transactions", { limit: 15 });
       list.replaceChildren(...page.items.map((l) => h("li", {},
-        h("span", {}, `${tOr(`reason.${l.reason}`, l.reason)}${l.memo ? ` · ${l.memo}` : ""}`),
+        h("span", {}, `${reasonLabel(l.reason)}${l.memo ? ` · ${l.memo}` : ""}`),
         h("span", { class: `num ${l.amount >= 0 ? "ok-msg" : ""}` }, `${l.amount >= 0 ? "+" : ""}${fmtGold(l.amount)} → ${fmtGold(l.balance_after)}`))));
     } catch (e) {
       list.replaceChildren(h("li", { class: "muted" }, errorText(e)));

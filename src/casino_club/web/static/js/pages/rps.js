@@ -1,8 +1,9 @@
 // Rock-paper-scissors: three big buttons, a 3-2-1 countdown while the request runs, both hands, banner.
 import { errorText, newKey, post } from "../api.js";
 import { fmtGold, reducedMotion, sleep } from "../fmt.js";
-import { betBox, busy, resultsStrip } from "../game.js";
+import { betBox, busy, outcome, resultsStrip, showOutcome } from "../game.js";
 import { seeded } from "../client-seed.js";
+import { celebrate } from "../fx.js";
 import { t } from "../i18n.js";
 import { setBalance } from "../store.js";
 
@@ -44,11 +45,10 @@ export function mount(root) {
       house.dataset.move = round.outcome.house;
       setBalance(round);
       const result = round.outcome.result || round.result;
-      const cls = result === "win" ? "win" : result === "draw" ? "tie" : "loss";
-      banner.classList.add(cls);
+      const o = outcome(round);
       banner.dataset.result = result;
-      banner.textContent = result === "win" ? t("rps.win", { payout: fmtGold(round.payout) })
-        : result === "draw" ? t("rps.draw") : t("rps.lose", { stake: fmtGold(round.stake) });
+      showOutcome(banner, o, round.payout, result === "draw" ? t("rps.draw") : o.text);
+      if (o.kind === "win") celebrate(18);
       strip.add(round);
       strip.fair(round);
     } catch (err) {
@@ -61,4 +61,6 @@ export function mount(root) {
   }
 
   for (const b of buttons) b.addEventListener("click", () => play(b.dataset.choice));
+  bet.guard(buttons);
+  return () => bet.stop();
 }

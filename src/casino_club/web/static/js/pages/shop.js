@@ -42,7 +42,7 @@ export function mount(root) {
       h("div", { class: "row between" }, h("span", { class: "icon", "aria-hidden": "true" }, p.kind === "gold_pack" ? "💰" : "🎁"),
         p.min_rank && p.min_rank !== "STANDARD" ? h("span", { class: "pill" }, t("shop.rankOnly", { rank: p.min_rank })) : null),
       h("h3", {}, localName(p)),
-      p.description ? h("p", { class: "muted" }, p.description) : null,
+      p.description ? h("p", { class: "muted", testid: `desc-${p.sku}` }, localName(p, "description")) : null,
       p.kind === "gold_pack" ? h("p", { class: "muted num" }, t("shop.gives", { gold: fmtGold(p.gold_amount) })) : null,
       priceNode(p),
       info ? h("p", { class: "stock", testid: `stock-${p.sku}` }, soldOut ? t("shop.soldOut") : t("shop.stock", { n: fmtGold(info.stock_remaining) }),
@@ -51,9 +51,13 @@ export function mount(root) {
         on: { click: () => openBuy(p) } }, t("shop.buy")));
   }
 
+  const productNames = new Map(); // product id -> product, so history rows show names, not codes
+  let catalogLoaded = null;
+
   async function loadCatalog() {
     try {
       const [catalog, limited] = await Promise.all([get("/shop/catalog"), get("/shop/limited-packages").catch(() => [])]);
+      for (const p of [...catalog.gold_packs, ...catalog.items, ...limited.map((l) => l.product)]) productNames.set(p.id, p);
       const products = [...catalog.gold_packs, ...catalog.items].filter((p) => !p.limited);
       catalogBox.replaceChildren(...(products.length ? products.map((p) => productCard(p)) : [h("p", { class: "empty" }, t("shop.empty"))]));
       const onSale = limited.filter((l) => l.enabled);
@@ -63,11 +67,17 @@ export function mount(root) {
     }
   }
 
+  function productLabel(tx) {
+    const p = productNames.get(tx.product_id);
+    if (tx.kind === "gold_pack") return `${p ? localName(p) : t("shop.goldPack")} (${fmtGold(tx.gold_amount)})`;
+    return `${p ? localName(p) : t("shop.item")} ×${fmtGold(tx.item_quantity)}`;
+  }
+
   function historyRow(tx) {
     const cls = STATUS_CLASS[tx.status] || "";
     const money = tx.currency === "cents";
     return h("tr", { dataset: { receipt: tx.receipt_code, status: tx.status } },
-      h("td", {}, tx.kind === "gold_pack" ? `${t("shop.goldPack")} (${fmtGold(tx.gold_amount)})` : `${tx.item_id || ""} ×${tx.item_quantity}`),
+      h("td", { testid: "tx-product" }, productLabel(tx)),
       h("td", {}, h("span", { class: `pill ${cls}`, testid: "tx-status" }, t(`status.${tx.status}`))),
       h("td", { class: "num" }, money ? fmtMoney(tx.total) : fmtGold(tx.total)),
       h("td", {}, h("code", {}, tx.receipt_code)),
@@ -78,7 +88,7 @@ export function mount(root) {
 
   async function loadHistory(more = false) {
     try {
-      const page = await get("/shop/transactions", { limit: 10, cursor: more ? cursor : undefined });
+      const [page] = await Promise.all([get("/shop/transactions", { limit: 10, cursor: more ? cursor : undefined }), catalogLoaded]);
       cursor = page.next_cursor;
       const rows = page.items.map(historyRow);
       if (more) historyBody.append(...rows);
@@ -151,7 +161,9 @@ export function mount(root) {
     pendingPill.textContent = t("shop.pending", { n: s.pending });
   });
   const off = realtime.on("purchase_update", () => { loadHistory(); loadCatalog(); });
-  loadCatalog();
+  catalogLoaded = loadCatalog();
   loadHistory();
-  return () => { unsub(); off(); if (dialog.open) dialog.close(); };
+  const onLang = () => { catalogLoaded = loadCatalog(); loadHistory(); };
+  window.addEventListener("cc:lang", onLang);
+  return () => { unsub(); off(); window.removeEventListener("cc:lang", onLang); if (dialog.open) dialog.close(); };
 }
