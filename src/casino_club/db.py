@@ -17,6 +17,7 @@ from casino_club.config import Settings
 from casino_club.kit import jsonfast
 
 WRITE_OPTION = "casino_write"  # execution option that marks a connection as opened for writing
+READ_OPTION = "casino_read"  # SQLite: a Runtime.read statement, run without BEGIN
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -98,6 +99,8 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
+        if conn.get_execution_options().get(READ_OPTION):
+            return  # Runtime.read: the connection is in autocommit (isolation_level None), one statement each
         mode = "IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
         conn.exec_driver_sql(f"BEGIN {mode}")
 

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import select
 
 from casino_club.auth import errors, service
-from casino_club.auth.deps import Principal, blacklist_key, current_principal, writer
+from casino_club.auth.deps import Principal, current_principal, writer
 from casino_club.auth.models import AuthSession
-from casino_club.auth.profile import load_profile
+from casino_club.auth.profile import read_profile_json
 from casino_club.auth.schemas import (
     LoginIn,
     OkOut,
@@ -24,9 +24,9 @@ from casino_club.auth.schemas import (
 from casino_club.auth.totp import qr_data_uri
 from casino_club.kit.errors import InvalidToken, NotFound, rate_limited
 from casino_club.kit.idempotency import Writer
+from casino_club.kit.jsonfast import FastJSONResponse
 from casino_club.kit.runtime import Runtime, get_runtime
 from casino_club.ops.metrics import LOGIN_FAILURES
-from casino_club.realtime.runtime import sessions_revoked
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 REFRESH_COOKIE = "cc_refresh"
@@ -112,10 +112,8 @@ def _check_origin(request: Request, rt: Runtime) -> None:
 @router.post("/logout", status_code=204)
 async def logout(request: Request, principal: Principal = Depends(current_principal),
                  rt: Runtime = Depends(get_runtime)) -> Response:
-    """End this session now on every instance: revoke it and blacklist the access token's jti."""
+    """End this session now on every instance (its cached copies are gone and its sockets close before this answers)."""
     await rt.run(lambda s: service.revoke_sessions(s, [principal.claims.session_id], "logout"))
-    await sessions_revoked(rt, [principal.claims.session_id])  # close this session's sockets now
-    await rt.kv.flag(blacklist_key(principal.claims.jti), principal.claims.exp - int(rt.clock.now().timestamp()))
     response = Response(status_code=204)
     response.delete_cookie(REFRESH_COOKIE, path="/api/auth")
     return response
@@ -129,17 +127,15 @@ async def logout_all(request: Request, principal: Principal = Depends(current_pr
         return await service.revoke_sessions(s, await service.active_session_ids(s, principal.user_id),
                                              "logout_all")
     await rt.run(run)
-    await rt.kv.flag(blacklist_key(principal.claims.jti), principal.claims.exp - int(rt.clock.now().timestamp()))
     response = Response(status_code=204)
     response.delete_cookie(REFRESH_COOKIE, path="/api/auth")
     return response
 
 
 @router.get("/me", response_model=Profile)
-async def me(principal: Principal = Depends(current_principal), rt: Runtime = Depends(get_runtime)) -> Profile:
+async def me(request: Request, principal: Principal = Depends(current_principal)) -> Response:
     """The canonical profile with the authoritative gold balance."""
-    async with rt.sessionmaker() as session:
-        return await load_profile(session, principal.user_id)
+    return FastJSONResponse(await read_profile_json(request.app.state.rt, principal.user_id))
 
 
 @router.put("/me", response_model=Profile)

@@ -12,14 +12,17 @@ from typing import Any
 
 from fastapi import Request
 from redis.asyncio import BlockingConnectionPool, Redis
+from sqlalchemy import Executable, Result
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from casino_club.config import Settings
-from casino_club.db import WRITE_OPTION, make_engine
+from casino_club.db import READ_OPTION, WRITE_OPTION, make_engine
 from casino_club.kit.clock import Clock
 from casino_club.kit.kv import KV, MemoryKV, RedisKV
 
 OUTBOX_PENDING = "outbox_pending_users"
+AFTER_COMMIT = "after_commit_hooks"
 
 
 @dataclass
@@ -40,6 +43,8 @@ class Runtime:
     # Run by close() before the engine is disposed (e.g. the round batcher hands back the connections it keeps).
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _turns: dict[asyncio.AbstractEventLoop, asyncio.Lock] = field(default_factory=dict, repr=False)
+    _reads: AsyncEngine | None = field(default=None, repr=False)  # see read()
+    _own_reads: bool = field(default=False, repr=False)
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
@@ -87,13 +92,44 @@ class Runtime:
                 raise
             await session.commit()
             pending = session.info.pop(OUTBOX_PENDING, None)
+            hooks = session.info.pop(AFTER_COMMIT, None)
         self.outbox_committed(pending)
+        for hook in hooks or ():
+            await hook(self)  # e.g. revoked sessions are dropped from every instance's cache before the answer
 
     def outbox_committed(self, pending: set[int] | None) -> None:
         """Tell the listeners (the realtime relay) which players got events in a commit that just landed."""
         if pending:
             for listener in self.on_outbox_commit:
                 listener(set(pending))
+
+    async def read(self, statement: Executable) -> Result[Any]:
+        """Run one Core read statement outside any transaction and return its (buffered) rows.
+
+        For the hot GETs: autocommit spares BEGIN and ROLLBACK around a one-statement read, and on
+        PostgreSQL the read pool skips the pre-ping (three more round trips per checkout): a connection
+        the server dropped fails its statement, which is retried once on a fresh connection. Each
+        statement sees its own snapshot; reads that must agree with each other use a session.
+        """
+        engine = self._read_engine()
+        for attempt in (1, 2):
+            try:
+                async with engine.connect() as conn:
+                    return await conn.execute(statement)
+            except DBAPIError as exc:
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _read_engine(self) -> AsyncEngine:
+        if self._reads is None:
+            if self.settings.is_sqlite:  # the same pool (local connections, no pre-ping); no BEGIN (db.py)
+                self._reads = self.engine.execution_options(**{READ_OPTION: True})
+            else:
+                self._reads = make_engine(self.settings, pool_pre_ping=False, isolation_level="AUTOCOMMIT",
+                                          pool_size=self.settings.db_read_pool_size, max_overflow=0)
+                self._own_reads = True
+        return self._reads
 
     async def run(self, fn: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
         """Run fn in its own transaction and return its result."""
@@ -104,6 +140,8 @@ class Runtime:
         """Dispose of pooled connections."""
         for closer in self.closers:
             await closer()
+        if self._reads is not None and self._own_reads:
+            await self._reads.dispose()
         await self.engine.dispose()
         if self.redis is not None:
             await self.redis.aclose()
@@ -112,6 +150,11 @@ class Runtime:
 async def get_runtime(request: Request) -> Runtime:
     """FastAPI dependency: the app's runtime (async: a plain def would cost a threadpool hop per request)."""
     return request.app.state.rt
+
+
+def after_commit(session: AsyncSession, hook: Callable[[Runtime], Awaitable[None]]) -> None:
+    """Run hook(rt) once this write transaction (Runtime.transaction) has committed; never after a rollback."""
+    session.info.setdefault(AFTER_COMMIT, []).append(hook)
 
 
 def session_now(session: AsyncSession) -> datetime:
