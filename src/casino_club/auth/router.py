@@ -112,7 +112,7 @@ def _check_origin(request: Request, rt: Runtime) -> None:
 @router.post("/logout", status_code=204)
 async def logout(request: Request, principal: Principal = Depends(current_principal),
                  rt: Runtime = Depends(get_runtime)) -> Response:
-    """End this session now on every instance (its cached copies are gone and its sockets close before this answers)."""
+    """End this session now on every instance (cached copies dropped and sockets closed before this answers)."""
     await rt.run(lambda s: service.revoke_sessions(s, [principal.claims.session_id], "logout"))
     response = Response(status_code=204)
     response.delete_cookie(REFRESH_COOKIE, path="/api/auth")

@@ -27,7 +27,8 @@ def _balance_query(user_id: int) -> Select[Any]:
 
 @router.get("/api/users/balance", response_model=BalanceOut)
 async def balance(request: Request, principal: Principal = Depends(current_principal)) -> Response:
-    """The authoritative balance, level and XP (one Core statement, answered without a model)."""
+    """The authoritative balance, level and XP."""
+    # One Core statement, answered without a response model (it is only documentation here).
     gold, updated_at, xp = (await request.app.state.rt.read(_balance_query(principal.user_id))).one()
     return FastJSONResponse({"gold": gold, "level": level_for(xp), "xp": xp, "updated_at": json_time(updated_at)})
 
