@@ -60,6 +60,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
         _run_seed(settings)
     if settings.is_sqlite and workers > 1:
         typer.echo("note: several workers on SQLite share one file; use PostgreSQL + Redis to scale out", err=True)
+    if workers > 1 and settings.redis_url is None:
+        # Without Redis the workers cannot tell each other about revoked sessions: no session cache.
+        os.environ["CASINO_SESSION_CACHE_TTL_S"] = "0"
     uvicorn.run("casino_club.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
                 log_config=None, proxy_headers=True, forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
                 # Realtime sockets: sans-I/O websockets and no permessage-deflate (a zlib context per socket
