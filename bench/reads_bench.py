@@ -1,13 +1,19 @@
-"""Authenticated GETs against /health with wrk: one server process, SQLite or PostgreSQL + Redis, 127.0.0.1 only."""
+"""Authenticated GETs against /health with wrk: one server process, SQLite or PostgreSQL + Redis, 127.0.0.1 only.
+
+Per kind: requests/s and its ratio to /health in the same run, and the server process's CPU time per request
+with the inverse ratio (/health µs ÷ kind µs) — the steadier figure when other work shares the machine.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
 import tempfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -17,17 +23,34 @@ from tests.support.servers import Server, server_env
 KINDS = ["/health", "/api/users/balance", "/api/games/history", "/api/auth/me"]
 
 
-def wrk(url: str, token: str | None, connections: int, duration_s: int) -> float:
-    """Requests per second wrk measured (one thread; non-2xx answers make the run fail)."""
+@dataclass
+class Run:
+    """One wrk run: requests per second, and the server's CPU time per request (robust on a busy machine)."""
+
+    rps: float
+    cpu_us: float
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url: str, token: str | None, connections: int, duration_s: int, pid: int) -> Run:
+    """Run wrk (one thread; non-2xx answers make the run fail) and read the server's CPU meanwhile."""
     args = ["wrk", "-t1", f"-c{connections}", f"-d{duration_s}s", url]
     if token:
         args[1:1] = ["-H", f"Authorization: Bearer {token}"]
+    before = _cpu_s(pid)
     out = subprocess.run(args, capture_output=True, text=True, timeout=duration_s + 30, check=True).stdout
+    cpu = _cpu_s(pid) - before
     if "Non-2xx" in out:
         raise SystemExit(f"{url}: non-2xx answers\n{out}")
-    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    assert match, out
-    return float(match.group(1))
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    total = re.search(r"(\d+) requests in", out)
+    assert rps and total, out
+    return Run(float(rps.group(1)), cpu / int(total.group(1)) * 1e6)
 
 
 def run(database_url: str, redis_url: str | None, label: str, connections: int, duration_s: int,
@@ -45,13 +68,16 @@ def run(database_url: str, redis_url: str | None, label: str, connections: int, 
         for _ in range(5):
             httpx.post(server.url + "/api/games/slot/spin", json={"bet": 10}, headers={
                 "Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}).raise_for_status()
-        wrk(server.url + "/health", None, connections, 1)  # warm-up
+        assert server.process is not None
+        pid = server.process.pid
+        wrk(server.url + "/health", None, connections, 1, pid)  # warm-up
         for i in range(rounds):
-            health = wrk(server.url + "/health", None, connections, duration_s)
-            cells = [f"/health {health:,.0f}"]
+            health = wrk(server.url + "/health", None, connections, duration_s, pid)
+            cells = [f"/health {health.rps:,.0f} rps {health.cpu_us:.0f} µs"]
             for path in KINDS[1:]:
-                rps = wrk(server.url + path, token, connections, duration_s)
-                cells.append(f"{path} {rps:,.0f} ({rps / health:.2f})")
+                got = wrk(server.url + path, token, connections, duration_s, pid)
+                cells.append(f"{path} {got.rps:,.0f} rps ({got.rps / health.rps:.2f}) "
+                             f"{got.cpu_us:.0f} µs ({health.cpu_us / got.cpu_us:.2f})")
             print(f"{label} run {i + 1}: " + " | ".join(cells), flush=True)
     finally:
         server.stop()

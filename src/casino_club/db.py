@@ -7,9 +7,9 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, DateTime, MetaData, Table, TypeDecorator, event
+from sqlalchemy import BigInteger, DateTime, Engine, MetaData, Table, TypeDecorator, create_engine, event
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.engine import CursorResult, Result
+from sqlalchemy.engine import CursorResult, Result, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -67,6 +67,26 @@ def make_engine(settings: Settings, **kw: object) -> AsyncEngine:
     kw.setdefault("pool_timeout", settings.db_pool_timeout_s)
     kw.setdefault("pool_pre_ping", True)
     return create_async_engine(settings.database_url, **_json_codec(kw))
+
+
+def sync_sqlite_reader(settings: Settings) -> Engine | None:
+    """A synchronous engine on the same SQLite file for Runtime.read (None for in-memory databases).
+
+    Its connections never wait for a lock (busy_timeout 0: the caller falls back) and run in autocommit,
+    so a read is one statement with no BEGIN. Only the event loop's thread uses them.
+    """
+    url = make_url(settings.database_url)
+    if not url.database or url.database == ":memory:" or url.query.get("mode") == "memory":
+        return None
+    engine = create_engine(url.set(drivername="sqlite"), connect_args={"check_same_thread": False},
+                           **_json_codec({}))
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None
+        dbapi_conn.execute("PRAGMA busy_timeout=0")
+        dbapi_conn.execute("PRAGMA query_only=1")  # a read path: refuse any write outright
+    return engine
 
 
 def _json_codec(kw: dict[str, object]) -> dict[str, object]:

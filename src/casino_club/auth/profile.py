@@ -6,7 +6,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casino_club.auth.models import XP_PER_LEVEL, User, level_for
@@ -59,15 +59,18 @@ def profile_json(user: User | ProfileRow, gold: int) -> dict[str, Any]:
 _PROFILE_COLUMNS = [f.name for f in fields(ProfileRow)]
 
 
-def _profile_query(user_id: int) -> Select[Any]:
+def _profile_query() -> Select[Any]:
     u, a = core_table(User).c, core_table(Account).c
     return (select(*(u[name] for name in _PROFILE_COLUMNS), a.balance)
-            .join_from(core_table(User), core_table(Account), a.user_id == u.id).where(u.id == user_id))
+            .join_from(core_table(User), core_table(Account), a.user_id == u.id).where(u.id == bindparam("user_id")))
+
+
+PROFILE = _profile_query()  # built once per process
 
 
 async def read_profile_json(rt: Runtime, user_id: int) -> dict[str, Any]:
     """`load_profile(...)` as JSON-ready fields through one Core statement (the GET /api/auth/me path)."""
-    row = (await rt.read(_profile_query(user_id))).one_or_none()
+    row = (await rt.read(PROFILE, {"user_id": user_id})).one_or_none()
     if row is None:
         raise NotFound({"user_id": user_id})
     return profile_json(ProfileRow(**{name: row[i] for i, name in enumerate(_PROFILE_COLUMNS)}), row[-1])

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import select
 
 from casino_club.auth import errors, service
-from casino_club.auth.deps import Principal, current_principal, writer
+from casino_club.auth.deps import BEARER_SECURITY, Principal, current_principal, read_principal, writer
 from casino_club.auth.models import AuthSession
 from casino_club.auth.profile import read_profile_json
 from casino_club.auth.schemas import (
@@ -132,8 +132,8 @@ async def logout_all(request: Request, principal: Principal = Depends(current_pr
     return response
 
 
-@router.get("/me", response_model=Profile)
-async def me(request: Request, principal: Principal = Depends(current_principal)) -> Response:
+@router.get("/me", response_model=Profile, openapi_extra=BEARER_SECURITY)
+async def me(request: Request, principal: Principal = Depends(read_principal)) -> Response:
     """The canonical profile with the authoritative gold balance."""
     return FastJSONResponse(await read_profile_json(request.app.state.rt, principal.user_id))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, bindparam, select
 
 from casino_club.db import core_table
 from casino_club.fairness.models import SeedPair
@@ -18,17 +18,21 @@ from casino_club.kit.pagination import decode_cursor, next_cursor
 from casino_club.kit.runtime import Runtime
 
 
-def _page_query(user_id: int, before: int | None, game: str | None, limit: int) -> Select[Any]:
+def _page_query(by_game: bool, after_cursor: bool) -> Select[Any]:
     r, p = core_table(GameRound), core_table(SeedPair)
     # A rotated pair (active_user_id NULL) has a public server seed; the active one's stays secret.
     q = (select(r, p.c.server_seed.label("revealed_seed"))
          .outerjoin(p, and_(p.c.id == r.c.seed_pair_id, p.c.active_user_id.is_(None)))
-         .where(r.c.user_id == user_id))
-    if game is not None:
-        q = q.where(r.c.game == game)
-    if before is not None:
-        q = q.where(r.c.id < before)
-    return q.order_by(r.c.id.desc()).limit(limit + 1)
+         .where(r.c.user_id == bindparam("user_id")))
+    if by_game:
+        q = q.where(r.c.game == bindparam("game"))
+    if after_cursor:
+        q = q.where(r.c.id < bindparam("before"))
+    return q.order_by(r.c.id.desc()).limit(bindparam("limit"))
+
+
+# The four shapes, built once (building a statement per request cost more than running it).
+PAGES = {(g, c): _page_query(g, c) for g in (False, True) for c in (False, True)}
 
 
 async def history_page(rt: Runtime, user_id: int, cursor: str | None, limit: int, game: str | None) -> HistoryPage:
@@ -38,7 +42,8 @@ async def history_page(rt: Runtime, user_id: int, cursor: str | None, limit: int
     before = decode_cursor(cursor)
     if before is not None and before > MAX_ID:
         raise InvalidCursor()
-    rows = (await rt.read(_page_query(user_id, before, game, limit))).all()
+    params = {"user_id": user_id, "game": game, "before": before, "limit": limit + 1}
+    rows = (await rt.read(PAGES[game is not None, before is not None], params)).all()
     # A row names its columns like the model's attributes, so the one public view of a round applies.
     items = [round_out(cast(GameRound, row), row.revealed_seed) for row in rows[:limit]]
     return HistoryPage(items=items, next_cursor=next_cursor(rows, limit))

@@ -7,7 +7,15 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from casino_club.auth.deps import BEARER_SECURITY, Principal, TokenCaller, current_principal, token_writer, writer
+from casino_club.auth.deps import (
+    BEARER_SECURITY,
+    Principal,
+    TokenCaller,
+    current_principal,
+    read_principal,
+    token_writer,
+    writer,
+)
 from casino_club.games import service_crash, service_gacha, service_stats
 from casino_club.games.history_read import history_page
 from casino_club.games.instant_http import play_round
@@ -82,10 +90,11 @@ async def stats_me(principal: Principal = Depends(current_principal), rt: Runtim
         return await service_stats.my_stats(session, principal.user_id)
 
 
-@router.get("/history", response_model=HistoryPage)
-async def history(cursor: str | None = Query(None, max_length=200), limit: int = Query(20, ge=1, le=100),
-                  game: str | None = Query(None, max_length=16), principal: Principal = Depends(current_principal),
-                  rt: Runtime = Depends(get_runtime)) -> Response:
+@router.get("/history", response_model=HistoryPage, openapi_extra=BEARER_SECURITY)
+async def history(request: Request, cursor: str | None = Query(None, max_length=200),
+                  limit: int = Query(20, ge=1, le=100),
+                  game: str | None = Query(None, max_length=16),
+                  principal: Principal = Depends(read_principal)) -> Response:
     """The caller's rounds, newest first, with fairness data (server seed once revealed)."""
-    page = await history_page(rt, principal.user_id, cursor, limit, game)
+    page = await history_page(request.app.state.rt, principal.user_id, cursor, limit, game)
     return Response(page.model_dump_json(), media_type="application/json")  # validated once, not again
