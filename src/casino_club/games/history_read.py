@@ -1,8 +1,8 @@
-"""GET /api/games/history in one Core statement: the rounds and their revealed seeds, no ORM objects."""
+"""GET /api/games/history in one Core statement: the rounds and their revealed seeds, no ORM objects or models."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, select
 
@@ -10,10 +10,10 @@ from casino_club.db import core_table
 from casino_club.fairness.models import SeedPair
 from casino_club.games.errors import InvalidGame
 from casino_club.games.models import GameRound
-from casino_club.games.schemas import HistoryPage
-from casino_club.games.service_common import GAMES, round_out
+from casino_club.games.service_common import GAMES
 from casino_club.games.service_stats import MAX_ID
 from casino_club.kit.errors import InvalidCursor
+from casino_club.kit.jsonfast import json_time
 from casino_club.kit.pagination import decode_cursor, next_cursor
 from casino_club.kit.runtime import Runtime
 
@@ -35,8 +35,9 @@ def _page_query(by_game: bool, after_cursor: bool) -> Select[Any]:
 PAGES = {(g, c): _page_query(g, c) for g in (False, True) for c in (False, True)}
 
 
-async def history_page(rt: Runtime, user_id: int, cursor: str | None, limit: int, game: str | None) -> HistoryPage:
-    """The player's rounds newest first via the (user_id[, game], id) indexes; revealed seeds included."""
+async def history_page(rt: Runtime, user_id: int, cursor: str | None, limit: int,
+                       game: str | None) -> dict[str, Any]:
+    """The player's rounds newest first via the (user_id[, game], id) indexes, as the HistoryPage JSON."""
     if game is not None and game not in GAMES:
         raise InvalidGame({"games": list(GAMES)})
     before = decode_cursor(cursor)
@@ -44,6 +45,19 @@ async def history_page(rt: Runtime, user_id: int, cursor: str | None, limit: int
         raise InvalidCursor()
     params = {"user_id": user_id, "game": game, "before": before, "limit": limit + 1}
     rows = (await rt.read(PAGES[game is not None, before is not None], params)).all()
-    # A row names its columns like the model's attributes, so the one public view of a round applies.
-    items = [round_out(cast(GameRound, row), row.revealed_seed) for row in rows[:limit]]
-    return HistoryPage(items=items, next_cursor=next_cursor(rows, limit))
+    return {"items": [round_json(row) for row in rows[:limit]], "next_cursor": next_cursor(rows, limit)}
+
+
+def round_json(row: Any) -> dict[str, Any]:
+    """`round_out(row, revealed_seed).model_dump(mode="json")` without the models (~30 µs a row saved).
+
+    tests/api/test_hot_reads.py checks it equals the model's JSON for every game and status.
+    """
+    settled = row.status == "settled"
+    return {"round_id": row.id, "game": row.game, "status": row.status, "result": row.result, "stake": row.stake,
+            "payout": row.payout, "net": row.payout - row.stake if settled else -row.stake, "params": row.params,
+            "outcome": row.outcome,
+            "fairness": {"seed_pair_id": row.seed_pair_id, "server_seed_hash": row.server_seed_hash,
+                         "client_seed": row.client_seed, "nonce": row.nonce, "server_seed": row.revealed_seed},
+            "created_at": json_time(row.created_at),
+            "settled_at": json_time(row.settled_at) if row.settled_at is not None else None}

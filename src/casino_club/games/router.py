@@ -32,6 +32,7 @@ from casino_club.games.schemas import (
     StatsOut,
 )
 from casino_club.kit.idempotency import Writer
+from casino_club.kit.jsonfast import FastJSONResponse
 from casino_club.kit.runtime import Runtime, get_runtime
 
 router = APIRouter(prefix="/api/games", tags=["games"])
@@ -96,5 +97,4 @@ async def history(request: Request, cursor: str | None = Query(None, max_length=
                   game: str | None = Query(None, max_length=16),
                   principal: Principal = Depends(read_principal)) -> Response:
     """The caller's rounds, newest first, with fairness data (server seed once revealed)."""
-    page = await history_page(request.app.state.rt, principal.user_id, cursor, limit, game)
-    return Response(page.model_dump_json(), media_type="application/json")  # validated once, not again
+    return FastJSONResponse(await history_page(request.app.state.rt, principal.user_id, cursor, limit, game))
