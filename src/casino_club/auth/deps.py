@@ -63,7 +63,8 @@ SESSION_QUERY = _session_query()  # built once: constructing a statement per req
 
 async def read_session(rt: Runtime, claims: AccessClaims) -> Row[Any]:
     """The session + user row from the database, checked: 401 ended session or foreign token, 403 banned."""
-    row = (await rt.read(SESSION_QUERY, {"session_id": claims.session_id})).one_or_none()
+    rows = await rt.read(SESSION_QUERY, {"session_id": claims.session_id})
+    row = rows[0] if rows else None
     # The session row is the cross-instance truth: logout on any instance revokes it in the database.
     if row is None or row.revoked_at is not None or row.expires_at <= rt.clock.now():
         raise InvalidToken({"reason": "session ended"})

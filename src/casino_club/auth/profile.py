@@ -66,23 +66,24 @@ def _profile_query() -> Select[Any]:
 
 
 PROFILE = _profile_query()  # built once per process
+RANK = select(core_table(User).c.rank).where(core_table(User).c.id == bindparam("user_id"))
 
 
 async def read_profile_json(rt: Runtime, user_id: int) -> dict[str, Any]:
     """`load_profile(...)` as JSON-ready fields through one Core statement (the GET /api/auth/me path)."""
-    row = (await rt.read(PROFILE, {"user_id": user_id})).one_or_none()
-    if row is None:
+    rows = await rt.read(PROFILE, {"user_id": user_id})
+    if not rows:
         raise NotFound({"user_id": user_id})
+    row = rows[0]
     return profile_json(ProfileRow(**{name: row[i] for i, name in enumerate(_PROFILE_COLUMNS)}), row[-1])
 
 
 async def read_rank(rt: Runtime, user_id: int) -> str:
     """A player's current rank (it changes with VIP points, so the session cache does not keep it)."""
-    u = core_table(User).c
-    rank = (await rt.read(select(u.rank).where(u.id == user_id))).scalar_one_or_none()
-    if rank is None:
+    rows = await rt.read(RANK, {"user_id": user_id})
+    if not rows:
         raise NotFound({"user_id": user_id})
-    return str(rank)
+    return str(rows[0].rank)
 
 
 async def load_profile(session: AsyncSession, user_id: int) -> Profile:

@@ -44,7 +44,7 @@ async def history_page(rt: Runtime, user_id: int, cursor: str | None, limit: int
     if before is not None and before > MAX_ID:
         raise InvalidCursor()
     params = {"user_id": user_id, "game": game, "before": before, "limit": limit + 1}
-    rows = (await rt.read(PAGES[game is not None, before is not None], params)).all()
+    rows = await rt.read(PAGES[game is not None, before is not None], params)
     return {"items": [round_json(row) for row in rows[:limit]], "next_cursor": next_cursor(rows, limit)}
 
 

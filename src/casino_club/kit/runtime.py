@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import Request
 from redis.asyncio import BlockingConnectionPool, Redis
-from sqlalchemy import Engine, Executable, Result
+from sqlalchemy import Engine, Executable, Row
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -104,8 +104,8 @@ class Runtime:
             for listener in self.on_outbox_commit:
                 listener(set(pending))
 
-    async def read(self, statement: Executable, params: dict[str, Any] | None = None) -> Result[Any]:
-        """Run one Core read statement outside any transaction and return its (buffered) rows.
+    async def read(self, statement: Executable, params: dict[str, Any] | None = None) -> Sequence[Row[Any]]:
+        """Run one Core read statement outside any transaction and return its rows.
 
         For the hot GETs: no BEGIN/ROLLBACK around a one-statement read. On SQLite it runs on the event loop
         through the standard sqlite3 module (a WAL read of a few rows takes microseconds; aiosqlite's thread
@@ -119,15 +119,15 @@ class Runtime:
             if sync is not None:
                 try:
                     with sync.connect() as conn:
-                        return conn.execute(statement, params).freeze()()
+                        return conn.execute(statement, params).all()
                 except OperationalError:  # locked / busy (the on-loop path never waits): take the pooled one
                     pass
             async with self.engine.connect() as aconn:
-                return await (await aconn.execution_options(**{READ_OPTION: True})).execute(statement, params)
+                return (await (await aconn.execution_options(**{READ_OPTION: True})).execute(statement, params)).all()
         for attempt in (1, 2):
             try:
                 async with self._pg_reads().connect() as aconn:
-                    return await aconn.execute(statement, params)
+                    return (await aconn.execute(statement, params)).all()
             except DBAPIError as exc:
                 if attempt == 2 or not exc.connection_invalidated:
                     raise

@@ -32,7 +32,7 @@ BALANCE = _balance_query()  # built once (building a statement per request cost 
 async def balance(request: Request, principal: Principal = Depends(read_principal)) -> Response:
     """The authoritative balance, level and XP."""
     # One Core statement, answered without a response model (it is only documentation here).
-    gold, updated_at, xp = (await request.app.state.rt.read(BALANCE, {"user_id": principal.user_id})).one()
+    [(gold, updated_at, xp)] = await request.app.state.rt.read(BALANCE, {"user_id": principal.user_id})
     return FastJSONResponse({"gold": gold, "level": level_for(xp), "xp": xp, "updated_at": json_time(updated_at)})
 
 
