@@ -75,11 +75,16 @@ async def read_session(rt: Runtime, claims: AccessClaims) -> Row[Any]:
     return row
 
 
+def blacklist_key(jti: str) -> str:
+    """KV key of a revoked access-token id."""
+    return f"jti:{jti}"
+
+
 async def authenticate(rt: Runtime, token: str) -> Principal:
     """Verify an access token and that its session is live (cached per instance); HTTP and WebSocket alike.
 
-    No revoked-jti lookup: logout and logout-all revoke the token's session row, which this checks, or the
-    cache, which every revocation clears on every instance before it answers.
+    A cache hit needs no lookup at all: every revocation (logout included) clears the cached session on
+    every instance before it answers. A miss checks the revoked-jti list, then the session row.
     """
     now = rt.clock.now()
     claims = decode_access_token(rt.settings, token, now)
@@ -88,6 +93,8 @@ async def authenticate(rt: Runtime, token: str) -> Principal:
     if hit is not None and hit.user_id == claims.user_id and hit.expires_at > now:
         return Principal(claims, hit.user_id, hit.role)
     generation = cache.generation  # read before the row: a revocation during the read discards the fill
+    if await rt.kv.has_flag(blacklist_key(claims.jti)):
+        raise InvalidToken({"reason": "revoked"})
     row = await read_session(rt, claims)
     cache.fill(claims.session_id, LiveSession(row.user_id, row.role, row.expires_at, time.monotonic()), generation)
     return Principal(claims, row.user_id, row.role)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import select
 
 from casino_club.auth import errors, service
-from casino_club.auth.deps import BEARER_SECURITY, Principal, current_principal, read_principal, writer
+from casino_club.auth.deps import BEARER_SECURITY, Principal, blacklist_key, current_principal, read_principal, writer
 from casino_club.auth.models import AuthSession
 from casino_club.auth.profile import read_profile_json
 from casino_club.auth.schemas import (
@@ -112,8 +112,11 @@ def _check_origin(request: Request, rt: Runtime) -> None:
 @router.post("/logout", status_code=204)
 async def logout(request: Request, principal: Principal = Depends(current_principal),
                  rt: Runtime = Depends(get_runtime)) -> Response:
-    """End this session now on every instance (cached copies dropped and sockets closed before this answers)."""
+    """End this session now on every instance: revoke it and blacklist the access token's jti."""
+    # Committing the revocation drops the session from every instance's cache and closes its sockets
+    # before this answers (auth/session_cache.py); the jti is refused wherever the session is re-read.
     await rt.run(lambda s: service.revoke_sessions(s, [principal.claims.session_id], "logout"))
+    await rt.kv.flag(blacklist_key(principal.claims.jti), principal.claims.exp - int(rt.clock.now().timestamp()))
     response = Response(status_code=204)
     response.delete_cookie(REFRESH_COOKIE, path="/api/auth")
     return response
@@ -127,6 +130,7 @@ async def logout_all(request: Request, principal: Principal = Depends(current_pr
         return await service.revoke_sessions(s, await service.active_session_ids(s, principal.user_id),
                                              "logout_all")
     await rt.run(run)
+    await rt.kv.flag(blacklist_key(principal.claims.jti), principal.claims.exp - int(rt.clock.now().timestamp()))
     response = Response(status_code=204)
     response.delete_cookie(REFRESH_COOKIE, path="/api/auth")
     return response
