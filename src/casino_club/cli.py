@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -59,6 +60,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
         _run_seed(settings)
     if settings.is_sqlite and workers > 1:
         typer.echo("note: several workers on SQLite share one file; use PostgreSQL + Redis to scale out", err=True)
+    if workers > 1 and settings.redis_url is None:
+        # Without Redis the workers cannot tell each other about revoked sessions: no session cache.
+        os.environ["CASINO_SESSION_CACHE_TTL_S"] = "0"
     uvicorn.run("casino_club.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
                 # Forwarded headers are applied by the app (ops/proxy.py, CASINO_FORWARDED_ALLOW_IPS), host included.
                 log_config=None, proxy_headers=False,

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 10
     db_pool_timeout_s: float = 30.0
+    db_read_pool_size: int = Field(4, ge=1, le=100)  # PostgreSQL: connections for the hot one-statement reads
     secret_key: str = DEFAULT_SECRET_KEY
     timezone: str = "Asia/Seoul"
 
@@ -57,6 +58,11 @@ class Settings(BaseSettings):
     default_invite_code: str | None = "5858"
     admin_totp_required: bool | None = None  # None: required everywhere but development
     seed_password: str | None = None
+    # Per-instance cache of live login sessions; logout, ban, password change and admin revocations clear it on
+    # every instance through the bus before they answer. 0 turns it off (and it is off on PostgreSQL without
+    # Redis, where other instances could not be told).
+    session_cache_ttl_s: float = Field(5.0, ge=0, le=300)
+    session_cache_confirm_s: float = Field(1.0, ge=0, le=10)  # how long a revocation waits for every instance
 
     # Web
     cors_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"])

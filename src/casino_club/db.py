@@ -7,9 +7,9 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, DateTime, MetaData, Table, TypeDecorator, event
+from sqlalchemy import BigInteger, DateTime, Engine, MetaData, Table, TypeDecorator, create_engine, event
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.engine import CursorResult, Result
+from sqlalchemy.engine import CursorResult, Result, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -18,6 +18,7 @@ from casino_club.kit import jsonfast
 from casino_club.ops.metrics import count_statements
 
 WRITE_OPTION = "casino_write"  # execution option that marks a connection as opened for writing
+READ_OPTION = "casino_read"  # SQLite: a Runtime.read statement, run without BEGIN
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -78,6 +79,26 @@ def _count_statements(engine: AsyncEngine) -> None:
         count_statements(1)
 
 
+def sync_sqlite_reader(settings: Settings) -> Engine | None:
+    """A synchronous engine on the same SQLite file for Runtime.read (None for in-memory databases).
+
+    Its connections never wait for a lock (busy_timeout 0: the caller falls back) and run in autocommit,
+    so a read is one statement with no BEGIN. Only the event loop's thread uses them.
+    """
+    url = make_url(settings.database_url)
+    if not url.database or url.database == ":memory:" or url.query.get("mode") == "memory":
+        return None
+    engine = create_engine(url.set(drivername="sqlite"), connect_args={"check_same_thread": False},
+                           **_json_codec({}))
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None
+        dbapi_conn.execute("PRAGMA busy_timeout=0")
+        dbapi_conn.execute("PRAGMA query_only=1")  # a read path: refuse any write outright
+    return engine
+
+
 def _json_codec(kw: dict[str, object]) -> dict[str, object]:
     # JSON columns (round outcomes, outbox events, stored answers) are encoded on every write: orjson.
     kw.setdefault("json_serializer", jsonfast.dumps)
@@ -108,6 +129,8 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
+        if conn.get_execution_options().get(READ_OPTION):
+            return  # Runtime.read: the connection is in autocommit (isolation_level None), one statement each
         mode = "IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
         conn.exec_driver_sql(f"BEGIN {mode}")
 

@@ -34,8 +34,8 @@ def all_routers(settings: Settings | None = None) -> list[APIRouter]:
     return [
         ops_router,
         games_router,
+        wallet_router,  # GET /api/users/balance, the hottest read, before auth's ~15 routes
         auth_router,
-        wallet_router,
         actions_router,
         admin_router,
         inventory_router,

@@ -13,6 +13,7 @@ from casino_club.admin.audit import AuditContext, audit
 from casino_club.auth.models import AuthSession, User
 from casino_club.auth.profile import load_profile
 from casino_club.auth.service import active_session_ids, revoke_sessions
+from casino_club.auth.session_cache import note_revoked
 from casino_club.kit.errors import NotFound, error
 from casino_club.kit.pagination import newest_first
 from casino_club.kit.runtime import session_now
@@ -128,6 +129,7 @@ async def set_banned(session: AsyncSession, ctx: AuditContext, user_id: int, ban
     user = await _user(session, user_id)
     before = user.banned
     user.banned = banned
+    note_revoked(session, user_ids=[user_id])  # cached sessions of the user are re-read everywhere
     ended = 0
     if banned:
         ended = await revoke_sessions(session, await active_session_ids(session, user_id), "banned")
@@ -151,6 +153,7 @@ async def set_role(session: AsyncSession, ctx: AuditContext, user_id: int, role:
         raise CannotChangeSelf()
     user = await _user(session, user_id)
     before, user.role = user.role, role
+    note_revoked(session, user_ids=[user_id])  # the role cached with their sessions
     await audit(session, ctx, "user.role", "user", user_id, {"role": before}, {"role": role})
     await emit(session, user_id, "profile_update", (await load_profile(session, user_id)).model_dump(mode="json"))
     return await user_detail(session, user_id)

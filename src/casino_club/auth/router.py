@@ -6,10 +6,10 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import select
 
 from casino_club.auth import errors, lockout, service
-from casino_club.auth.deps import Principal, blacklist_key, current_principal, writer
+from casino_club.auth.deps import BEARER_SECURITY, Principal, blacklist_key, current_principal, read_principal, writer
 from casino_club.auth.device import device_label
 from casino_club.auth.models import AuthSession
-from casino_club.auth.profile import load_profile
+from casino_club.auth.profile import read_profile_json
 from casino_club.auth.schemas import (
     LoginIn,
     OkOut,
@@ -25,8 +25,8 @@ from casino_club.auth.schemas import (
 from casino_club.auth.totp import qr_data_uri
 from casino_club.kit.errors import InvalidToken, NotFound
 from casino_club.kit.idempotency import Writer
+from casino_club.kit.jsonfast import FastJSONResponse
 from casino_club.kit.runtime import Runtime, get_runtime
-from casino_club.realtime.runtime import sessions_revoked
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 REFRESH_COOKIE = "cc_refresh"
@@ -101,8 +101,9 @@ def _check_origin(request: Request, rt: Runtime) -> None:
 async def logout(request: Request, principal: Principal = Depends(current_principal),
                  rt: Runtime = Depends(get_runtime)) -> Response:
     """End this session now on every instance: revoke it and blacklist the access token's jti."""
+    # Committing the revocation drops the session from every instance's cache and closes its sockets
+    # before this answers (auth/session_cache.py); the jti is refused wherever the session is re-read.
     await rt.run(lambda s: service.revoke_sessions(s, [principal.claims.session_id], "logout"))
-    await sessions_revoked(rt, [principal.claims.session_id])  # close this session's sockets now
     await rt.kv.flag(blacklist_key(principal.claims.jti), principal.claims.exp - int(rt.clock.now().timestamp()))
     response = Response(status_code=204)
     response.delete_cookie(REFRESH_COOKIE, path="/api/auth")
@@ -123,11 +124,10 @@ async def logout_all(request: Request, principal: Principal = Depends(current_pr
     return response
 
 
-@router.get("/me", response_model=Profile)
-async def me(principal: Principal = Depends(current_principal), rt: Runtime = Depends(get_runtime)) -> Profile:
+@router.get("/me", response_model=Profile, openapi_extra=BEARER_SECURITY)
+async def me(request: Request, principal: Principal = Depends(read_principal)) -> Response:
     """The canonical profile with the authoritative gold balance."""
-    async with rt.sessionmaker() as session:
-        return await load_profile(session, principal.user_id)
+    return FastJSONResponse(await read_profile_json(request.app.state.rt, principal.user_id))
 
 
 @router.put("/me", response_model=Profile)

@@ -17,6 +17,7 @@ from casino_club.auth.names import canonical
 from casino_club.auth.profile import build_profile, load_profile
 from casino_club.auth.schemas import LoginIn, Profile, ProfileUpdateIn, SignupIn, TokenOut
 from casino_club.auth.security import hash_password, issue_access_token, new_refresh_token, verify_password
+from casino_club.auth.session_cache import note_revoked
 from casino_club.auth.totp import consume_code
 from casino_club.config import Settings
 from casino_club.db import rows_matched
@@ -209,6 +210,7 @@ async def revoke_sessions(session: AsyncSession, session_ids: list[str], reason:
     result = await session.execute(update(AuthSession).where(
         AuthSession.id.in_(session_ids), AuthSession.revoked_at.is_(None)).values(
         revoked_at=session_now(session), revoke_reason=reason))
+    note_revoked(session, session_ids)  # every instance's session cache forgets them before the answer
     return rows_matched(result) or 0
 
 

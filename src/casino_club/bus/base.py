@@ -51,8 +51,12 @@ class Bus(Protocol):
         """Publish several envelopes, in the given order."""
         ...
 
-    async def publish_control(self, message: dict[str, Any]) -> None:
-        """Publish a control message to every instance."""
+    async def publish_control(self, message: dict[str, Any], confirm_s: float = 0.0) -> None:
+        """Publish a control message to every instance.
+
+        With `confirm_s`, return only once every instance that received it has run its handlers (or after
+        confirm_s seconds): what a revocation needs before it answers.
+        """
         ...
 
     async def run(self) -> None:
@@ -109,8 +113,8 @@ class LocalBus(_Fanout):
         for user_id, envelope in items:
             self._dispatch(BusMessage(user_id, envelope))
 
-    async def publish_control(self, message: dict[str, Any]) -> None:
-        self._dispatch(BusMessage(None, message))
+    async def publish_control(self, message: dict[str, Any], confirm_s: float = 0.0) -> None:
+        self._dispatch(BusMessage(None, message))  # handlers run synchronously: handled once this returns
 
     async def run(self) -> None:
         await asyncio.Event().wait()  # nothing to keep alive

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,6 +22,9 @@ log = structlog.get_logger("casino_club.bus")
 # Errors meaning "Redis is unreachable right now"; anything else is a bug and propagates (job supervisor logs it).
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 
+
+ACK = "_ack"  # control-message field naming the list a receiver confirms on (publish_control's confirm_s)
+ACK_TTL_S = 30  # an ack list nobody waits on any more disappears
 
 PACK = 200  # envelopes per pub/sub message when publishing many (one message per event cost a round trip each)
 
@@ -57,6 +62,7 @@ class RedisBus(_Fanout):
         self.channel = channel
         self.backoff_max_s = backoff_max_s
         self.connected = asyncio.Event()
+        self._confirming: set[asyncio.Task[None]] = set()
 
     async def publish(self, user_id: int, envelope: dict[str, Any]) -> None:
         await self.redis.publish(self.channel, _encode(user_id, envelope))
@@ -70,8 +76,25 @@ class RedisBus(_Fanout):
                 pipe.publish(self.channel, _encode_pack(batch[start:start + PACK]))
             await pipe.execute()
 
-    async def publish_control(self, message: dict[str, Any]) -> None:
-        await self.redis.publish(self.channel, _encode(None, message))
+    async def publish_control(self, message: dict[str, Any], confirm_s: float = 0.0) -> None:
+        if confirm_s <= 0:
+            await self.redis.publish(self.channel, _encode(None, message))
+            return
+        # PUBLISH answers how many subscribers (instances, this one included) got the message; each pushes
+        # one item onto the ack list after its handlers ran, and we wait for that many.
+        ack = f"{self.channel}:ack:{uuid.uuid4().hex}"
+        receivers = await self.redis.publish(self.channel, _encode(None, {**message, ACK: ack}))
+        deadline = time.monotonic() + confirm_s
+        confirmed = 0
+        try:
+            while confirmed < receivers:
+                left = deadline - time.monotonic()
+                if left <= 0 or await self.redis.blpop([ack], timeout=left) is None:
+                    log.warning("bus_control_unconfirmed", receivers=receivers, confirmed=confirmed)
+                    return
+                confirmed += 1
+        finally:
+            await self.redis.delete(ack)
 
     async def run(self) -> None:
         """Subscribe and dispatch forever; on a lost connection retry with exponential backoff."""
@@ -116,3 +139,19 @@ class RedisBus(_Fanout):
             return
         for message in parsed:
             self._dispatch(message)
+            if message.is_control and isinstance(message.payload.get(ACK), str):
+                self._confirm(message.payload[ACK])
+
+    def _confirm(self, ack: str) -> None:
+        """Tell the publisher this instance ran its handlers for a control message it waits on."""
+        async def push() -> None:
+            try:
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    pipe.rpush(ack, 1)
+                    pipe.expire(ack, ACK_TTL_S)
+                    await pipe.execute()
+            except REDIS_DOWN as exc:  # the publisher stops waiting at its deadline
+                log.warning("bus_control_confirm_failed", error=repr(exc))
+        task = asyncio.create_task(push(), name="bus-confirm")
+        self._confirming.add(task)
+        task.add_done_callback(self._confirming.discard)

@@ -7,8 +7,16 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from casino_club.auth.deps import BEARER_SECURITY, Principal, TokenCaller, current_principal, token_writer
+from casino_club.auth.deps import (
+    BEARER_SECURITY,
+    Principal,
+    TokenCaller,
+    current_principal,
+    read_principal,
+    token_writer,
+)
 from casino_club.games import play_http, service_crash, service_gacha, service_stats
+from casino_club.games.history_read import history_page
 from casino_club.games.play_http import play_round, pull
 from casino_club.games.rules import slot as slot_rules
 from casino_club.games.schemas import (
@@ -23,6 +31,7 @@ from casino_club.games.schemas import (
     SlotSpinIn,
     StatsOut,
 )
+from casino_club.kit.jsonfast import FastJSONResponse
 from casino_club.kit.runtime import Runtime, get_runtime
 
 router = APIRouter(prefix="/api/games", tags=["games"])
@@ -85,10 +94,10 @@ async def stats_me(principal: Principal = Depends(current_principal), rt: Runtim
         return await service_stats.my_stats(session, principal.user_id)
 
 
-@router.get("/history", response_model=HistoryPage)
-async def history(cursor: str | None = Query(None, max_length=200), limit: int = Query(20, ge=1, le=100),
-                  game: str | None = Query(None, max_length=16), principal: Principal = Depends(current_principal),
-                  rt: Runtime = Depends(get_runtime)) -> HistoryPage:
+@router.get("/history", response_model=HistoryPage, openapi_extra=BEARER_SECURITY)
+async def history(request: Request, cursor: str | None = Query(None, max_length=200),
+                  limit: int = Query(20, ge=1, le=100),
+                  game: str | None = Query(None, max_length=16),
+                  principal: Principal = Depends(read_principal)) -> Response:
     """The caller's rounds, newest first, with fairness data (server seed once revealed)."""
-    async with rt.sessionmaker() as session:
-        return await service_stats.history(session, principal.user_id, cursor, limit, game)
+    return FastJSONResponse(await history_page(request.app.state.rt, principal.user_id, cursor, limit, game))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,14 +12,17 @@ from typing import Any
 
 from fastapi import Request
 from redis.asyncio import BlockingConnectionPool, Redis
+from sqlalchemy import Engine, Executable, Row
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from casino_club.config import Settings
-from casino_club.db import WRITE_OPTION, make_engine
+from casino_club.db import READ_OPTION, WRITE_OPTION, make_engine, sync_sqlite_reader
 from casino_club.kit.clock import Clock
 from casino_club.kit.kv import KV, MemoryKV, RedisKV
 
 OUTBOX_PENDING = "outbox_pending_users"
+AFTER_COMMIT = "after_commit_hooks"
 
 
 @dataclass
@@ -40,6 +43,9 @@ class Runtime:
     # Run by close() before the engine is disposed (e.g. the round batcher hands back the connections it keeps).
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _turns: dict[asyncio.AbstractEventLoop, asyncio.Lock] = field(default_factory=dict, repr=False)
+    _reads: AsyncEngine | None = field(default=None, repr=False)  # PostgreSQL read pool, see read()
+    _sync_reads: Engine | None = field(default=None, repr=False)  # SQLite on-loop reader, see read()
+    _no_sync_reads: bool = field(default=False, repr=False)
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
@@ -87,13 +93,57 @@ class Runtime:
                 raise
             await session.commit()
             pending = session.info.pop(OUTBOX_PENDING, None)
+            hooks = session.info.pop(AFTER_COMMIT, None)
         self.outbox_committed(pending)
+        for hook in hooks or ():
+            await hook(self)  # e.g. revoked sessions are dropped from every instance's cache before the answer
 
     def outbox_committed(self, pending: set[int] | None) -> None:
         """Tell the listeners (the realtime relay) which players got events in a commit that just landed."""
         if pending:
             for listener in self.on_outbox_commit:
                 listener(set(pending))
+
+    async def read(self, statement: Executable, params: dict[str, Any] | None = None) -> Sequence[Row[Any]]:
+        """Run one Core read statement outside any transaction and return its rows.
+
+        For the hot GETs: no BEGIN/ROLLBACK around a one-statement read. On SQLite it runs on the event loop
+        through the standard sqlite3 module (a WAL read of a few rows takes microseconds; aiosqlite's thread
+        hand-offs cost ~40 µs each, five per statement); a busy database falls back to aiosqlite. On
+        PostgreSQL the read pool skips the pre-ping (three more round trips per checkout): a connection the
+        server dropped fails its statement, which is retried once on a fresh one. Each statement sees its
+        own snapshot; reads that must agree with each other use a session.
+        """
+        if self.settings.is_sqlite:
+            sync = self._sqlite_reads()
+            if sync is not None:
+                try:
+                    with sync.connect() as conn:
+                        return conn.execute(statement, params).all()
+                except OperationalError:  # locked / busy (the on-loop path never waits): take the pooled one
+                    pass
+            async with self.engine.connect() as aconn:
+                return (await (await aconn.execution_options(**{READ_OPTION: True})).execute(statement, params)).all()
+        for attempt in (1, 2):
+            try:
+                async with self._pg_reads().connect() as aconn:
+                    return (await aconn.execute(statement, params)).all()
+            except DBAPIError as exc:
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _pg_reads(self) -> AsyncEngine:
+        if self._reads is None:
+            self._reads = make_engine(self.settings, pool_pre_ping=False, isolation_level="AUTOCOMMIT",
+                                      pool_size=self.settings.db_read_pool_size, max_overflow=0)
+        return self._reads
+
+    def _sqlite_reads(self) -> Engine | None:
+        if self._sync_reads is None and not self._no_sync_reads:
+            self._sync_reads = sync_sqlite_reader(self.settings)
+            self._no_sync_reads = self._sync_reads is None
+        return self._sync_reads
 
     async def run(self, fn: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
         """Run fn in its own transaction and return its result."""
@@ -104,6 +154,10 @@ class Runtime:
         """Dispose of pooled connections."""
         for closer in self.closers:
             await closer()
+        if self._reads is not None:
+            await self._reads.dispose()
+        if self._sync_reads is not None:
+            self._sync_reads.dispose()
         await self.engine.dispose()
         if self.redis is not None:
             await self.redis.aclose()
@@ -112,6 +166,11 @@ class Runtime:
 async def get_runtime(request: Request) -> Runtime:
     """FastAPI dependency: the app's runtime (async: a plain def would cost a threadpool hop per request)."""
     return request.app.state.rt
+
+
+def after_commit(session: AsyncSession, hook: Callable[[Runtime], Awaitable[None]]) -> None:
+    """Run hook(rt) once this write transaction (Runtime.transaction) has committed; never after a rollback."""
+    session.info.setdefault(AFTER_COMMIT, []).append(hook)
 
 
 def session_now(session: AsyncSession) -> datetime:

@@ -15,7 +15,7 @@ from casino_club.bus.base import Bus, LocalBus
 from casino_club.bus.redis_bus import REDIS_DOWN, RedisBus
 from casino_club.bus.relay import OutboxRelay, prune_job
 from casino_club.kit.runtime import Runtime
-from casino_club.realtime.hub import SESSION_REVOKED, Hub
+from casino_club.realtime.hub import Hub
 
 log = structlog.get_logger("casino_club.realtime")
 
@@ -59,14 +59,6 @@ async def _publish_committed(bus: Bus, items: list[tuple[int, dict[str, Any]]]) 
         await bus.publish_many(items)
     except REDIS_DOWN as exc:  # committed and marked published: the sockets catch up from the table (see above)
         log.warning("bus_publish_after_commit_failed", events=len(items), error=repr(exc))
-
-
-async def sessions_revoked(rt: Runtime, session_ids: list[str]) -> None:
-    """Close sockets of these login sessions on every instance now (the sweeper would within seconds anyway)."""
-    try:
-        await get_realtime(rt).bus.publish_control({"kind": SESSION_REVOKED, "session_ids": session_ids})
-    except REDIS_DOWN as exc:
-        log.warning("ws_revoke_publish_failed", error=repr(exc))  # the periodic session check still closes them
 
 
 async def bus_job(rt: Runtime) -> None:

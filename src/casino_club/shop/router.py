@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from casino_club.auth.deps import Principal, current_principal, writer
+from casino_club.auth.profile import read_rank
 from casino_club.kit.idempotency import Writer
 from casino_club.kit.pagination import newest_first
 from casino_club.kit.ratelimit import enforce
@@ -30,6 +31,11 @@ from casino_club.shop.schemas import (
 )
 
 router = APIRouter(prefix="/api/shop", tags=["shop"])
+
+
+async def _rank(rt: Runtime, principal: Principal) -> str:
+    return await read_rank(rt, principal.user_id)
+
 Receipt = Annotated[str, Path(min_length=1, max_length=32)]
 
 
@@ -37,7 +43,7 @@ Receipt = Annotated[str, Path(min_length=1, max_length=32)]
 async def get_catalog(principal: Principal = Depends(current_principal), rt: Runtime = Depends(get_runtime)) -> CatalogOut:
     """Gold packs and items on sale, with effective prices and whether the caller may buy each."""
     async with rt.sessionmaker() as session:
-        return await catalog.catalog(session, principal.user_id, principal.user.rank)
+        return await catalog.catalog(session, principal.user_id, await _rank(rt, principal))
 
 
 @router.get("/limited-packages", response_model=list[LimitedOut])
@@ -45,7 +51,7 @@ async def get_limited(principal: Principal = Depends(current_principal),
                       rt: Runtime = Depends(get_runtime)) -> list[LimitedOut]:
     """Limited packages with remaining stock and the caller's remaining allowance."""
     async with rt.sessionmaker() as session:
-        return await catalog.limited_packages(session, principal.user_id, principal.user.rank)
+        return await catalog.limited_packages(session, principal.user_id, await _rank(rt, principal))
 
 
 @router.post("/buy", response_model=PurchaseOut, responses={402: {"description": "PAYMENT_DECLINED"}})
@@ -53,7 +59,8 @@ async def buy(body: BuyIn, principal: Principal = Depends(current_principal), w:
               rt: Runtime = Depends(get_runtime)) -> Response:
     """Buy a product (idempotent). Items are paid in gold at once; gold packs go through the gateway."""
     gateway = gateway_for(rt.settings)
-    return await w.run(lambda s: purchase.buy(s, principal.user_id, principal.user.rank, body, gateway),
+    rank = await _rank(rt, principal)
+    return await w.run(lambda s: purchase.buy(s, principal.user_id, rank, body, gateway),
                        admit=lambda: enforce(rt.kv, f"shop_buy:{principal.user_id}",
                                              rt.settings.shop_purchase_rate_limit,
                                              rt.settings.shop_purchase_rate_window_s))
