@@ -14,6 +14,7 @@ PUBLIC = {
     ("POST", "/api/auth/signup"), ("POST", "/api/auth/login"), ("POST", "/api/auth/refresh"),
     ("POST", "/api/fairness/verify"),  # recomputes an outcome from inputs the caller supplies
     ("GET", "/api/games/gacha/config"),  # the published odds
+    ("GET", "/api/games/slot/paytable"),  # the published paytable
     ("POST", "/api/shop/webhook/payment"),  # authenticated by its HMAC signature, not a token
 }
 

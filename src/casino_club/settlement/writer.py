@@ -171,9 +171,11 @@ ALONE_ATTEMPTS = 3
 
 
 def _transient(exc: Exception) -> bool:
-    """A unique-key race or a deadlock: settling the plan again is safe (nothing of it was committed)."""
+    """A unique-key race, a deadlock or a connection the database ended (a kept one, after a restart): settling
+    the plan again on a fresh connection is safe, since nothing of it was committed."""
     name = type(exc).__name__
-    return name in {"UniqueViolationError", "DeadlockDetectedError", "IntegrityError"} or "deadlock" in str(exc)
+    return (name in {"UniqueViolationError", "DeadlockDetectedError", "IntegrityError", "InterfaceError",
+                     "ConnectionDoesNotExistError"} or "deadlock" in str(exc) or "connection is closed" in str(exc))
 
 
 def _answer(plan: Plan, outcome: Outcome | NeedsSeedPair) -> None:

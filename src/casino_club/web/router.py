@@ -16,6 +16,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from casino_club.fairness.published import published_rules_json
@@ -97,7 +98,8 @@ async def offline_verifier(request: Request) -> Response:
     if "</script" in source.lower():  # pragma: no cover - would end the inline module early
         raise RuntimeError("fair-verify.js must not contain </script")
     response = templates.TemplateResponse(request, "fairness_offline.html", {
-        "lang": request_lang(request), "module_source": source, "rules_json": published_rules_json()})
+        # Markup: our own static module, inlined as code (the template marks nothing safe itself).
+        "lang": request_lang(request), "module_source": Markup(source), "rules_json": published_rules_json()})
     response.headers["Content-Disposition"] = 'attachment; filename="casino-club-verifier.html"'
     return response
 
