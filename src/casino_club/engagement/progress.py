@@ -1,7 +1,8 @@
 """The one entry point through which gameplay, purchases and claims feed levels, missions and events.
 
-Callers report what happened (never a client-supplied value); subscribers registered here update
-mission/event progress in the same transaction.
+Callers on the ORM path (shop, reward distribution) report what happened (never a client-supplied value);
+the subscriber create_app registers updates mission/event progress in the same transaction. Settlement plans
+advance progress with the pure rules in settlement/rules/progress.py instead.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ _subscribers: list[ProgressSubscriber] = []
 
 
 def subscribe(fn: ProgressSubscriber) -> ProgressSubscriber:
-    """Register a progress subscriber (missions, events) at import time."""
+    """Register a progress subscriber (missions, events); the app does it when it is built, not at import."""
     if fn not in _subscribers:
         _subscribers.append(fn)
     return fn

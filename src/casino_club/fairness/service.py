@@ -1,19 +1,17 @@
-"""Seed pairs in the database: get-or-create, atomic nonce draws, client seed changes and rotation.
+"""Seed pairs in the database: get-or-create (with the committed next seed), client seed changes and rotation.
 
-This is the only source of game randomness: every round calls `next_outcome`, which takes the next
-nonce of the player's active pair with one conditional UPDATE … RETURNING (atomic on both databases).
+The settlement plans take each round's nonce from the player's active pair, locked in their group's read, and
+derive its floats with engine.outcome_floats: the only source of game randomness.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casino_club.auth.models import User
-from casino_club.fairness.engine import hash_seed, new_client_seed, new_server_seed, outcome_floats
+from casino_club.fairness.engine import hash_seed, new_client_seed, new_server_seed
 from casino_club.fairness.models import SeedPair
 from casino_club.games.errors import CrashRoundOpen, InvalidClientSeed
 from casino_club.games.models import CrashRound
@@ -21,22 +19,6 @@ from casino_club.kit.errors import NotFound
 from casino_club.kit.runtime import Runtime, session_now
 
 CLIENT_SEED_MAX = 64
-
-
-@dataclass(frozen=True)
-class FairDraw:
-    """Floats for one round and the public inputs they came from (the server seed stays secret)."""
-
-    floats: list[float]
-    seed_pair_id: int
-    server_seed_hash: str
-    client_seed: str
-    nonce: int
-
-    def public(self) -> dict[str, object]:
-        """What a player sees about the round's randomness before the seed is revealed."""
-        return {"seed_pair_id": self.seed_pair_id, "server_seed_hash": self.server_seed_hash,
-                "client_seed": self.client_seed, "nonce": self.nonce}
 
 
 def validate_client_seed(value: str) -> str:
@@ -90,22 +72,6 @@ async def commit_seed_pair(rt: Runtime, user_id: int) -> None:
         if await session.get(User, user_id) is None:
             raise NotFound({"user_id": user_id})
         await active_pair(session, user_id)
-
-
-async def next_outcome(session: AsyncSession, user_id: int, count: int) -> FairDraw:
-    """Take the next nonce of the player's active pair atomically and derive `count` floats from it."""
-    stmt = (update(SeedPair).where(SeedPair.active_user_id == user_id)
-            .values(next_nonce=SeedPair.next_nonce + 1)
-            .returning(SeedPair.id, SeedPair.server_seed, SeedPair.server_seed_hash, SeedPair.client_seed,
-                       SeedPair.next_nonce)
-            .execution_options(synchronize_session=False))
-    row = (await session.execute(stmt)).one_or_none()
-    if row is None:
-        await active_pair(session, user_id)
-        row = (await session.execute(stmt)).one()
-    pair_id, server_seed, seed_hash, client_seed, after = row
-    nonce = after - 1
-    return FairDraw(outcome_floats(server_seed, client_seed, nonce, count), pair_id, seed_hash, client_seed, nonce)
 
 
 async def set_client_seed(session: AsyncSession, user_id: int, client_seed: str) -> SeedPair:

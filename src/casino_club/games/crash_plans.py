@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any, ClassVar
 
-from casino_club.fairness.engine import float_word, outcome_floats, word_float
+from casino_club.fairness.engine import float_word, word_float
 from casino_club.games.errors import RoundAlreadySettled, RoundCrashed, RoundNotFound
 from casino_club.games.instant import InstantPlay
-from casino_club.games.plans import BET_TODAY, check_daily_cap, count_round
+from casino_club.games.plans import bet_reads, count_round, take_bet
 from casino_club.games.rules import crash, round_gold
-from casino_club.kit.errors import DomainError, InsufficientGold, error
+from casino_club.kit.errors import DomainError, error
 from casino_club.kit.jsonfast import dumps, json_time
 from casino_club.ops.metrics import GAME_WAGER
 from casino_club.settlement.plan import Answer, Plan
@@ -150,16 +150,10 @@ class CrashBetPlan(Plan):
         return {"game_rounds": 1}
 
     def extra_reads(self) -> tuple[Read, ...]:
-        return (BET_TODAY,) if self.daily_limits else ()
+        return bet_reads(self.daily_limits)
 
     def apply(self, unit: Unit) -> Answer:
-        player = unit.player(self.user_id)
-        if player.wallet.balance < self.stake:
-            raise InsufficientGold({"required": self.stake})
-        if self.daily_limits:
-            check_daily_cap(unit, self.user_id, self.stake, player.base_profile["rank"], self.daily_limits)
-        nonce = unit.take_nonce(self.user_id)
-        floats = outcome_floats(player.server_seed, player.client_seed, nonce, crash.floats_needed())
+        player, nonce, floats = take_bet(unit, self.user_id, self.stake, self.daily_limits, crash.floats_needed())
         point = crash.play(floats, self.target_x100).crash_point_x100
         ends = due_at(unit.now, point, self.target_x100, crash.exact_point(floats[0]))
         words = (float_word(floats[0]), float_word(floats[-1]))

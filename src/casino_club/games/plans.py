@@ -16,7 +16,7 @@ from casino_club.settlement.plan import Answer, Plan
 from casino_club.settlement.rules.levels import wager_xp
 from casino_club.settlement.rules.stats import add_round
 from casino_club.settlement.store import NOW, Read, Store, Write
-from casino_club.settlement.unit import Unit
+from casino_club.settlement.unit import Player, Unit
 from casino_club.wallet.service import System
 
 BET_GAMES = ("slot", "rps", "crash")  # gacha pulls have a fixed price: they are purchases, not bets
@@ -55,6 +55,23 @@ def check_daily_cap(unit: Unit, user_id: int, stake: int, rank: str, limits: dic
     if cap is not None and bet_today + stake > cap:
         raise DailyBetLimit({"rank": rank, "limit": cap, "bet_today": bet_today, "remaining": max(0, cap - bet_today)})
     totals[user_id] = bet_today + stake
+
+
+def take_bet(unit: Unit, user_id: int, stake: int, limits: dict[str, int] | None,
+             floats: int) -> tuple[Player, int, list[float]]:
+    """A bet's checks (balance, daily cap) before any change, then its nonce and fair floats."""
+    player = unit.player(user_id)
+    if player.wallet.balance < stake:
+        raise InsufficientGold({"required": stake})
+    if limits:
+        check_daily_cap(unit, user_id, stake, player.base_profile["rank"], limits)
+    nonce = unit.take_nonce(user_id)
+    return player, nonce, outcome_floats(player.server_seed, player.client_seed, nonce, floats)
+
+
+def bet_reads(limits: dict[str, int] | None) -> tuple[Read, ...]:
+    """A bet's extra reads: today's bets, when daily caps are configured."""
+    return (BET_TODAY,) if limits else ()
 
 
 @dataclass(kw_only=True)
@@ -118,16 +135,10 @@ class InstantPlan(RoundPlan):
     metrics: ClassVar[tuple[str, ...]] = tuple(sorted({*progress_metrics("slot"), *progress_metrics("rps")}))
 
     def extra_reads(self) -> tuple[Read, ...]:
-        return (BET_TODAY,) if self.daily_limits else ()
+        return bet_reads(self.daily_limits)
 
     def apply(self, unit: Unit) -> Answer:
-        player = unit.player(self.user_id)
-        if player.wallet.balance < self.stake:
-            raise InsufficientGold({"required": self.stake})
-        if self.daily_limits:
-            check_daily_cap(unit, self.user_id, self.stake, player.base_profile["rank"], self.daily_limits)
-        nonce = unit.take_nonce(self.user_id)
-        floats = outcome_floats(player.server_seed, player.client_seed, nonce, floats_needed(self.game))
+        _, nonce, floats = take_bet(unit, self.user_id, self.stake, self.daily_limits, floats_needed(self.game))
         play = resolve(self.game, self.stake, self.choice, floats)
         return self.settle_round(unit, play, nonce, play.bet_reason)
 
@@ -143,15 +154,11 @@ class GachaPlan(RoundPlan):
     writes: ClassVar[tuple[Write, ...]] = (ROUNDS, PITY)
 
     def apply(self, unit: Unit) -> Answer:
-        player = unit.player(self.user_id)
         cost = gacha.cost(self.count)
-        if player.wallet.balance < cost:
-            raise InsufficientGold({"required": cost})
+        _, nonce, floats = take_bet(unit, self.user_id, cost, None, gacha.floats_needed(self.count))
         pity: dict[int, int] = unit.extra["gacha_pity"]
         pity_before = pity.get(self.user_id, 0)
-        nonce = unit.take_nonce(self.user_id)
-        outcome = gacha.pull(outcome_floats(player.server_seed, player.client_seed, nonce,
-                                            gacha.floats_needed(self.count)), self.count, pity_before)
+        outcome = gacha.pull(floats, self.count, pity_before)
         pity[self.user_id] = outcome.new_pulls_since_legendary
         pulls: dict[int, int] = unit.extra.setdefault("gacha_pulls", {})
         pulls[self.user_id] = pulls.get(self.user_id, 0) + self.count

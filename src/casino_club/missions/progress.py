@@ -14,7 +14,6 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from casino_club.engagement.progress import subscribe
 from casino_club.kit.runtime import session_clock, session_now
 from casino_club.missions.models import Event, EventParticipation, EventProgress, MissionProgress, MissionTemplate
 from casino_club.missions.schemas import Period
@@ -116,7 +115,6 @@ async def event_progress_of(session: AsyncSession, event_id: int, user_id: int) 
     return {m: v for m, v in rows}
 
 
-@subscribe
 async def on_progress(session: AsyncSession, user_id: int, metrics: dict[str, int]) -> None:
     """Advance the player's missions and joined events; emit one event_progress when anything moved."""
     now = session_now(session)
