@@ -11,8 +11,8 @@ from pathlib import Path
 import typer
 
 from casino_club.config import Settings, UnsafeSettings
-from casino_club.fairness.verify_cli import verify as fairness_verify_command
 from casino_club.games.rtp_cli import rtp as rtp_command
+from casino_club.games.verify_cli import verify as fairness_verify_command
 from casino_club.ops.cli_ops import register as register_ops_commands
 
 app = typer.Typer(help="Casino-Club F2P operator CLI.", no_args_is_help=True)

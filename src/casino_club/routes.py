@@ -9,7 +9,7 @@ from casino_club.admin.router import router as admin_router
 from casino_club.auth.router import router as auth_router
 from casino_club.config import Settings
 from casino_club.devtools.router import router as devtools_router
-from casino_club.fairness.router import router as fairness_router
+from casino_club.games.fairness_router import router as fairness_router
 from casino_club.games.router import router as games_router
 from casino_club.inventory.router import router as inventory_router
 from casino_club.missions.admin_router import router as missions_admin_router

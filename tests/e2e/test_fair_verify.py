@@ -9,8 +9,8 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from casino_club.fairness.verify_cli import recompute
 from casino_club.games.rules import rps
+from casino_club.games.verify_cli import recompute
 from tests.e2e.helpers import open_page, signup_in_context
 
 ROUNDS_PER_GAME = 10_000

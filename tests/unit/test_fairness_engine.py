@@ -143,8 +143,8 @@ def test_no_random_module_in_outcome_code() -> None:
 
 # ---------------------------------------------------------------- verify (recompute from inputs alone)
 def test_recompute_matches_the_rules() -> None:
-    from casino_club.fairness.verify_cli import recompute
     from casino_club.games.rules import crash, gacha, rps, slot
+    from casino_club.games.verify_cli import recompute
 
     seed, client = "revealed-seed", "my-client-seed"
     out = recompute("slot", seed, client, 7, {"bet": 100})
@@ -177,8 +177,8 @@ def test_recompute_matches_the_rules() -> None:
 
 
 def test_recompute_checks_the_commitment_and_inputs() -> None:
-    from casino_club.fairness.verify_cli import recompute
     from casino_club.games.rules import InvalidGameInput
+    from casino_club.games.verify_cli import recompute
 
     good = recompute("slot", "s", "c", 0, {"server_seed_hash": hash_seed("s")})
     assert good["hash_matches"] is True
@@ -202,7 +202,7 @@ def test_verify_cli_prints_json() -> None:
     import typer
     from typer.testing import CliRunner
 
-    from casino_club.fairness.verify_cli import verify
+    from casino_club.games.verify_cli import verify
 
     app = typer.Typer()
     app.command()(verify)

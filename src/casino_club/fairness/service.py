@@ -6,15 +6,16 @@ derive its floats with engine.outcome_floats: the only source of game randomness
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casino_club.auth.models import User
 from casino_club.fairness.engine import hash_seed, new_client_seed, new_server_seed
+from casino_club.fairness.errors import CrashRoundOpen, InvalidClientSeed
 from casino_club.fairness.models import SeedPair
-from casino_club.games.errors import CrashRoundOpen, InvalidClientSeed
-from casino_club.games.models import CrashRound
 from casino_club.kit.errors import NotFound
 from casino_club.kit.runtime import Runtime, session_now
 
@@ -84,8 +85,15 @@ async def set_client_seed(session: AsyncSession, user_id: int, client_seed: str)
     return await active_pair(session, user_id)
 
 
-async def rotate(session: AsyncSession, user_id: int, client_seed: str | None = None) -> tuple[SeedPair, SeedPair]:
-    """Reveal the active pair's seed, activate its committed next seed and commit a new next: (revealed, new)."""
+OpenRoundOn = Callable[[AsyncSession, int], Awaitable[int | None]]
+
+
+async def rotate(session: AsyncSession, user_id: int, client_seed: str | None,
+                 open_round_on: OpenRoundOn) -> tuple[SeedPair, SeedPair]:
+    """Reveal the active pair's seed, activate its committed next seed and commit a new next: (revealed, new).
+
+    `open_round_on(session, pair_id)` names a round still secret on the pair (the games know which), if any.
+    """
     seed = validate_client_seed(client_seed) if client_seed is not None else None
     await active_pair(session, user_id)
     # The UPDATE takes the pair's row lock first, so a concurrent crash bet (or rotation) on it has
@@ -99,8 +107,7 @@ async def rotate(session: AsyncSession, user_id: int, client_seed: str | None = 
     await session.execute(update(SeedPair).where(SeedPair.id == retired_id)
                           .values(next_server_seed=None, next_server_seed_hash=None)
                           .execution_options(synchronize_session=False))
-    open_round = (await session.execute(select(CrashRound.round_id).where(
-        CrashRound.seed_pair_id == retired_id, CrashRound.status == "open").limit(1))).scalar_one_or_none()
+    open_round = await open_round_on(session, retired_id)
     if open_round is not None:
         # Revealing the seed now would reveal that round's crash point before it ends.
         raise CrashRoundOpen({"round_id": open_round})

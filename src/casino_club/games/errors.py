@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from casino_club.fairness.errors import CrashRoundOpen, InvalidClientSeed  # noqa: F401 - re-exported
 from casino_club.games.rules import InvalidGameInput
 from casino_club.kit.errors import DomainError, error
 from casino_club.kit.idempotency import KeepEffects
@@ -13,12 +14,6 @@ DailyBetLimit = error(409, "DAILY_BET_LIMIT",
                       "등급별 오늘의 베팅 한도는 {limit} 골드이며, 자정까지 {remaining} 골드 남았습니다.")
 RoundNotFound = error(404, "ROUND_NOT_FOUND", "That round was not found.", "해당 라운드를 찾을 수 없습니다.")
 RoundAlreadySettled = error(409, "ROUND_ALREADY_SETTLED", "That round has already ended.", "이미 종료된 라운드입니다.")
-CrashRoundOpen = error(409, "CRASH_ROUND_OPEN",
-                       "Finish your open crash round before rotating the seed.",
-                       "시드를 교체하기 전에 진행 중인 크래시 라운드를 끝내세요.")
-InvalidClientSeed = error(422, "INVALID_CLIENT_SEED",
-                          "The client seed must be 1-{max_length} printable characters without ':'.",
-                          "클라이언트 시드는 ':'가 없는 1~{max_length}자의 문자여야 합니다.")
 InvalidGame = error(422, "UNKNOWN_GAME", "Unknown game.", "알 수 없는 게임입니다.")
 
 

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from casino_club.games.crash_plans import CrashEndPlan
 from casino_club.games.errors import RoundNotFound
@@ -32,6 +33,12 @@ def view(r: GameRound, c: CrashRound, now: datetime) -> CrashRoundOut:
     live = crash.multiplier_at(elapsed) if c.status == "open" else None
     return CrashRoundOut(**round_out(r).model_dump(), started_at=c.started_at, server_time=now,
                          elapsed_seconds=round(elapsed, 6), current_multiplier=live, growth_rate=crash.GROWTH_RATE)
+
+
+async def open_round_on(session: AsyncSession, pair_id: int) -> int | None:
+    """A crash round still open on a seed pair (its seed must stay secret until the round ends), if any."""
+    return (await session.execute(select(CrashRound.round_id).where(
+        CrashRound.seed_pair_id == pair_id, CrashRound.status == "open").limit(1))).scalar_one_or_none()
 
 
 async def end_due(writer: SettlementWriter, user_id: int, round_id: int) -> bool:

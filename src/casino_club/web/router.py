@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from casino_club.fairness.published import published_rules_json
+from casino_club.games.published import published_rules_json
 from casino_club.kit.http_errors import request_lang
 
 HERE = Path(__file__).resolve().parent

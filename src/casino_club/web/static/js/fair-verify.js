@@ -1,6 +1,6 @@
 // Provably fair verifier in the browser: WebCrypto HMAC-SHA256 and exact integer (BigInt) arithmetic,
 // no server call and no other module, so it also works from a saved copy of the page. `rules` is the
-// published rule table the fairness page embeds (fairness/published.py); docs/fairness.md is the spec.
+// published rule table the fairness page embeds (games/published.py); docs/fairness.md is the spec.
 const SCALE = 2n ** 32n;
 const enc = new TextEncoder();
 

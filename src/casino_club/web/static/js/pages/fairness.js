@@ -7,7 +7,7 @@ import { newClientSeed, verifyRound } from "../fair-verify.js";
 import { fmtGold, h } from "../fmt.js";
 import { t } from "../i18n.js";
 
-/** The rule tables the server embedded in the page (fairness/published.py). */
+/** The rule tables the server embedded in the page (games/published.py). */
 export function publishedRules(doc = document) {
   return JSON.parse(doc.getElementById("fair-rules").textContent);
 }

@@ -7,9 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
+from casino_club.fairness.engine import hash_seed, outcome_floats
 from casino_club.games.rules import InvalidGameInput, crash, gacha, rps, slot
-
-from .engine import hash_seed, outcome_floats
 
 GAMES = ("slot", "rps", "gacha", "crash")
 DEFAULT_BET = 100

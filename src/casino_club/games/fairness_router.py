@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from casino_club.auth.deps import Principal, current_principal, writer
 from casino_club.fairness import service
 from casino_club.fairness.models import SeedPair
-from casino_club.fairness.verify_cli import recompute
 from casino_club.games.errors import input_error
 from casino_club.games.rules import InvalidGameInput
 from casino_club.games.schemas import ClientSeedIn, FairnessOut, RevealedPair, RotateIn, RotateOut, VerifyIn
+from casino_club.games.service_crash import open_round_on
+from casino_club.games.verify_cli import recompute
 from casino_club.kit.idempotency import Writer
 from casino_club.kit.runtime import Runtime, get_runtime
 
@@ -65,7 +66,7 @@ async def rotate(body: RotateIn | None = None, principal: Principal = Depends(cu
                  w: Writer = Depends(writer)) -> Response:
     """Reveal the current server seed, activate the committed next one, commit a new next (409 if a crash round is open)."""
     async def go(s: AsyncSession) -> RotateOut:
-        revealed, new = await service.rotate(s, principal.user_id, body.client_seed if body else None)
+        revealed, new = await service.rotate(s, principal.user_id, body.client_seed if body else None, open_round_on)
         return RotateOut(revealed=revealed_out(revealed), current=await current_out(s, principal.user_id, new))
     return await w.run(go)
 
