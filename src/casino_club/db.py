@@ -72,9 +72,9 @@ def make_engine(settings: Settings, **kw: object) -> AsyncEngine:
     return engine
 
 
-def _count_statements(engine: AsyncEngine) -> None:
+def _count_statements(engine: AsyncEngine | Engine) -> None:
     # casino_db_statements_total: the bench reads it around each load kind to report statements per request.
-    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    @event.listens_for(engine.sync_engine if isinstance(engine, AsyncEngine) else engine, "before_cursor_execute")
     def _on_execute(_conn, _cursor, _statement, _params, _context, _executemany):  # type: ignore[no-untyped-def]
         count_statements(1)
 
@@ -96,6 +96,7 @@ def sync_sqlite_reader(settings: Settings) -> Engine | None:
         dbapi_conn.isolation_level = None
         dbapi_conn.execute("PRAGMA busy_timeout=0")
         dbapi_conn.execute("PRAGMA query_only=1")  # a read path: refuse any write outright
+    _count_statements(engine)
     return engine
 
 
