@@ -53,6 +53,7 @@ def test_spin_button_never_moves_and_the_banner_agrees_with_the_chip(new_context
         spin.click()
         expect(chips).to_have_count(i + 1)
         expect(banner).to_have_attribute("data-kind", re.compile("win|even|partial|loss"))
+        expect(spin).to_be_enabled()  # the round's animation is over: banner and chip show this round
         assert spin.bounding_box() == before, "the Spin button moved when the result appeared"
         last = api.get(token, "/api/games/history?game=slot&limit=1")["items"][0]
         net = last["payout"] - last["stake"]
@@ -62,6 +63,8 @@ def test_spin_button_never_moves_and_the_banner_agrees_with_the_chip(new_context
             assert kind == "win" and chip == f"+{net:,}"
             expect(banner).to_contain_text(f"+{net:,}")
             expect(banner).to_contain_text(f"{last['payout']:,}")
+        elif net == 0:  # the payout equals the stake
+            assert kind == "even" and chip == "±0"
         else:
             assert kind in ("loss", "partial") and chip == f"{net:,}"
         expect(spin).to_be_enabled()
