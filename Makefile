@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test reliability bench bench-scale lint openapi migration browser-deps compose-deps screenshots
+.PHONY: run test reliability bench bench-scale lint openapi migration browser-deps compose-deps bench-deps screenshots
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -43,7 +43,15 @@ compose-deps:
 	  else echo "no docker compose and not root: the compose config check will be skipped"; fi; \
 	fi
 
-test: .venv/.synced browser-deps compose-deps lint
+# Debian's wrk: the load generator of `make bench`, whose harness test runs in the suite.
+bench-deps:
+	@if ! command -v wrk >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "wrk missing and not root: the wrk harness test will be skipped"; fi; \
+	fi
+
+test: .venv/.synced browser-deps compose-deps bench-deps lint
 	.venv/bin/pytest $(PYTEST_ARGS)
 
 reliability: .venv/.synced
@@ -52,7 +60,7 @@ reliability: .venv/.synced
 # wrk harness on SQLite and (with CASINO_TEST_DATABASE_URL / CASINO_TEST_REDIS_URL) PostgreSQL; see bench/README.md.
 # BENCH_ARGS passes flags, e.g. make bench BENCH_ARGS="--backend sqlite --seconds 10".
 BENCH_ARGS ?=
-bench: .venv/.synced
+bench: .venv/.synced bench-deps
 	.venv/bin/python -m bench.wrk_bench $(BENCH_ARGS)
 
 # The older benches (PostgreSQL + Redis): scale-out 1 vs 2 instances and history pages at 10^4 vs 10^6 rows.

@@ -49,8 +49,3 @@ async def add_xp(session: AsyncSession, user_id: int, xp: int, source: str) -> t
         await emit(session, user_id, "level_up", {"level": after, "previous_level": before, "xp": new_xp,
                                                   "source": source})
     return new_xp, after
-
-
-def wager_xp(gold_wagered: int) -> int:
-    """1 XP per 10 gold wagered."""
-    return max(0, gold_wagered) // 10

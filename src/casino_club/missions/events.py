@@ -106,18 +106,3 @@ async def pay_event(session: AsyncSession, event: Event, part: EventParticipatio
                                 title_en=event.title_en, dedupe_key=f"event:{event.id}:{part.user_id}", reference=f"event:{event.id}")
     return ClaimRewardOut(kind="event", id=event.id, reward=reward_out(reward),
                           balance=await balance_of(session, part.user_id))
-
-
-async def claim(session: AsyncSession, user_id: int, event_id: int) -> ClaimRewardOut:
-    """Claim a completed event once (also after it ended); 409 EVENT_NOT_JOINED / EVENT_INCOMPLETE / ALREADY_CLAIMED."""
-    event = await _live_event(session, event_id)
-    part = (await session.execute(select(EventParticipation).where(
-        EventParticipation.event_id == event.id, EventParticipation.user_id == user_id))).scalar_one_or_none()
-    if part is None:
-        raise EventNotJoined({"event_id": event_id})
-    if part.claimed_at is not None:
-        raise AlreadyClaimed({"event_id": event_id})
-    progress = await event_progress_of(session, event.id, user_id)
-    if not all(progress.get(m, 0) >= t for m, t in event.requirements.items()):
-        raise EventIncomplete({"event_id": event_id, "progress": progress, "requirements": event.requirements})
-    return await pay_event(session, event, part, forced=False)

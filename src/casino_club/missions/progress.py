@@ -8,7 +8,7 @@ of one player never lose an increment.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any, get_args
+from typing import Any
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -16,15 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from casino_club.kit.runtime import session_clock, session_now
 from casino_club.missions.models import Event, EventParticipation, EventProgress, MissionProgress, MissionTemplate
-from casino_club.missions.schemas import Period
 from casino_club.outbox.service import emit
-
-PERIODS: tuple[str, ...] = get_args(Period)
-
-
-def period_start(period: str, today: date) -> date:
-    """Local start day of the period containing `today` (weekly periods start on Monday)."""
-    return today - timedelta(days=today.weekday()) if period == "weekly" else today
+from casino_club.settlement.rules.progress import period_start
 
 
 def period_end(period: str, start: date) -> date:

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from casino_club.db import rows_matched
-from casino_club.kit.errors import NotFound, error
+from casino_club.kit.errors import error
 from casino_club.kit.runtime import Runtime, session_clock, session_now
 from casino_club.missions.models import MissionProgress, MissionTemplate
 from casino_club.missions.progress import period_end, period_start
-from casino_club.missions.schemas import ClaimRewardOut, MissionList, MissionOut
+from casino_club.missions.schemas import MissionList, MissionOut
 from casino_club.rewards.schemas import RewardSpec
-from casino_club.rewards.service import grant_reward, reward_out
-from casino_club.wallet.service import balance_of
 
 AlreadyClaimed = error(409, "ALREADY_CLAIMED", "This reward was already claimed.", "이미 받은 보상입니다.")
 MissionIncomplete = error(409, "MISSION_INCOMPLETE", "This mission is not complete yet.", "아직 완료하지 않은 미션입니다.")
@@ -94,25 +91,3 @@ async def list_missions(session: AsyncSession, user_id: int) -> MissionList:
                                 claimed=bool(row and row.claimed_at), rewards=RewardSpec(**t.rewards),
                                 period_start=start, resets_at=clock.local_midnight_utc(period_end(t.period, start))))
     return MissionList(items=items)
-
-
-async def claim_mission(session: AsyncSession, user_id: int, template_id: int) -> ClaimRewardOut:
-    """Pay a completed mission once per period; 409 MISSION_INCOMPLETE / ALREADY_CLAIMED otherwise."""
-    t = await session.get(MissionTemplate, template_id)
-    if t is None or t.deleted_at is not None:
-        raise NotFound({"mission_id": template_id})
-    start = period_start(t.period, session_clock(session).today())
-    row = (await session.execute(select(MissionProgress).where(
-        MissionProgress.template_id == t.id, MissionProgress.user_id == user_id,
-        MissionProgress.period_start == start))).scalar_one_or_none()
-    if row is None or row.value < t.target:
-        raise MissionIncomplete({"mission_id": t.id, "progress": row.value if row else 0, "target": t.target})
-    now = session_now(session)
-    won = await session.execute(update(MissionProgress).where(
-        MissionProgress.id == row.id, MissionProgress.claimed_at.is_(None))
-        .values(claimed_at=now, completed_at=row.completed_at or now).execution_options(synchronize_session=False))
-    if rows_matched(won) != 1:
-        raise AlreadyClaimed({"mission_id": t.id, "period_start": start.isoformat()})
-    reward = await grant_reward(session, user_id, RewardSpec(**t.rewards), source="mission", title=t.title,
-                                title_en=t.title_en, dedupe_key=f"mission:{row.id}", reference=f"mission:{t.code}:{start.isoformat()}")
-    return ClaimRewardOut(kind="mission", id=t.id, reward=reward_out(reward), balance=await balance_of(session, user_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -26,7 +27,7 @@ Outcome = Answer | DomainError
 
 
 @dataclass(kw_only=True)
-class Plan:
+class Plan(ABC):
     """Base of every plan. Subclasses say what they read and write beyond the core, and `apply` the rules.
 
     `apply` runs against the group's locked, in-memory state and must raise a DomainError only before its
@@ -52,6 +53,7 @@ class Plan:
     @classmethod
     def finish(cls, unit: Unit) -> None:
         """Before the group writes: turn what plans of this class gathered in the unit into rows (once per class)."""
+        return  # most plans write their rows as they apply
 
     def ref_ids(self) -> tuple[int, ...]:
         """Ids of feature rows the plan's extra reads look up (bound as parameter $10)."""
@@ -61,6 +63,6 @@ class Plan:
         """How many new row ids the plan needs, per table (reserved in the group's read)."""
         return {}
 
+    @abstractmethod
     def apply(self, unit: Unit) -> Answer:
         """Apply the rules to the unit's state; the answer to store and send."""
-        raise NotImplementedError
