@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -131,6 +133,12 @@ async def app_rt(settings: Settings, clock: Clock) -> AsyncIterator[tuple[object
 def rt(app_rt: tuple[object, Runtime]) -> Runtime:
     """The running app's runtime (database access for setup and assertions)."""
     return app_rt[1]
+
+
+@pytest.fixture
+def settlement(app_rt: tuple[object, Runtime]) -> Any:
+    """The running app's settlement writer (for tests that drive jobs directly)."""
+    return app_rt[0].state.settlement  # type: ignore[attr-defined]
 
 
 @pytest.fixture

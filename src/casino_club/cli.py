@@ -126,7 +126,8 @@ def ledger_verify() -> None:
 
     report = asyncio.run(go())
     typer.echo(json.dumps({"ok": report.ok, "accounts": report.accounts, "transfers": report.transfers,
-                           "player_gold": report.player_gold, "system_balances": report.system_balances,
+                           "player_gold": report.player_gold, "owed": report.owed,
+                           "system_balances": report.system_balances,
                            "problems": report.problems}, indent=2))
     if not report.ok:
         raise typer.Exit(1)

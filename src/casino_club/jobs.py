@@ -23,7 +23,7 @@ def all_jobs(writer: SettlementWriter) -> list[tuple[str, Job]]:
         ("crash_ticker", crash_ticker),
         ("outbox_lag", outbox_lag_job),
         ("sqlite_checkpoint", sqlite_checkpointer),
-        ("shop_sweeper", shop_sweeper),
+        ("shop_sweeper", shop_sweeper(writer)),
         *realtime_jobs(),
         ("notifications", notifications_job),
     ]

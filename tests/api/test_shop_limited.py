@@ -107,7 +107,7 @@ async def test_promo_max_uses_hold_under_concurrency(client: httpx.AsyncClient, 
 
 
 async def test_expired_pending_purchase_is_voided_and_hold_released(client: httpx.AsyncClient, rt: Runtime,
-                                                                     admin: Player, clock) -> None:  # type: ignore[no-untyped-def]
+                                                                     admin: Player, clock, settlement) -> None:  # type: ignore[no-untyped-def]
     pack = await product(admin, gold_amount=800)
     package = await limited(admin, pack["id"], stock=1, per_user_limit=1)
     await admin.post("/api/admin/shop/promo-codes", json={"code": "ONCE", "kind": "percent", "value": 10,
@@ -121,14 +121,14 @@ async def test_expired_pending_purchase_is_voided_and_hold_released(client: http
     assert blocked.status_code == 409 and blocked.json()["error"]["code"] == "OUT_OF_STOCK"
     # After 120 s the hold is released even though the payment is still pending.
     clock.advance(timedelta(seconds=121))
-    swept = await run_once(rt)
+    swept = await run_once(rt, settlement)
     assert swept.voided == 0 and (await _package(rt, package["id"])).stock == 1
     # After 5 minutes the purchase itself is voided; its promo use comes back too.
     clock.advance(timedelta(seconds=180))
-    swept = await run_once(rt)
+    swept = await run_once(rt, settlement)
     row = (await first.get(f"/api/shop/transactions/{receipt}")).json()
     assert (row["status"], row["failure_reason"]) == ("voided", "EXPIRED")
-    assert (await run_once(rt)).voided == 0  # a second sweep finds nothing to do
+    assert (await run_once(rt, settlement)).voided == 0  # a second sweep finds nothing to do
     state = await _package(rt, package["id"])
     assert (state.stock, state.sold) == (1, 0)
     assert (await first.get("/api/shop/limited-packages")).json()[0]["user_remaining"] == 1
@@ -139,14 +139,14 @@ async def test_expired_pending_purchase_is_voided_and_hold_released(client: http
 
 
 async def test_success_after_released_hold_never_oversells(client: httpx.AsyncClient, rt: Runtime, admin: Player,
-                                                          clock) -> None:  # type: ignore[no-untyped-def]
+                                                          clock, settlement) -> None:  # type: ignore[no-untyped-def]
     pack = await product(admin, gold_amount=800)
     package = await limited(admin, pack["id"], stock=1)
     first, second = await fast_players(client, rt, 2)
     rt.settings.payment_mode = "pending"
     receipt = (await buy(first, pack["id"])).json()["receipt_code"]
     clock.advance(timedelta(seconds=121))
-    await run_once(rt)
+    await run_once(rt, settlement)
     assert (await _package(rt, package["id"])).stock == 1  # the hold went back to stock
     rt.settings.payment_mode = "success"
     assert (await buy(second, pack["id"])).json()["status"] == "success"

@@ -121,6 +121,27 @@ async def test_refund_after_spending_leaves_debt(client: httpx.AsyncClient, rt: 
     owed = (await admin.get("/api/admin/shop/transactions", params={"owed_only": "true"})).json()
     assert [(t["receipt_code"], t["gold_owed"]) for t in owed["items"]] == [(paid["receipt_code"], 2500)]
     assert owed["total_owed"] == 2500
+    # Issue 20 item 13: the debt is visible and every later credit pays it first, through ledger transfers.
+    balance = (await player.get("/api/users/balance")).json()
+    assert (balance["gold"], balance["owed"]) == (0, 2500)
+    verified = (await admin.get("/api/admin/ledger/verify")).json()
+    assert verified["ok"] and verified["owed"] == 2500
+    grant = await admin.post(f"/api/admin/users/{player.user_id}/gold/grant", json={"amount": 1000, "reason": "gift"})
+    assert grant.status_code == 200, grant.text
+    balance = (await player.get("/api/users/balance")).json()
+    assert (balance["gold"], balance["owed"]) == (0, 1500)
+    grant = await admin.post(f"/api/admin/users/{player.user_id}/gold/grant", json={"amount": 2000, "reason": "gift"})
+    balance = (await player.get("/api/users/balance")).json()
+    assert (balance["gold"], balance["owed"]) == (500, 0)
+    lines = (await player.get("/api/wallet/transactions")).json()["items"]
+    assert [(x["reason"], x["amount"]) for x in lines[:4]] == [
+        ("debt_repayment", -1500), ("admin_grant", 2000), ("debt_repayment", -1000), ("admin_grant", 1000)]
+    assert (await admin.get("/api/admin/shop/transactions", params={"owed_only": "true"})).json()["total_owed"] == 0
+    verified = (await admin.get("/api/admin/ledger/verify")).json()
+    assert verified["ok"] and verified["owed"] == 0, verified
+    # Once paid, credits are the player's again.
+    await admin.post(f"/api/admin/users/{player.user_id}/gold/grant", json={"amount": 100, "reason": "gift"})
+    assert await player.gold() == 600
 
 
 async def test_admin_force_settle(client: httpx.AsyncClient, rt: Runtime, admin: Player) -> None:
@@ -177,13 +198,14 @@ async def test_nonce_replay_refused_by_another_instance(client: httpx.AsyncClien
     assert await player.gold() == 1600 and await _credits(rt, receipt) == 1
 
 
-async def test_sweeper_prunes_old_nonces(client: httpx.AsyncClient, rt: Runtime, admin: Player, clock) -> None:  # type: ignore[no-untyped-def]
+async def test_sweeper_prunes_old_nonces(client: httpx.AsyncClient, rt: Runtime, admin: Player, clock,
+                                         settlement) -> None:  # type: ignore[no-untyped-def]
     player, receipt = await _pending(client, rt, admin)
     secret = rt.settings.payment_webhook_secret
     body = {"receipt_code": receipt, "status": "failed"}
     assert (await webhook(client, secret, body, nonce="n-1")).status_code == 200
     clock.advance(timedelta(minutes=15))
-    await run_once(rt)  # (the background sweeper may get there first)
+    await run_once(rt, settlement)  # (the background sweeper may get there first)
     async with rt.sessionmaker() as session:
         assert (await session.execute(select(func.count()).select_from(WebhookNonce))).scalar_one() == 0
     # Once pruned, the old nonce could only come back with a timestamp that is now stale.

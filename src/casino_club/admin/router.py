@@ -29,6 +29,7 @@ class LedgerVerifyOut(BaseModel):
     accounts: int
     transfers: int
     player_gold: int
+    owed: int  # gold players owe after refunds their balances could not cover
     system_balances: dict[str, int]
     problems: list[str]
 
@@ -85,8 +86,8 @@ async def ledger_verify(admin: Principal = Depends(require_admin), rt: Runtime =
     async with rt.sessionmaker() as session:
         report = await verify_ledger(session)
     return LedgerVerifyOut(ok=report.ok, accounts=report.accounts, transfers=report.transfers,
-                           player_gold=report.player_gold, system_balances=report.system_balances,
-                           problems=report.problems)
+                           player_gold=report.player_gold, owed=report.owed,
+                           system_balances=report.system_balances, problems=report.problems)
 
 
 @router.get("/invite-codes", response_model=list[invites.InviteOut])

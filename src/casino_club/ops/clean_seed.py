@@ -3,7 +3,7 @@
 Child rows are found from the foreign keys in Base.metadata, so tables added by new features are
 covered without editing this file: every table whose rows belong to a user (a foreign key to users
 that is not SET NULL) and every table hanging below those. Deletes run children first, one table per
-transaction; the balance is then reset through the ledger against System.ADMIN.
+transaction; the balance is then reset through the settlement writer against System.ADMIN.
 """
 
 from __future__ import annotations
@@ -16,15 +16,16 @@ from sqlalchemy.sql.elements import ColumnElement
 
 import casino_club.models  # noqa: F401  - registers every model so the metadata is complete
 from casino_club.auth.models import User
-from casino_club.auth.profile import load_profile
 from casino_club.db import Base
+from casino_club.fairness.service import commit_seed_pair
 from casino_club.kit.idempotency import user_scope
 from casino_club.kit.idempotency_models import IdempotencyRecord
 from casino_club.kit.runtime import Runtime
-from casino_club.outbox.service import emit
 from casino_club.seed import SEED_ACCOUNTS
-from casino_club.wallet.models import Account
-from casino_club.wallet.service import System, credit_player, debit_player
+from casino_club.settlement.plan import Answer, Plan
+from casino_club.settlement.unit import Unit
+from casino_club.settlement.writer import SettlementWriter
+from casino_club.wallet.service import System
 
 RESET_GOLD = 1000
 # Kept: the ledger account (gold is reset through transfers instead) and logins (sessions stay valid).
@@ -66,21 +67,38 @@ def owned_tables(user_ids: list[int]) -> list[tuple[Table, ColumnElement[bool]]]
     return [(t, conditions[t.name]) for t in ordered]
 
 
-async def _void_pending_purchases(rt: Runtime, user_ids: list[int]) -> int:
+@dataclass(kw_only=True)
+class GoldResetPlan(Plan):
+    """Set a player's balance to `target` through the ledger (against System.ADMIN) and tell his tabs."""
+
+    target: int
+
+    def apply(self, unit: Unit) -> Answer:
+        balance = unit.player(self.user_id).wallet.balance
+        if balance > self.target:
+            unit.debit(self.user_id, balance - self.target, System.ADMIN, "clean_seed")
+        elif balance < self.target:
+            unit.credit(self.user_id, self.target - balance, System.ADMIN, "clean_seed")
+        unit.emit(self.user_id, "profile_update", unit.profile(self.user_id))
+        return Answer(200, {"moved": self.target - balance})
+
+
+async def _void_pending_purchases(rt: Runtime, writer: SettlementWriter, user_ids: list[int]) -> int:
     # A pending purchase holds limited-package stock; void it the shop's way so the units go back to stock
     # before its row is deleted (deleting it directly would leak the held units forever).
     from casino_club.shop.models import ShopTransaction
-    from casino_club.shop.settle import fail
+    from casino_club.shop.plans import PurchaseStepPlan
 
-    voided = 0
+    t = ShopTransaction
     async with rt.sessionmaker() as session:
-        pending = list((await session.execute(select(ShopTransaction.id).where(
-            ShopTransaction.user_id.in_(user_ids), ShopTransaction.status == "pending"))).scalars())
-    for tx_id in pending:
-        async with rt.transaction() as session:
-            tx = await session.get(ShopTransaction, tx_id)
-            if tx is not None and await fail(session, tx, "voided", by="clean_seed", reason="CLEAN_SEED"):
-                voided += 1
+        pending = (await session.execute(select(t.id, t.user_id, t.package_id, t.promo_id).where(
+            t.user_id.in_(user_ids), t.status == "pending"))).all()
+    voided = 0
+    for tx_id, user_id, package_id, promo_id in pending:
+        answer = await writer.settle(PurchaseStepPlan(
+            user_id=user_id, tx_id=tx_id, package_id=package_id, promo_id=promo_id, action="voided", by="clean_seed",
+            reason="CLEAN_SEED", answer="webhook"))
+        voided += bool(answer.body["applied"])
     return voided
 
 
@@ -94,7 +112,8 @@ async def clean_seed(rt: Runtime) -> CleanSeedReport:
     ids = list(report.users.values())
     if not ids:
         return report
-    report.voided = await _void_pending_purchases(rt, ids)
+    writer = SettlementWriter(rt, commit_seed_pair)
+    report.voided = await _void_pending_purchases(rt, writer, ids)
     for table, condition in owned_tables(ids):
         async with rt.transaction() as session:
             result = cast(CursorResult[Any], await session.execute(delete(table).where(condition)))
@@ -105,17 +124,11 @@ async def clean_seed(rt: Runtime) -> CleanSeedReport:
         report.deleted[IdempotencyRecord.__tablename__] = result.rowcount or 0
     for site_id, uid in report.users.items():
         async with rt.transaction() as session:
-            # Lock the account row so a concurrent game cannot slip between reading and moving.
-            balance = (await session.execute(select(Account.balance).where(Account.user_id == uid)
-                                             .with_for_update())).scalar_one()
-            if balance > RESET_GOLD:
-                await debit_player(session, uid, balance - RESET_GOLD, sink=System.ADMIN, reason="clean_seed")
-            elif balance < RESET_GOLD:
-                await credit_player(session, uid, RESET_GOLD - balance, source=System.ADMIN, reason="clean_seed")
-            report.gold_moves[site_id] = RESET_GOLD - balance
             defaults = {c.name: c.default.arg for c in User.__table__.columns
                         if c.name in ("xp", "vip_points", "rank") and c.default is not None}
             await session.execute(update(User).where(User.id == uid).values(**defaults))
-            await emit(session, uid, "profile_update", (await load_profile(session, uid)).model_dump(mode="json"))
+        answer = await writer.settle(GoldResetPlan(user_id=uid, target=RESET_GOLD))
+        report.gold_moves[site_id] = answer.body["moved"]
         await rt.kv.reset(f"login:{site_id}")
+    await writer.close()
     return report

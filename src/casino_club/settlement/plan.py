@@ -26,6 +26,12 @@ class Answer:
 Outcome = Answer | DomainError
 
 
+def error_answer(exc: DomainError, lang: str, request_id: str | None = None) -> Answer:
+    """A domain error as a stored answer (its effects are committed, e.g. a declined payment stays recorded)."""
+    return Answer(exc.status, {"error": {"code": exc.code, "message": exc.message(lang), "details": exc.details,
+                                         "request_id": request_id}})
+
+
 @dataclass(kw_only=True)
 class Plan(ABC):
     """Base of every plan. Subclasses say what they read and write beyond the core, and `apply` the rules.
@@ -40,6 +46,9 @@ class Plan(ABC):
     key: str | None = None
     fingerprint: str | None = None
     lang: str = "ko"  # the request's language, for texts in answers (plans run outside the request's context)
+    # "done": the answer is final. "hold": the key stays in flight (under its lease) until a later plan with
+    # "finish" and the same key stores the final answer (a payment that waits on the gateway in between).
+    key_mode: str = "done"
     future: asyncio.Future[Any] | None = field(default=None, repr=False, compare=False)
 
     metrics: ClassVar[tuple[str, ...]] = ()  # progress metrics the plan may report (mission templates read)

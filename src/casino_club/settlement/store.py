@@ -37,7 +37,8 @@ class Read:
 
 @dataclass(frozen=True)
 class Write:
-    """One kind of row a group writes: an INSERT, or an UPDATE by its `keys` leading columns."""
+    """One kind of row a group writes: an INSERT, an UPDATE by its `keys` leading columns, or a DELETE of rows
+    matching every column (`delete`)."""
 
     rows: str  # the Rows key holding the tuples
     table: str
@@ -47,6 +48,7 @@ class Write:
     # An INSERT that meets an existing row with these columns merges into it: column -> "add", "max" or "set".
     conflict: tuple[str, ...] = ()
     merge: tuple[tuple[str, str], ...] = ()
+    delete: bool = False
 
     def merge_sql(self, greatest: str) -> str:
         """The ON CONFLICT clause of an upserting write (`greatest`: the dialect's two-argument max)."""
@@ -83,6 +85,13 @@ CORE_WRITES = (
     Write("answers", "idempotency_keys", (
         ("scope", "text"), ("key", "text"), ("fingerprint", "text"), ("status_code", "int"), ("response", "json")),
         (("state", "'done'"), ("created_at", NOW), ("locked_until", LEASE))),
+    # A first step that leaves its key in flight (a payment waits on the gateway) and the step that answers it.
+    Write("answers_held", "idempotency_keys", (("scope", "text"), ("key", "text"), ("fingerprint", "text")),
+          (("state", "'in_flight'"), ("created_at", NOW), ("locked_until", LEASE))),
+    Write("answers_final", "idempotency_keys", (
+        ("scope", "text"), ("key", "text"), ("fingerprint", "text"), ("status_code", "int"), ("response", "json")),
+        (("state", "'done'"), ("created_at", NOW), ("locked_until", LEASE)), conflict=("scope", "key"),
+        merge=(("fingerprint", "set"), ("status_code", "set"), ("response", "set"))),
     # Stats rows are never read first: the group adds its counts (and raises the maxima) in place.
     Write("stats", "game_stats", (("user_id", "bigint"), ("game", "text"), *((f, "bigint") for f in STAT_FIELDS)),
           (("updated_at", NOW),), conflict=("user_id", "game"),
@@ -96,7 +105,10 @@ CORE_WRITES = (
     Write("missions_new", "mission_progress", (
         ("template_id", "bigint"), ("user_id", "bigint"), ("period_start", "date"), ("value", "bigint"),
         ("completed_at", "timestamptz"), ("claimed_at", "timestamptz")), (("updated_at", NOW),)),
-    Write("accounts", "accounts", (("id", "bigint"), ("balance", "bigint")), (("updated_at", NOW),), keys=1),
+    Write("debts", "account_debts", (("account_id", "bigint"), ("amount", "bigint"), ("reason", "text"),
+                                     ("reference", "text")), (("created_at", NOW),)),
+    Write("accounts", "accounts", (("id", "bigint"), ("balance", "bigint"), ("owed", "bigint")), (("updated_at", NOW),),
+          keys=1),
     Write("seed_pairs", "fairness_seed_pairs", (("id", "bigint"), ("next_nonce", "bigint")), keys=1),
     Write("users", "users", (("id", "bigint"), ("xp", "bigint"), ("event_seq", "bigint")), keys=1),
     Write("missions_old", "mission_progress", (
@@ -121,6 +133,7 @@ class LockedPlayer:
     event_seq: int
     banned: bool
     user: ProfileRow
+    owed: int = 0
 
 
 @dataclass
@@ -260,7 +273,7 @@ class Store(ABC):
             {t: self.new_ids_of(v, id_counts[t]) for t, v in zip(tables, ids, strict=True)},
             {r[0]: LockedPlayer(r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], bool(r[9]), ProfileRow(
                 r[0], r[10], r[11], r[12], r[13], r[14], r[15], r[16], bool(r[17]), parse_time(r[18]),
-                _time_or_none(r[19]))) for r in players},
+                _time_or_none(r[19])), int(r[20])) for r in players},
             {(r[1], r[2], date.fromisoformat(r[3])): MissionRow(r[0], r[4], _time_or_none(r[5]), _time_or_none(r[6]))
              for r in missions},
             _events(events, counters),
@@ -291,7 +304,7 @@ class Store(ABC):
             self.locked_rows_as_json(
                 "sp.active_user_id, sp.id, sp.server_seed, sp.server_seed_hash, sp.client_seed, sp.next_nonce, "
                 "a.id, a.balance, u.event_seq, u.banned, u.site_id, u.nickname, u.phone_number, u.role, u.rank, "
-                "u.xp, u.vip_points, u.totp_enabled, u.created_at, u.last_login_at",
+                "u.xp, u.vip_points, u.totp_enabled, u.created_at, u.last_login_at, a.owed",
                 "FROM fairness_seed_pairs sp JOIN accounts a ON a.user_id = sp.active_user_id "
                 f"JOIN users u ON u.id = sp.active_user_id WHERE sp.active_user_id {self.among(5, 'bigint')} "
                 "ORDER BY sp.active_user_id"),

@@ -32,6 +32,8 @@ def _part(w: Write, first: int, fixed_at: dict[str, str]) -> str:
     arrays = ", ".join(f"${first + i}::{'text' if t == 'json' else t}[]" for i, (_, t) in enumerate(w.columns))
     source = f"unnest({arrays}) AS v({', '.join(n for n, _ in w.columns)})"
     fixed = {n: fixed_at.get(v, v) for n, v in w.fixed}
+    if w.delete:
+        return f"DELETE FROM {w.table} t USING {source} WHERE " + " AND ".join(f"t.{n} = v.{n}" for n, _ in w.columns)
     if not w.keys:
         names = [n for n, _ in w.columns] + list(fixed)
         values = [_value(n, t) for n, t in w.columns] + list(fixed.values())

@@ -26,6 +26,8 @@ RowConvert = Callable[[tuple[Any, ...], tuple[Any, ...]], tuple[Any, ...]]
 def _statement(w: Write) -> str:
     """The write as one parameterised statement: row items first, then NOW / LEASE where they appear."""
     fixed = {n: "?" if v in (NOW, LEASE) else v for n, v in w.fixed}
+    if w.delete:
+        return f"DELETE FROM {w.table} WHERE " + " AND ".join(f"{n} = ?" for n, _ in w.columns)
     if not w.keys:
         names = [n for n, _ in w.columns] + list(fixed)
         marks = ["?"] * len(w.columns) + list(fixed.values())

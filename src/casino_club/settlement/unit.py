@@ -23,7 +23,14 @@ from casino_club.kit.ids import new_uuid
 from casino_club.kit.jsonfast import dumps, json_time
 from casino_club.ops.ledger_metrics import count_committed
 from casino_club.settlement.plan import Answer, Outcome, Plan
-from casino_club.settlement.rules.ledger import Posting, Wallet, post_credit, post_debit
+from casino_club.settlement.rules.ledger import (
+    Posting,
+    Wallet,
+    incur_debt,
+    post_credit,
+    post_debit,
+    post_repayment,
+)
 from casino_club.settlement.rules.levels import gain_xp, xp_to_next
 from casino_club.settlement.rules.progress import (
     PERIODS,
@@ -115,7 +122,7 @@ class Unit:
             sorted({i for p in plans for i in p.ref_ids()}), self.today, tuple(reads.values()))
         self.extra = got.extra
         self._new_ids = {t: list(ids) for t, ids in got.new_ids.items()}
-        self.players = {uid: Player(uid, Wallet(row.account_id, row.balance), row.seed_pair_id, row.server_seed,
+        self.players = {uid: Player(uid, Wallet(row.account_id, row.balance, row.owed), row.seed_pair_id, row.server_seed,
                                     row.server_seed_hash, row.client_seed, row.next_nonce, row.user.xp, row.event_seq,
                                     profile_json(row.user, row.balance))
                         for uid, row in got.players.items()}
@@ -132,6 +139,8 @@ class Unit:
              claimed: dict[tuple[str, str], tuple[str | None, Outcome]],
              abandoned: list[StoredAnswer]) -> Outcome | NeedsSeedPair:
         ident = (plan.scope, plan.key) if plan.key is not None else None
+        if plan.key_mode == "finish":
+            ident = None  # the key is this request's own, held in flight by its first step
         try:
             if ident is not None:
                 earlier = claimed.get(ident)
@@ -160,7 +169,13 @@ class Unit:
             return exc
         if ident is not None:
             claimed[ident] = (plan.fingerprint, answer)
-            self.rows.add("answers", (plan.scope, plan.key, plan.fingerprint, answer.status, dumps(answer.body)))
+        if plan.key is None:
+            return answer
+        if plan.key_mode == "hold":
+            self.rows.add("answers_held", (plan.scope, plan.key, plan.fingerprint))
+        else:
+            self.rows.add("answers_final" if plan.key_mode == "finish" else "answers",
+                          (plan.scope, plan.key, plan.fingerprint, answer.status, dumps(answer.body)))
         return answer
 
     def _check_caller(self, plan: Plan) -> bool:
@@ -180,7 +195,7 @@ class Unit:
             kind.finish(self)
         for player in self.players.values():
             if player.touched:
-                self.rows.add("accounts", (player.wallet.account_id, player.wallet.balance))
+                self.rows.add("accounts", (player.wallet.account_id, player.wallet.balance, player.wallet.owed))
                 self.rows.add("seed_pairs", (player.seed_pair_id, player.nonce))
                 self.rows.add("users", (player.user_id, player.xp, player.seq))
         for (uid, item_id), delta in sorted(self.item_deltas.items()):
@@ -251,11 +266,20 @@ class Unit:
 
     def credit(self, user_id: int, amount: int, source: System, reason: str, reference: str | None = None,
                dedupe_key: str | None = None, memo: str | None = None) -> Posting:
-        """System account -> player."""
+        """System account -> player; what the player owes is paid from it first (a `debt_repayment` transfer)."""
         player = self.player(user_id)
-        posting = post_credit(player.wallet, self.systems[system_code(source)], amount, reason, reference, dedupe_key,
-                              memo)
-        return self._post(user_id, posting)
+        posting = self._post(user_id, post_credit(player.wallet, self.systems[system_code(source)], amount, reason,
+                                                  reference, dedupe_key, memo))
+        repaid = post_repayment(player.wallet, self.systems[system_code(System.SHOP)], reference)
+        if repaid is not None:
+            self._post(user_id, repaid)
+        return posting
+
+    def owe(self, user_id: int, amount: int, reason: str, reference: str | None) -> None:
+        """Record gold the player owes (a claw-back the balance could not cover); later credits pay it."""
+        player = self._touch(user_id)
+        incur_debt(player.wallet, amount)
+        self.rows.add("debts", (player.wallet.account_id, amount, reason, reference))
 
     def _post(self, user_id: int, posting: Posting) -> Posting:
         self._touch(user_id)

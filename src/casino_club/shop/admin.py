@@ -20,7 +20,6 @@ from casino_club.shop.schemas import (
     AdminProductOut,
     AdminTransactionOut,
     AdminTransactionPage,
-    ForceSettleIn,
     LimitedIn,
     LimitedOut,
     LimitedUpdate,
@@ -30,6 +29,7 @@ from casino_club.shop.schemas import (
     PromoOut,
     PromoUpdate,
 )
+from casino_club.wallet.models import Account
 
 PRODUCT_FIELDS = ("sku", "kind", "name_ko", "name_en", "description", "description_en", "price", "gold_amount", "item_id",
                   "item_quantity", "discount_percent", "discount_ends_at", "min_rank", "active", "sort_order",
@@ -248,7 +248,7 @@ def admin_tx_out(tx: ShopTransaction) -> AdminTransactionOut:
 
 async def list_transactions(session: AsyncSession, status: str | None, user_id: int | None, owed_only: bool,
                             cursor: str | None, limit: int) -> AdminTransactionPage:
-    """Purchases newest first, filterable; `total_owed` sums refunds the players' balances did not cover."""
+    """Purchases newest first, filterable; `total_owed`: gold the players (or the one player) owe now."""
     q = select(ShopTransaction)
     if status is not None:
         q = q.where(ShopTransaction.status == status)
@@ -257,24 +257,9 @@ async def list_transactions(session: AsyncSession, status: str | None, user_id: 
     if owed_only:
         q = q.where(ShopTransaction.gold_owed > 0)
     rows, after = await newest_first(session, q, ShopTransaction.id, cursor, limit)
-    owed_q = select(func.coalesce(func.sum(ShopTransaction.gold_owed), 0))
+    # What players owe now (debts left by refunds, less what later credits repaid).
+    owed_q = select(func.coalesce(func.sum(Account.owed), 0)).where(Account.kind == "player")
     if user_id is not None:
-        owed_q = owed_q.where(ShopTransaction.user_id == user_id)
+        owed_q = owed_q.where(Account.user_id == user_id)
     total_owed = int((await session.execute(owed_q)).scalar_one())
     return AdminTransactionPage(items=[admin_tx_out(r) for (r,) in rows], next_cursor=after, total_owed=total_owed)
-
-
-async def force_settle(session: AsyncSession, ctx: AuditContext, receipt: str, body: ForceSettleIn) -> AdminTransactionOut:
-    """Decide a pending purchase by hand; 409 INVALID_TRANSITION once it is settled."""
-    tx = await settle.by_receipt(session, receipt)
-    before = {"status": tx.status}
-    if body.status == "success":
-        applied = await settle.succeed(session, tx, by="admin")
-    else:
-        applied = await settle.fail(session, tx, "failed", by="admin", reason="ADMIN_FAILED")
-    if not applied:
-        raise errors.InvalidTransition({"status": tx.status, "receipt_code": receipt})
-    await audit(session, ctx, "shop.transaction.force_settle", "shop_transaction", receipt, before,
-                {"status": tx.status, "requested": body.status, "reason": body.reason,
-                 "failure_reason": tx.failure_reason})
-    return admin_tx_out(tx)

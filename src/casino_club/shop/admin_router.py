@@ -13,7 +13,8 @@ from casino_club.auth.deps import Principal, require_admin, writer
 from casino_club.kit.idempotency import Writer
 from casino_club.kit.pagination import Cursor, Limit, Page
 from casino_club.kit.runtime import Runtime, get_runtime
-from casino_club.shop import admin
+from casino_club.settlement.http import keyed, respond
+from casino_club.shop import admin, purchase
 from casino_club.shop.schemas import (
     AdminProductOut,
     AdminTransactionOut,
@@ -170,4 +171,9 @@ async def list_transactions(status: Status | None = None, user_id: int | None = 
 async def force_settle(receipt: Receipt, body: ForceSettleIn, request: Request,
                        who: Principal = Depends(require_admin), w: Writer = Depends(writer)) -> Response:
     """Settle a pending purchase as success or failed (audited); 409 INVALID_TRANSITION once settled."""
-    return await w.run(lambda s: admin.force_settle(s, _ctx(request, who), receipt, body))
+    rt: Runtime = request.app.state.rt
+    ref = await purchase.tx_ref(rt, receipt)
+    fields = await keyed(request, w.scope)
+    plan = ref.step(**fields, action=body.status, by="admin", reason="ADMIN_FAILED" if body.status == "failed" else None,
+                    answer="admin", audit=_ctx(request, who), audit_reason=body.reason)
+    return await respond(request, plan)

@@ -10,29 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from casino_club.kit.runtime import session_now
 from casino_club.shop import errors
 from casino_club.shop.models import GOLD_PACK, LimitedAllowance, LimitedPackage, Product
-from casino_club.shop.schemas import RANK_ORDER, AdminProductOut, CatalogOut, LimitedInfo, LimitedOut, ProductOut
-
-
-def discount_active(product: Product, now: datetime) -> bool:
-    """A discount counts while it has no end time or its end time is in the future."""
-    return product.discount_percent > 0 and (product.discount_ends_at is None or product.discount_ends_at > now)
-
-
-def unit_price(product: Product, now: datetime) -> int:
-    """The price of one unit after any live discount (the discount is rounded down)."""
-    if not discount_active(product, now):
-        return product.price
-    return product.price - product.price * product.discount_percent // 100
-
-
-def rank_allows(rank: str, min_rank: str) -> bool:
-    """STANDARD < PREMIUM < VIP."""
-    return RANK_ORDER.get(rank, 0) >= RANK_ORDER.get(min_rank, 0)
-
-
-def window_open(package: LimitedPackage, now: datetime) -> bool:
-    """Whether now falls inside the package's sale window."""
-    return (package.starts_at is None or package.starts_at <= now) and (package.ends_at is None or now < package.ends_at)
+from casino_club.shop.rules import discount_active, rank_allows, unit_price, window_open
+from casino_club.shop.schemas import AdminProductOut, CatalogOut, LimitedInfo, LimitedOut, ProductOut
 
 
 def package_on_sale(package: LimitedPackage, now: datetime) -> bool:

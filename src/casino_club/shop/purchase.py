@@ -1,105 +1,107 @@
-"""POST /api/shop/buy and the player's settle poll: one transaction each, reasons as stable codes."""
+"""The HTTP side of purchases: look up what a step names, ask the gateway between steps, hand plans to the writer.
+
+A gold pack is two settlement groups around the gateway call: the buy opens the purchase (stock and promo
+held) and leaves its idempotency key in flight; the gateway's answer is the second step, which stores the
+request's final answer under that key. No transaction stays open while the gateway is asked.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import Request
+from sqlalchemy import bindparam, select
 
-from casino_club.inventory.service import grant_item
+from casino_club.db import core_table
 from casino_club.kit.errors import DomainError
-from casino_club.kit.ids import receipt_code
-from casino_club.kit.runtime import session_now, session_settings
-from casino_club.ops.metrics import PURCHASES
-from casino_club.shop import errors, limited, promo, settle
-from casino_club.shop.catalog import buyable_product, unit_price
+from casino_club.kit.runtime import Runtime
+from casino_club.settlement.plan import Answer
+from casino_club.settlement.writer import SettlementWriter
+from casino_club.shop import errors
 from casino_club.shop.gateway import Decision, Gateway
-from casino_club.shop.models import ITEM, ShopTransaction
-from casino_club.shop.schemas import BuyIn, PurchaseOut, TransactionOut
-from casino_club.wallet.service import System, balance_of, debit_player
+from casino_club.shop.models import PromoCode, ShopTransaction
+from casino_club.shop.plans import BuyPlan, PurchaseStepPlan, step_failed
+from casino_club.shop.schemas import BuyIn
+
+_t = core_table(ShopTransaction).c
+TX_REF = select(_t.id, _t.user_id, _t.package_id, _t.promo_id, _t.status, _t.expires_at, _t.total).where(
+    _t.receipt_code == bindparam("receipt"))
+_p = core_table(PromoCode).c
+PROMO_REF = select(_p.id).where(_p.code == bindparam("code"), _p.deleted_at.is_(None))
 
 
-async def buy(session: AsyncSession, user_id: int, rank: str, body: BuyIn, gateway: Gateway) -> PurchaseOut:
-    """Buy a product; every refusal is counted by reason code and rolls back (a decline is kept)."""
+@dataclass(frozen=True)
+class TxRef:
+    """What a later step needs to name a purchase (its id, owner, package and promo never change)."""
+
+    id: int
+    user_id: int
+    package_id: int | None
+    promo_id: int | None
+    status: str
+    expires_at: datetime | None
+    total: int
+
+    def step(self, **fields: Any) -> PurchaseStepPlan:
+        """A step plan on this purchase."""
+        return PurchaseStepPlan(user_id=self.user_id, tx_id=self.id, package_id=self.package_id,
+                                promo_id=self.promo_id, **fields)
+
+
+async def tx_ref(rt: Runtime, receipt: str, user_id: int | None = None) -> TxRef:
+    """The purchase with this receipt code (only the caller's own when user_id is given); 404 otherwise."""
+    rows = await rt.read(TX_REF, {"receipt": receipt})
+    found = TxRef(**rows[0]._mapping) if rows else None
+    if found is None or (user_id is not None and found.user_id != user_id):
+        raise errors.ReceiptNotFound({"receipt_code": receipt})
+    return found
+
+
+async def promo_id_for(rt: Runtime, code: str) -> int | None:
+    """The id of a live promo code (codes are stored upper-case); the plan checks it again under its lock."""
+    rows = await rt.read(PROMO_REF, {"code": code.strip().upper()})
+    return rows[0][0] if rows else None
+
+
+def _writer(request: Request) -> SettlementWriter:
+    return request.app.state.settlement  # type: ignore[no-any-return]
+
+
+async def buy(request: Request, fields: dict[str, Any], body: BuyIn, gateway: Gateway) -> Answer:
+    """Buy a product: an item settles at once; a gold pack is opened, charged, then settled by the reply."""
+    rt: Runtime = request.app.state.rt
+    promo_id = await promo_id_for(rt, body.promo_code) if body.promo_code else None
+    plan = BuyPlan(**fields, product_id=body.product_id, quantity=body.quantity, promo_id=promo_id,
+                   promo_code=body.promo_code, gateway=gateway.name, pending_s=rt.settings.payment_pending_timeout_s,
+                   hold_s=rt.settings.shop_hold_s)
+    writer = _writer(request)
     try:
-        return await _buy(session, user_id, rank, body, gateway)
+        opened = await writer.settle(plan)
+        if opened.replayed or opened.body["currency"] == "gold":
+            return opened
+        ref = await tx_ref(rt, opened.body["receipt_code"])
+        decision = Decision.SUCCESS if ref.total == 0 else await gateway.charge(opened.body["receipt_code"], ref.total)
+        action = {Decision.SUCCESS: "success", Decision.DECLINED: "failed", Decision.PENDING: "pending"}[decision]
+        step = ref.step(session_id=fields.get("session_id"), scope=fields["scope"], key=fields["key"],
+                        fingerprint=fields["fingerprint"], lang=fields["lang"], key_mode="finish", action=action,
+                        by="gateway", declined_as_error=True, request_id=getattr(request.state, "request_id", None))
+        return await writer.settle(step)
     except DomainError as exc:
-        if not isinstance(exc, errors.PaymentDeclined):
-            PURCHASES.labels("rejected", exc.code).inc()
+        step_failed(exc)
         raise
 
 
-async def _buy(session: AsyncSession, user_id: int, rank: str, body: BuyIn, gateway: Gateway) -> PurchaseOut:
-    now = session_now(session)
-    product = await buyable_product(session, body.product_id, rank)
-    receipt = receipt_code("SP")
-    unit = unit_price(product, now)
-    subtotal = unit * body.quantity
-    package = await limited.package_for(session, product.id)
-    if package is not None:
-        await limited.reserve(session, package, user_id, body.quantity, now)
-    used_promo, discount = None, 0
-    if body.promo_code:
-        used_promo, discount = await promo.redeem(session, body.promo_code, product, user_id, subtotal, receipt, now)
-    is_item = product.kind == ITEM
-    tx = ShopTransaction(
-        receipt_code=receipt, user_id=user_id, product_id=product.id, kind=product.kind,
-        currency="gold" if is_item else "cents", quantity=body.quantity, unit_price=unit, subtotal=subtotal,
-        discount=discount, total=subtotal - discount,
-        gold_amount=0 if is_item else product.gold_amount * body.quantity,
-        item_id=product.item_id if is_item else None, item_quantity=product.item_quantity * body.quantity if is_item else 0,
-        promo_id=used_promo.id if used_promo else None, promo_code=used_promo.code if used_promo else None,
-        status="pending", package_id=package.id if package else None, hold_state="held" if package else None,
-        gold_clawed_back=0, gold_owed=0, created_at=now, updated_at=now)
-    if is_item:
-        await _pay_with_gold(session, tx)
-    else:
-        settings = session_settings(session)
-        tx.gateway = gateway.name
-        tx.expires_at = now + timedelta(seconds=settings.payment_pending_timeout_s)
-        if package is not None:
-            tx.hold_expires_at = now + timedelta(seconds=settings.shop_hold_s)
-        session.add(tx)
-        await session.flush()
-        decision = Decision.SUCCESS if tx.total == 0 else await gateway.charge(receipt, tx.total)
-        if decision == Decision.SUCCESS:
-            await settle.succeed(session, tx, by="gateway")
-        elif decision == Decision.DECLINED:
-            await settle.fail(session, tx, "failed", by="gateway", reason="PAYMENT_DECLINED")
-            raise errors.PaymentDeclined({"receipt_code": receipt, "status": "failed"})
-        else:
-            PURCHASES.labels("pending", "").inc()
-            await settle.notify(session, tx, profile=False)
-    return PurchaseOut(**settle.tx_out(tx).model_dump(), gold=await balance_of(session, user_id))
-
-
-async def _pay_with_gold(session: AsyncSession, tx: ShopTransaction) -> None:
-    now = session_now(session)
-    tx.status, tx.settled_at, tx.settled_by = "success", now, "instant"
-    if tx.package_id is not None:
-        tx.hold_state = "consumed"
-        await limited.mark_sold(session, tx.package_id, tx.quantity)
-    session.add(tx)
-    await session.flush()
-    if tx.total > 0:
-        await debit_player(session, tx.user_id, tx.total, sink=System.SHOP, reason="shop_purchase",
-                           reference=tx.receipt_code, dedupe_key=f"purchase:{tx.receipt_code}:debit")
-    assert tx.item_id is not None
-    await grant_item(session, tx.user_id, tx.item_id, tx.item_quantity)
-    await settle.record_success(session, tx)
-
-
-async def poll(session: AsyncSession, user_id: int, receipt: str, gateway: Gateway) -> TransactionOut:
+async def poll(request: Request, fields: dict[str, Any], receipt: str, gateway: Gateway) -> Answer:
     """Ask the gateway about one of the player's pending purchases and apply its answer."""
-    tx = await settle.by_receipt(session, receipt, user_id)
-    if tx.status != "pending":
-        return settle.tx_out(tx)
-    if tx.expires_at is not None and tx.expires_at <= session_now(session):
-        await settle.fail(session, tx, "voided", by="poll", reason="EXPIRED")
-        return settle.tx_out(tx)
-    decision = await gateway.poll(receipt)
-    if decision == Decision.SUCCESS:
-        await settle.succeed(session, tx, by="poll")
-    elif decision == Decision.DECLINED:
-        await settle.fail(session, tx, "failed", by="poll", reason="PAYMENT_DECLINED")
-    return settle.tx_out(tx)
+    rt: Runtime = request.app.state.rt
+    caller = {k: v for k, v in fields.items() if k != "user_id"}
+    ref = await tx_ref(rt, receipt, fields["user_id"])
+    action, reason = "view", None
+    if ref.status == "pending" and ref.expires_at is not None and ref.expires_at <= rt.clock.now():
+        action, reason = "voided", "EXPIRED"
+    elif ref.status == "pending":
+        decision = await gateway.poll(receipt)
+        action = {Decision.SUCCESS: "success", Decision.DECLINED: "failed", Decision.PENDING: "view"}[decision]
+    return await _writer(request).settle(ref.step(**caller, action=action, by="poll", reason=reason))

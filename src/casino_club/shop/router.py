@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
-from casino_club.auth.deps import Principal, current_principal, writer
+from casino_club.auth.deps import BEARER_SECURITY, Principal, TokenCaller, current_principal, token_writer
 from casino_club.auth.profile import read_rank
-from casino_club.kit.idempotency import Writer
+from casino_club.kit.idempotency import REPLAYED, stored_replay, user_scope
+from casino_club.kit.jsonfast import FastJSONResponse
 from casino_club.kit.pagination import newest_first
 from casino_club.kit.ratelimit import enforce
 from casino_club.kit.runtime import Runtime, get_runtime
+from casino_club.settlement.http import keyed
+from casino_club.settlement.plan import Answer
 from casino_club.shop import catalog, purchase, settle, webhook
 from casino_club.shop.gateway import gateway_for
 from casino_club.shop.models import ShopTransaction
@@ -54,16 +57,29 @@ async def get_limited(principal: Principal = Depends(current_principal),
         return await catalog.limited_packages(session, principal.user_id, await _rank(rt, principal))
 
 
-@router.post("/buy", response_model=PurchaseOut, responses={402: {"description": "PAYMENT_DECLINED"}})
-async def buy(body: BuyIn, principal: Principal = Depends(current_principal), w: Writer = Depends(writer),
-              rt: Runtime = Depends(get_runtime)) -> Response:
+async def _fields(request: Request, caller: TokenCaller) -> dict[str, Any]:
+    return {"user_id": caller.user_id, "session_id": caller.claims.session_id,
+            **await keyed(request, user_scope(caller.user_id))}
+
+
+def _answer(answer: Answer) -> Response:
+    return FastJSONResponse(answer.body, status_code=answer.status,
+                            headers={REPLAYED: "true"} if answer.replayed else None)
+
+
+@router.post("/buy", response_model=PurchaseOut, responses={402: {"description": "PAYMENT_DECLINED"}},
+             openapi_extra=BEARER_SECURITY)
+async def buy(body: BuyIn, request: Request, caller: TokenCaller = Depends(token_writer)) -> Response:
     """Buy a product (idempotent). Items are paid in gold at once; gold packs go through the gateway."""
-    gateway = gateway_for(rt.settings)
-    rank = await _rank(rt, principal)
-    return await w.run(lambda s: purchase.buy(s, principal.user_id, rank, body, gateway),
-                       admit=lambda: enforce(rt.kv, f"shop_buy:{principal.user_id}",
-                                             rt.settings.shop_purchase_rate_limit,
-                                             rt.settings.shop_purchase_rate_window_s))
+    rt: Runtime = request.app.state.rt
+    fields = await _fields(request, caller)
+    if fields["key"] is not None:
+        replay = await stored_replay(rt, fields["scope"], fields["key"], fields["fingerprint"])
+        if replay is not None:  # a replay is answered without counting it against the purchase limit
+            return replay
+    await enforce(rt.kv, f"shop_buy:{caller.user_id}", rt.settings.shop_purchase_rate_limit,
+                  rt.settings.shop_purchase_rate_window_s)
+    return _answer(await purchase.buy(request, fields, body, gateway_for(rt.settings)))
 
 
 @router.get("/transactions", response_model=TransactionPage)
@@ -97,12 +113,11 @@ async def pending_count(principal: Principal = Depends(current_principal),
     return PendingCountOut(pending=count)
 
 
-@router.post("/transactions/{receipt}/settle", response_model=TransactionOut)
-async def settle_poll(receipt: Receipt, principal: Principal = Depends(current_principal),
-                      w: Writer = Depends(writer), rt: Runtime = Depends(get_runtime)) -> Response:
+@router.post("/transactions/{receipt}/settle", response_model=TransactionOut, openapi_extra=BEARER_SECURITY)
+async def settle_poll(receipt: Receipt, request: Request, caller: TokenCaller = Depends(token_writer)) -> Response:
     """Poll the gateway for a pending purchase and apply the answer (no-op once settled)."""
-    gateway = gateway_for(rt.settings)
-    return await w.run(lambda s: purchase.poll(s, principal.user_id, receipt, gateway))
+    rt: Runtime = request.app.state.rt
+    return _answer(await purchase.poll(request, await _fields(request, caller), receipt, gateway_for(rt.settings)))
 
 
 @router.post("/webhook/payment", response_model=WebhookOut, openapi_extra={"requestBody": {
@@ -110,11 +125,10 @@ async def settle_poll(receipt: Receipt, principal: Principal = Depends(current_p
 async def payment_webhook(request: Request, rt: Runtime = Depends(get_runtime),
                           x_signature: str | None = Header(None), x_timestamp: str | None = Header(None),
                           x_nonce: str | None = Header(None), x_event_id: str | None = Header(None, max_length=128)
-                          ) -> WebhookOut:
+                          ) -> Response:
     """Gateway callback: `X-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>`, `X-Timestamp` (unix s,
     ±300 s), `X-Nonce` (single use), optional `X-Event-Id` (de-duplicated)."""
     raw = await request.body()
     webhook.verify_headers(rt.settings, raw, x_signature, x_timestamp, x_nonce, rt.clock.now())
     body = webhook.parse_body(raw)
-    async with rt.transaction() as session:
-        return await webhook.handle(session, body, x_event_id, x_nonce or "", rt.settings.payment_webhook_tolerance_s)
+    return await webhook.handle(request, body, x_event_id, x_nonce or "")

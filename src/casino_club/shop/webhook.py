@@ -1,5 +1,5 @@
 """Payment webhook: verify the HMAC over the raw body, the timestamp and the nonce, de-duplicate the
-event, then apply it (settle, fail or refund) — all in one database transaction.
+event (its id is the idempotency key of the settlement step), then apply it (settle, fail or refund).
 
 Nonces and event ids live in the database, so a replay is refused by whichever instance receives it.
 """
@@ -11,18 +11,21 @@ import hmac
 import json
 from datetime import UTC, datetime, timedelta
 
+from fastapi import Request, Response
 from pydantic import ValidationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casino_club.config import Env, Settings
 from casino_club.db import rows_matched
 from casino_club.kit.errors import ValidationFailed, error
-from casino_club.kit.runtime import session_now
-from casino_club.shop import errors, settle
-from casino_club.shop.models import WebhookEvent, WebhookNonce
-from casino_club.shop.schemas import WebhookIn, WebhookOut
+from casino_club.kit.jsonfast import FastJSONResponse
+from casino_club.kit.runtime import Runtime, session_now
+from casino_club.settlement.writer import SettlementWriter
+from casino_club.shop import errors, purchase
+from casino_club.shop.models import WebhookNonce
+from casino_club.shop.schemas import WebhookIn
 
 SIGNATURE_PREFIX = "sha256="
 WebhookHeadersMissing = error(400, "WEBHOOK_HEADERS_MISSING", "X-Signature, X-Timestamp and X-Nonce are required.",
@@ -73,38 +76,27 @@ async def _use_nonce(session: AsyncSession, nonce: str, ttl_s: int) -> None:
         raise errors.NonceReplayed({"nonce": nonce}) from exc
 
 
-async def _first_delivery(session: AsyncSession, event_id: str, body: WebhookIn) -> bool:
-    if (await session.execute(select(WebhookEvent.event_id).where(WebhookEvent.event_id == event_id))).first():
-        return False
-    try:
-        async with session.begin_nested():
-            session.add(WebhookEvent(event_id=event_id, receipt_code=body.receipt_code, status=body.status,
-                                     result="received", received_at=session_now(session)))
-    except IntegrityError:
-        return False  # delivered twice at the same moment; the other delivery applies it
-    return True
+_ACTIONS = {"success": "success", "failed": "failed", "refunded": "refund"}
 
 
-async def handle(session: AsyncSession, body: WebhookIn, event_id: str | None, nonce: str,
-                 tolerance_s: int) -> WebhookOut:
-    """Record the nonce, de-duplicate by event id and apply the status to the purchase."""
-    # A nonce must outlive the window in which its timestamp is still accepted.
-    await _use_nonce(session, nonce, 2 * tolerance_s + 60)
+async def handle(request: Request, body: WebhookIn, event_id: str | None, nonce: str) -> Response:
+    """Use up the nonce, then apply the status through the settlement writer, once per event id."""
+    rt: Runtime = request.app.state.rt
+    # A nonce must outlive the window in which its timestamp is still accepted. It is used up in its own
+    # transaction first: a delivery that dies after it is retried by the gateway with a new nonce.
+    async with rt.transaction() as session:
+        await _use_nonce(session, nonce, 2 * rt.settings.payment_webhook_tolerance_s + 60)
     event_id = event_id or body.event_id
-    if event_id is not None and not await _first_delivery(session, event_id, body):
-        return WebhookOut(duplicate=True, receipt_code=body.receipt_code)
-    tx = await settle.by_receipt(session, body.receipt_code)
-    if body.status == "success":
-        applied = await settle.succeed(session, tx, by="webhook")
-    elif body.status == "failed":
-        applied = await settle.fail(session, tx, "failed", by="webhook", reason="PAYMENT_DECLINED")
-    else:
-        applied = await settle.refund(session, tx, by="webhook")
-    if event_id is not None:
-        row = await session.get(WebhookEvent, event_id)
-        if row is not None:
-            row.result = "applied" if applied else "ignored"
-    return WebhookOut(applied=applied, receipt_code=tx.receipt_code, status=tx.status)  # type: ignore[arg-type]
+    ref = await purchase.tx_ref(rt, body.receipt_code)
+    plan = ref.step(scope="webhook", key=event_id, fingerprint="webhook" if event_id else None,
+                    action=_ACTIONS[body.status], by="webhook",
+                    reason="PAYMENT_DECLINED" if body.status == "failed" else None, answer="webhook",
+                    event_id=event_id)
+    writer: SettlementWriter = request.app.state.settlement
+    answer = await writer.settle(plan)
+    if answer.replayed:
+        return FastJSONResponse(answer.body | {"duplicate": True, "applied": False})
+    return FastJSONResponse(answer.body, status_code=answer.status)
 
 
 async def prune_nonces(session: AsyncSession, now: datetime | None = None) -> int:

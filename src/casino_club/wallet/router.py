@@ -21,7 +21,7 @@ router = APIRouter(tags=["wallet"])
 
 def _balance_query() -> Select[Any]:
     a, u = core_table(Account).c, core_table(User).c
-    return (select(a.balance, a.updated_at, u.xp).join_from(core_table(Account), core_table(User), u.id == a.user_id)
+    return (select(a.balance, a.updated_at, u.xp, a.owed).join_from(core_table(Account), core_table(User), u.id == a.user_id)
             .where(a.user_id == bindparam("user_id")))
 
 
@@ -30,10 +30,11 @@ BALANCE = _balance_query()  # built once (building a statement per request cost 
 
 @router.get("/api/users/balance", response_model=BalanceOut, openapi_extra=BEARER_SECURITY)
 async def balance(request: Request, principal: Principal = Depends(read_principal)) -> Response:
-    """The authoritative balance, level and XP."""
+    """The authoritative balance, level and XP, and gold owed (later credits pay it first)."""
     # One Core statement, answered without a response model (it is only documentation here).
-    [(gold, updated_at, xp)] = await request.app.state.rt.read(BALANCE, {"user_id": principal.user_id})
-    return FastJSONResponse({"gold": gold, "level": level_for(xp), "xp": xp, "updated_at": json_time(updated_at)})
+    [(gold, updated_at, xp, owed)] = await request.app.state.rt.read(BALANCE, {"user_id": principal.user_id})
+    return FastJSONResponse({"gold": gold, "level": level_for(xp), "xp": xp, "owed": owed,
+                             "updated_at": json_time(updated_at)})
 
 
 @router.get("/api/wallet/transactions", response_model=LedgerPage)

@@ -13,6 +13,7 @@ class BalanceOut(BaseModel):
     gold: int
     level: int
     xp: int
+    owed: int  # gold a refund claw-back could not take; every later credit pays it first
     updated_at: datetime
 
 

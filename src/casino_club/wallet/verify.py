@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casino_club.auth.models import User
-from casino_club.wallet.models import Account, Transfer
+from casino_club.wallet.models import Account, AccountDebt, Transfer
 
 
 @dataclass
@@ -18,6 +18,7 @@ class LedgerReport:
     accounts: int = 0
     transfers: int = 0
     player_gold: int = 0
+    owed: int = 0  # gold players owe (refund claw-backs their balances could not cover)
     system_balances: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
@@ -28,7 +29,7 @@ class LedgerReport:
 
 
 async def verify_ledger(session: AsyncSession) -> LedgerReport:
-    """Check sum(transfers) == balance for every player, non-negative balances, and zero-sum totals."""
+    """Check sum(transfers) == balance and owed == debts - repayments per player, and zero-sum totals."""
     report = LedgerReport()
     credits = dict((await session.execute(
         select(Transfer.credit_account_id, func.sum(Transfer.amount)).group_by(Transfer.credit_account_id))).all())
@@ -38,6 +39,11 @@ async def verify_ledger(session: AsyncSession) -> LedgerReport:
     bad_amounts = (await session.execute(select(func.count(Transfer.id)).where(Transfer.amount <= 0))).scalar_one()
     if bad_amounts:
         report.problems.append(f"{bad_amounts} transfers with a non-positive amount")
+    debts = dict((await session.execute(
+        select(AccountDebt.account_id, func.sum(AccountDebt.amount)).group_by(AccountDebt.account_id))).all())
+    repaid = dict((await session.execute(
+        select(Transfer.debit_account_id, func.sum(Transfer.amount)).where(Transfer.reason == "debt_repayment")
+        .group_by(Transfer.debit_account_id))).all())
     derived_total = 0
     for account in (await session.execute(select(Account).order_by(Account.id))).scalars():
         report.accounts += 1
@@ -50,6 +56,10 @@ async def verify_ledger(session: AsyncSession) -> LedgerReport:
                     f"{account.code}: balance {account.balance} != sum of transfers {derived}")
             if account.balance < 0:
                 report.problems.append(f"{account.code}: negative balance {account.balance}")
+            owed = int(debts.get(account.id, 0) or 0) - int(repaid.get(account.id, 0) or 0)
+            if account.owed != owed or owed < 0:
+                report.problems.append(f"{account.code}: owes {account.owed} != debts - repayments {owed}")
+            report.owed += account.owed
         else:
             report.system_balances[account.code] = derived
     if derived_total != 0:

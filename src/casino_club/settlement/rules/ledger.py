@@ -9,10 +9,11 @@ from casino_club.kit.errors import InsufficientGold
 
 @dataclass
 class Wallet:
-    """A player's account as the unit of work holds it: id and running balance."""
+    """A player's account as the unit of work holds it: id, running balance and what the player owes."""
 
     account_id: int
     balance: int
+    owed: int = 0
 
 
 @dataclass(frozen=True)
@@ -53,3 +54,31 @@ def post_credit(wallet: Wallet, source_id: int, amount: int, reason: str, refere
     check_amount(amount)
     wallet.balance += amount
     return Posting(source_id, wallet.account_id, amount, reason, reference, dedupe_key, None, wallet.balance, memo)
+
+
+def repayment(wallet: Wallet) -> int:
+    """How much of the balance goes to the player's debt now (after a credit): all of it, up to the debt."""
+    return min(wallet.owed, wallet.balance)
+
+
+def post_repayment(wallet: Wallet, creditor_id: int, reference: str | None = None) -> Posting | None:
+    """Pay the debt from the balance just credited (player -> the creditor's account); None when nothing is owed."""
+    amount = repayment(wallet)
+    if amount <= 0:
+        return None
+    wallet.owed -= amount
+    return post_debit(wallet, creditor_id, amount, "debt_repayment", reference)
+
+
+def incur_debt(wallet: Wallet, amount: int) -> int:
+    """Add to what the player owes (gold a claw-back could not take); the new debt."""
+    check_amount(amount)
+    wallet.owed += amount
+    return wallet.owed
+
+
+def claw_back(wallet: Wallet, amount: int) -> tuple[int, int]:
+    """Split a claw-back of `amount` into what the balance covers now and what stays owed."""
+    check_amount(amount)
+    take = min(wallet.balance, amount)
+    return take, amount - take
