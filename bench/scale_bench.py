@@ -48,10 +48,11 @@ class Stats:
 async def _prepare_players(bases: list[str], n: int, gold: int, database_url: str) -> list[tuple[int, str]]:
     """Sign up n players (round-robin over instances) and top each up through the ledger."""
     from tests.support.constants import TEST_SECRET
+    from tests.support.ledger import fund
 
     from casino_club.config import Settings
     from casino_club.kit.runtime import Runtime
-    from casino_club.wallet.service import System, credit_player
+    from casino_club.wallet.service import System
 
     players: list[tuple[int, str]] = []
     async with httpx.AsyncClient(timeout=60) as c:
@@ -65,10 +66,7 @@ async def _prepare_players(bases: list[str], n: int, gold: int, database_url: st
     rt = Runtime.build(Settings(_env_file=None, env="test", database_url=database_url,  # type: ignore[call-arg]
                                 secret_key=TEST_SECRET))
     try:
-        async def top_up(session):  # type: ignore[no-untyped-def]
-            for uid, _ in players:
-                await credit_player(session, uid, gold, source=System.PROMOTIONS, reason="bench_top_up")
-        await rt.run(top_up)
+        await fund(rt, {uid: gold for uid, _ in players}, System.PROMOTIONS, "bench_top_up")
     finally:
         await rt.close()
     return players

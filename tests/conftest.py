@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest

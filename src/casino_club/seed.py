@@ -12,7 +12,10 @@ from casino_club.auth.models import User
 from casino_club.auth.schemas import SignupIn
 from casino_club.auth.service import ClientInfo, signup
 from casino_club.config import Env
+from casino_club.fairness.service import commit_seed_pair
 from casino_club.kit.runtime import Runtime, session_settings
+from casino_club.rewards.plans import WelcomePlan
+from casino_club.settlement.writer import SettlementWriter
 
 SEED_ADMIN = "admin"
 SEED_PLAYERS = ("user001", "user002", "user003", "user004")
@@ -43,7 +46,7 @@ def feature_seeders() -> list[Seeder]:
     ]
 
 
-async def _seed_accounts(session: AsyncSession, password: str) -> list[str]:
+async def _seed_accounts(session: AsyncSession, password: str) -> list[tuple[str, int]]:
     created = []
     for site_id in SEED_ACCOUNTS:
         if (await session.execute(select(User.id).where(User.site_id_lower == site_id))).first():
@@ -55,7 +58,7 @@ async def _seed_accounts(session: AsyncSession, password: str) -> list[str]:
             user = await session.get(User, out.user.id)
             assert user is not None
             user.role = "admin"
-        created.append(site_id)
+        created.append((site_id, out.user.id))
     return created
 
 
@@ -65,7 +68,7 @@ async def run_seed(rt: Runtime) -> list[str]:
     if password is None:
         raise SeedRefused("CASINO_SEED_PASSWORD must be set to seed in production")
 
-    async def work(session: AsyncSession) -> list[str]:
+    async def work(session: AsyncSession) -> list[tuple[str, int]]:
         settings = session_settings(session)
         # Seed accounts sign up without an invite, whatever the operator requires of real players.
         original = settings.require_invite_code
@@ -80,4 +83,11 @@ async def run_seed(rt: Runtime) -> list[str]:
             await seeder(session)
         return created
 
-    return await rt.run(work)
+    created = await rt.run(work)
+    writer = SettlementWriter(rt, commit_seed_pair)  # the welcome gold, as every sign-up gets it
+    try:
+        for _, user_id in created:
+            await writer.settle(WelcomePlan.of(user_id, rt.settings.starting_gold))
+    finally:
+        await writer.close()
+    return [site_id for site_id, _ in created]

@@ -11,13 +11,12 @@ from casino_club.fairness.models import SeedPair
 from casino_club.games.models import GachaPity, GameRound
 from casino_club.games.rules import gacha
 from casino_club.kit.runtime import Runtime
-from casino_club.wallet.service import System, credit_player
 from tests.support.api import signup
+from tests.support.ledger import fund
 
 
 async def _fund(rt: Runtime, user_id: int, amount: int) -> None:
-    async with rt.transaction() as session:
-        await credit_player(session, user_id, amount, source=System.ADMIN, reason="test_funding")
+    await fund(rt, {user_id: amount})
 
 
 async def test_config_is_published_and_consistent(client: httpx.AsyncClient) -> None:

@@ -36,7 +36,7 @@ async def test_history_balance_and_me_equal_their_models_json(client: httpx.Asyn
 
         account = (await session.execute(select(Account).where(Account.user_id == player.user_id))).scalar_one()
         profile = (await load_profile(session, player.user_id)).model_dump(mode="json")
-    balance = BalanceOut(gold=account.balance, level=profile["level"], xp=profile["xp"],
+    balance = BalanceOut(gold=account.balance, level=profile["level"], xp=profile["xp"], owed=account.owed,
                          updated_at=account.updated_at).model_dump(mode="json")
     assert (await player.get("/api/users/balance")).json() == balance
     assert (await player.get("/api/auth/me")).json() == profile

@@ -18,13 +18,15 @@ from casino_club.auth.service import ClientInfo
 from casino_club.auth.service import signup as auth_signup
 from casino_club.config import Settings
 from casino_club.kit.clock import Clock
+from casino_club.kit.errors import InsufficientGold
 from casino_club.kit.ids import new_uuid
 from casino_club.kit.runtime import Runtime
 from casino_club.ops.jobs import measure_outbox_lag
 from casino_club.outbox.models import OutboxEvent
-from casino_club.wallet.service import System, credit_player, debit_player, ensure_system_accounts
+from casino_club.wallet.service import ensure_system_accounts
 from tests.conftest import make_settings
 from tests.support.api import login, signup
+from tests.support.ledger import fund
 from tests.support.servers import free_port
 
 
@@ -121,19 +123,11 @@ async def test_sql_statements_are_counted(client: httpx.AsyncClient) -> None:
 async def test_ledger_metric_counts_only_committed_transfers(rt: Runtime, client: httpx.AsyncClient) -> None:
     player = await signup(client)
     before = sample("casino_ledger_gold_total", reason="test_debit", direction="out")
-
-    async def debit(session):  # type: ignore[no-untyped-def]
-        await debit_player(session, player.user_id, 30, sink=System.ADMIN, reason="test_debit")
-
-    async def debit_then_fail(session):  # type: ignore[no-untyped-def]
-        await debit(session)
-        raise RuntimeError("abort")
-
-    await rt.run(debit)
-    with pytest.raises(RuntimeError):
-        await rt.run(debit_then_fail)
+    await fund(rt, {player.user_id: -30}, reason="test_debit")
+    with pytest.raises(InsufficientGold):  # refused inside the group: nothing moved, nothing counted
+        await fund(rt, {player.user_id: -5000}, reason="test_debit")
     assert sample("casino_ledger_gold_total", reason="test_debit", direction="out") - before == 30
-    await rt.run(lambda s: credit_player(s, player.user_id, 30, source=System.ADMIN, reason="test_refund"))
+    await fund(rt, {player.user_id: 30}, reason="test_refund")
     assert await player.gold() == 1000
 
 

@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -18,8 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from casino_club.auth.models import User
 from casino_club.kit.errors import InsufficientGold
 from casino_club.kit.runtime import Runtime, session_now
+from casino_club.settlement.plan import Answer, Plan
+from casino_club.settlement.unit import Unit
 from casino_club.wallet.models import Account, Transfer
-from casino_club.wallet.service import System, balance_of, credit_player, debit_player, open_player_account
+from casino_club.wallet.service import System, balance_of, open_player_account
 from casino_club.wallet.verify import verify_ledger
 from tests.reliability.support import scale
 from tests.support.api import Player
@@ -48,24 +51,39 @@ async def _new_user(rt: Runtime) -> int:
         return user.id
 
 
-async def _apply(rt: Runtime, users: list[int], op: tuple[str, int, int, int]) -> dict[int, int] | None:
-    """Run one operation in its own transaction; returns the balance deltas, or None when refused."""
-    kind, a, b, amount = op
+@dataclass(kw_only=True)
+class _OpPlan(Plan):
+    """One generated ledger operation as a settlement plan (the only way gold moves)."""
+
+    op: tuple[str, int, int, int]
+    users: list[int]
+
+    def players(self) -> tuple[int, ...]:
+        return tuple(sorted({self.users[self.op[1]], self.users[self.op[2]]}))
+
+    def apply(self, unit: Unit) -> Answer:
+        kind, a, b, amount = self.op
+        ua, ub = self.users[a], self.users[b]
+        if kind == "grant":
+            unit.credit(ua, amount, System.ADMIN, "prop_grant")
+            return Answer(200, {str(ua): amount})
+        if kind == "deduct":
+            unit.debit(ua, amount, System.ADMIN, "prop_deduct")
+            return Answer(200, {str(ua): -amount})
+        if a == b:
+            return Answer(200, {})
+        unit.debit(ua, amount, System.HOUSE, "prop_move_out")  # first: refused before anything moved
+        unit.credit(ub, amount, System.HOUSE, "prop_move_in")
+        return Answer(200, {str(ua): -amount, str(ub): amount})
+
+
+async def _apply(writer: Any, users: list[int], op: tuple[str, int, int, int]) -> dict[int, int] | None:
+    """Settle one operation through the app's settlement writer; the balance deltas, or None when refused."""
     try:
-        async with rt.transaction() as s:
-            if kind == "grant":
-                await credit_player(s, users[a], amount, source=System.ADMIN, reason="prop_grant")
-                return {users[a]: amount}
-            if kind == "deduct":
-                await debit_player(s, users[a], amount, sink=System.ADMIN, reason="prop_deduct")
-                return {users[a]: -amount}
-            if a == b:
-                return {}
-            await debit_player(s, users[a], amount, sink=System.HOUSE, reason="prop_move_out")
-            await credit_player(s, users[b], amount, source=System.HOUSE, reason="prop_move_in")
-            return {users[a]: -amount, users[b]: amount}
+        answer = await writer.settle(_OpPlan(user_id=users[op[1]], op=op, users=users))
     except InsufficientGold:
         return None
+    return {int(k): v for k, v in answer.body.items()}
 
 
 @pytest.fixture
@@ -86,16 +104,16 @@ def ledger_tally(proved: Callable[..., None]) -> Iterator[dict[str, Any]]:
 
 @PROPS
 @given(ops=st.lists(OP, max_size=20), concurrent=st.booleans())
-async def test_ledger_any_sequence_keeps_invariants(rt: Runtime, ops: list[tuple[str, int, int, int]],
+async def test_ledger_any_sequence_keeps_invariants(rt: Runtime, settlement: Any, ops: list[tuple[str, int, int, int]],
                                                     concurrent: bool, ledger_tally: dict[str, Any]) -> None:
     users = [await _new_user(rt) for _ in range(3)]
     model = dict.fromkeys(users, 0)
     if concurrent:
-        results = await asyncio.gather(*(_apply(rt, users, op) for op in ops))
+        results = await asyncio.gather(*(_apply(settlement, users, op) for op in ops))
     else:
         results = []
         for op in ops:
-            result = await _apply(rt, users, op)
+            result = await _apply(settlement, users, op)
             # Sequentially the model predicts exactly which deductions are refused.
             kind, a, _, amount = op
             if kind in ("deduct", "move") and (kind == "deduct" or op[1] != op[2]):

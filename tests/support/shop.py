@@ -15,8 +15,9 @@ from casino_club.inventory.service import CORE_ITEMS, upsert_items
 from casino_club.kit.runtime import Runtime
 from casino_club.shop.seed import SHOP_ITEMS
 from casino_club.shop.webhook import sign
-from casino_club.wallet.service import System, credit_player, open_player_account
+from casino_club.wallet.service import System, open_player_account
 from tests.support.api import Player
+from tests.support.ledger import fund
 
 
 async def fast_players(client: httpx.AsyncClient, rt: Runtime, n: int, gold: int = 0,
@@ -33,12 +34,12 @@ async def fast_players(client: httpx.AsyncClient, rt: Runtime, n: int, gold: int
             session.add(user)
             await session.flush()
             await open_player_account(session, user.id)
-            if gold:
-                await credit_player(session, user.id, gold, source=System.PROMOTIONS, reason="test_grant")
             sid = uuid.uuid4().hex
             session.add(AuthSession(id=sid, user_id=user.id, created_at=now, last_used_at=now,
                                     expires_at=now.replace(year=now.year + 1)))
             made.append((user.id, sid))
+    if gold:
+        await fund(rt, {uid: gold for uid, _ in made}, System.PROMOTIONS, "test_grant")
     players = []
     for user_id, sid in made:
         token, _ = issue_access_token(rt.settings, user_id, sid, "user", now)

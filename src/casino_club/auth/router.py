@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from casino_club.auth import errors, lockout, service
 from casino_club.auth.deps import BEARER_SECURITY, Principal, blacklist_key, current_principal, read_principal, writer
@@ -23,10 +23,14 @@ from casino_club.auth.schemas import (
     TotpEnrollOut,
 )
 from casino_club.auth.totp import qr_data_uri
+from casino_club.db import core_table
 from casino_club.kit.errors import InvalidToken, NotFound
 from casino_club.kit.idempotency import Writer
 from casino_club.kit.jsonfast import FastJSONResponse
 from casino_club.kit.runtime import Runtime, get_runtime
+from casino_club.rewards.plans import WelcomePlan
+from casino_club.settlement.writer import SettlementWriter
+from casino_club.wallet.models import Transfer
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 REFRESH_COOKIE = "cc_refresh"
@@ -54,7 +58,18 @@ async def signup(body: SignupIn, request: Request, rt: Runtime = Depends(get_run
     """Create an account (1,000 starting gold) and log in. A repeat sign-up answers 409 SITE_ID_TAKEN."""
     await _limit_ip(rt, request, "signup", rt.settings.signup_per_ip_limit, 600)
     out = await rt.run(lambda s: service.signup(s, body, client_info(request)))
+    await _welcome(request, rt, out)
     return _tokens_response(out, request, rt, 201)
+
+
+WELCOME_PAID = select(core_table(Transfer).c.id).where(core_table(Transfer).c.dedupe_key == bindparam("key"))
+
+
+async def _welcome(request: Request, rt: Runtime, out: TokenOut) -> None:
+    """Pay the welcome gold through the settlement writer (keyed per player: a repeat is a replay)."""
+    writer: SettlementWriter = request.app.state.settlement
+    answer = await writer.settle(WelcomePlan.of(out.user.id, rt.settings.starting_gold))
+    out.user.gold = answer.body["gold"]
 
 
 @router.post("/login", response_model=TokenOut)
@@ -68,6 +83,9 @@ async def login(body: LoginIn, request: Request, rt: Runtime = Depends(get_runti
         await lockout.failed(rt, attempt, exc)
         raise
     await lockout.succeeded(rt, attempt)
+    if out.user.gold == 0 and rt.settings.starting_gold > 0 and not await rt.read(
+            WELCOME_PAID, {"key": f"signup:{out.user.id}"}):
+        await _welcome(request, rt, out)  # the sign-up died between its account and its welcome gold
     return _tokens_response(out, request, rt)
 
 

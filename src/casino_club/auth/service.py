@@ -26,7 +26,7 @@ from casino_club.kit.errors import InvalidToken, ValidationFailed
 from casino_club.kit.ids import new_uuid
 from casino_club.kit.runtime import session_now, session_settings
 from casino_club.outbox.service import emit
-from casino_club.wallet.service import System, credit_player, open_player_account
+from casino_club.wallet.service import open_player_account
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ async def _use_invite(session: AsyncSession, code: str | None, settings: Setting
 
 
 async def signup(session: AsyncSession, body: SignupIn, client: ClientInfo) -> TokenOut:
-    """Create a player with 1,000 starting gold from the promotions account, and log them in."""
+    """Create a player (account, first seed pair, session) and log them in; the welcome gold is paid next."""
     settings = session_settings(session)
     now = session_now(session)
     await _use_invite(session, body.invite_code, settings, now)
@@ -70,10 +70,7 @@ async def signup(session: AsyncSession, body: SignupIn, client: ClientInfo) -> T
         raise _taken(exc) from exc
     await open_player_account(session, user.id)
     await commit_first_pair(session, user.id)  # the server seed is fixed before any client seed exists
-    if settings.starting_gold > 0:
-        await credit_player(session, user.id, settings.starting_gold, source=System.PROMOTIONS,
-                            reason="signup_bonus", reference=f"user:{user.id}", dedupe_key=f"signup:{user.id}")
-    await record_action(session, user.id, "signup", {"gold": settings.starting_gold})
+    # The starting gold follows through the settlement writer (auth/router.py: WelcomePlan), once per player.
     return await _open_session(session, user, client, settings.starting_gold)
 
 

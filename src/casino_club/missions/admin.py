@@ -13,14 +13,12 @@ from casino_club.auth.models import User
 from casino_club.kit.errors import NotFound, error
 from casino_club.kit.pagination import Page, newest_first
 from casino_club.kit.runtime import session_now
-from casino_club.missions.events import ensure_progress_rows, join_participation, pay_event
+from casino_club.missions.events import ensure_progress_rows, join_participation
 from casino_club.missions.models import Event, EventParticipation, EventProgress, MissionTemplate
 from casino_club.missions.schemas import (
-    ClaimRewardOut,
     EventIn,
     EventOut,
     EventUpdate,
-    ForceClaimIn,
     MissionTemplateIn,
     MissionTemplateOut,
     MissionTemplateUpdate,
@@ -161,18 +159,14 @@ async def participants(session: AsyncSession, event_id: int, cursor: str | None,
     return ParticipantPage(items=items, next_cursor=after)
 
 
-async def force_claim(session: AsyncSession, ctx: AuditContext, event_id: int, body: ForceClaimIn) -> ClaimRewardOut:
-    """Pay an event's rewards to a player whatever the progress (joins them if needed); still once."""
+async def join_for_claim(session: AsyncSession, event_id: int, user_id: int) -> None:
+    """Before a forced claim: the event exists and the player joins it if he has not (no gold moves here)."""
     e = await _event(session, event_id)
     if e.deleted_at is not None:
         raise NotFound({"event_id": event_id})
-    if (await session.execute(select(User.id).where(User.id == body.user_id))).scalar_one_or_none() is None:
-        raise NotFound({"user_id": body.user_id})
-    part, _ = await join_participation(session, e, body.user_id)
-    out = await pay_event(session, e, part, forced=True)
-    await audit(session, ctx, "event.force_claim", "event", e.id, None,
-                {"user_id": body.user_id, "reward_id": out.reward.id, "gold": out.reward.gold, "xp": out.reward.xp})
-    return out
+    if (await session.execute(select(User.id).where(User.id == user_id))).scalar_one_or_none() is None:
+        raise NotFound({"user_id": user_id})
+    await join_participation(session, e, user_id)
 
 
 async def list_templates(session: AsyncSession, include_deleted: bool, cursor: str | None,

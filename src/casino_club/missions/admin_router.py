@@ -13,6 +13,7 @@ from casino_club.kit.idempotency import Writer
 from casino_club.kit.pagination import Cursor, Limit, Page
 from casino_club.kit.runtime import Runtime, get_runtime
 from casino_club.missions import admin as svc
+from casino_club.missions.plans import EventClaimPlan
 from casino_club.missions.schemas import (
     ClaimRewardOut,
     EventIn,
@@ -24,6 +25,7 @@ from casino_club.missions.schemas import (
     MissionTemplateUpdate,
     ParticipantPage,
 )
+from casino_club.settlement.http import keyed, respond
 
 router = APIRouter(prefix="/api/admin", tags=["admin: events & missions"])
 
@@ -87,7 +89,11 @@ async def admin_participants(event_id: int = _id(), cursor: str | None = Query(N
 async def admin_force_claim(body: ForceClaimIn, request: Request, event_id: int = _id(),
                             admin: Principal = Depends(require_admin), w: Writer = Depends(writer)) -> Response:
     """Pay an event's rewards to a player regardless of progress (once per player)."""
-    return await w.run(lambda s: svc.force_claim(s, _ctx(request, admin), event_id, body))
+    rt: Runtime = request.app.state.rt
+    await rt.run(lambda s: svc.join_for_claim(s, event_id, body.user_id))
+    plan = EventClaimPlan(user_id=body.user_id, event_id=event_id, forced=True, audit=_ctx(request, admin),
+                          **await keyed(request, w.scope))
+    return await respond(request, plan)
 
 
 @router.get("/missions", response_model=Page[MissionTemplateOut])

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from casino_club.db import rows_matched
 from casino_club.kit.errors import NotFound, error
 from casino_club.kit.runtime import session_now
 from casino_club.missions.models import Event, EventParticipation, EventProgress
 from casino_club.missions.progress import event_progress_of
-from casino_club.missions.schemas import ClaimRewardOut, EventList, JoinOut, MyEventOut
-from casino_club.missions.service import AlreadyClaimed
+from casino_club.missions.schemas import EventList, JoinOut, MyEventOut
 from casino_club.rewards.schemas import RewardSpec
-from casino_club.rewards.service import grant_reward, reward_out
-from casino_club.wallet.service import balance_of
 
 EventNotActive = error(409, "EVENT_NOT_ACTIVE", "This event is not running now.", "진행 중인 이벤트가 아닙니다.")
 EventNotJoined = error(409, "EVENT_NOT_JOINED", "Join the event first.", "먼저 이벤트에 참여하세요.")
@@ -91,18 +87,3 @@ async def join(session: AsyncSession, user_id: int, event_id: int) -> JoinOut:
         raise EventNotActive({"event_id": event_id})
     part, created = await join_participation(session, event, user_id)
     return JoinOut(idempotent=not created, event=_view(event, part, await event_progress_of(session, event.id, user_id)))
-
-
-async def pay_event(session: AsyncSession, event: Event, part: EventParticipation, forced: bool) -> ClaimRewardOut:
-    """Mark the participation claimed (exactly once, conditional UPDATE) and pay the rewards."""
-    now = session_now(session)
-    won = await session.execute(update(EventParticipation).where(
-        EventParticipation.id == part.id, EventParticipation.claimed_at.is_(None))
-        .values(claimed_at=now, completed_at=part.completed_at or now, forced=forced)
-        .execution_options(synchronize_session=False))
-    if rows_matched(won) != 1:
-        raise AlreadyClaimed({"event_id": event.id})
-    reward = await grant_reward(session, part.user_id, RewardSpec(**event.rewards), source="event", title=event.title,
-                                title_en=event.title_en, dedupe_key=f"event:{event.id}:{part.user_id}", reference=f"event:{event.id}")
-    return ClaimRewardOut(kind="event", id=event.id, reward=reward_out(reward),
-                          balance=await balance_of(session, part.user_id))

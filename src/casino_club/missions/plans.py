@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
+from casino_club.admin.audit import AuditContext
+from casino_club.admin.gold import AUDIT
 from casino_club.kit.errors import NotFound
+from casino_club.kit.jsonfast import dumps
 from casino_club.kit.lang import pick
 from casino_club.missions.events import EventIncomplete, EventNotJoined
 from casino_club.missions.service import AlreadyClaimed, MissionIncomplete
@@ -17,7 +20,7 @@ from casino_club.settlement.store import NOW, Read, Store, Write, parse_time
 from casino_club.settlement.unit import GroupRetry, Unit
 
 PARTICIPATION_CLAIMED = Write("event_claimed", "event_participations", (
-    ("id", "bigint"), ("completed_at", "timestamptz")), (("claimed_at", NOW), ("forced", "false")), keys=1)
+    ("id", "bigint"), ("completed_at", "timestamptz"), ("forced", "boolean")), (("claimed_at", NOW),), keys=1)
 
 
 def _templates_sql(store: Store) -> str:
@@ -117,18 +120,23 @@ COUNTERS = Read("claim_counters", _counters_sql, _parse_counters)
 
 @dataclass(kw_only=True)
 class EventClaimPlan(Plan):
-    """Claim a completed event once (also after it ended); 409 EVENT_NOT_JOINED / EVENT_INCOMPLETE / ALREADY_CLAIMED."""
+    """Claim a completed event once (also after it ended); 409 EVENT_NOT_JOINED / EVENT_INCOMPLETE / ALREADY_CLAIMED.
+
+    `forced`: an admin pays it whatever the progress (the player joined first), audited.
+    """
 
     event_id: int
+    forced: bool = False
+    audit: AuditContext | None = None
 
     reads: ClassVar[tuple[Read, ...]] = (EVENTS, COUNTERS)
-    writes: ClassVar[tuple[Write, ...]] = (REWARD_GRANTS, PARTICIPATION_CLAIMED)
+    writes: ClassVar[tuple[Write, ...]] = (REWARD_GRANTS, PARTICIPATION_CLAIMED, AUDIT)
 
     def ref_ids(self) -> tuple[int, ...]:
         return (self.event_id,)
 
     def new_ids(self) -> dict[str, int]:
-        return {"reward_grants": 1}
+        return {"reward_grants": 1, "audit_logs": 1} if self.audit is not None else {"reward_grants": 1}
 
     def apply(self, unit: Unit) -> Answer:
         rows = [r for r in unit.extra["claim_events"] if int(r[0]) == self.event_id]
@@ -144,16 +152,22 @@ class EventClaimPlan(Plan):
         open_events = unit.open_events(self.user_id)
         live = next((e for e in open_events if e.event_id == self.event_id), None)
         progress = dict(live.progress) if live else unit.extra["claim_counters"].get((self.event_id, self.user_id), {})
-        if not all(progress.get(m, 0) >= int(t) for m, t in requirements.items()):
+        if not self.forced and not all(progress.get(m, 0) >= int(t) for m, t in requirements.items()):
             raise EventIncomplete({"event_id": self.event_id, "progress": progress, "requirements": requirements})
         done.add((self.event_id, self.user_id))
         if live is not None:  # a claimed event stops counting; its completion is written by this claim
             live.claimed, live.newly_completed = True, False
         stamped = parse_time(completed_at) if completed_at else unit.now
-        unit.add("event_claimed", (int(part_id), stamped))
+        unit.add("event_claimed", (int(part_id), stamped, self.forced))
         reference = f"event:{self.event_id}"
         granted = grant(unit, self.user_id, gold=int(rewards.get("gold", 0)), xp=int(rewards.get("xp", 0)),
                         items=list(rewards.get("items", [])), source="event", title=title, title_en=title_en,
                         dedupe_key=f"event:{self.event_id}:{self.user_id}", reference=reference)
+        if self.audit is not None:
+            unit.add("audit", (unit.new_id("audit_logs"), self.audit.actor_id, "event.force_claim", "event",
+                               str(self.event_id), dumps(None),
+                               dumps({"user_id": self.user_id, "reward_id": granted.reward_id,
+                                      "gold": int(rewards.get("gold", 0)), "xp": int(rewards.get("xp", 0))}),
+                               self.audit.ip, self.audit.request_id))
         return _claim_out(unit, self, "event", self.event_id, granted, (title, title_en), reference, rewards)
 

@@ -25,6 +25,7 @@ from casino_club.seed import SEED_ACCOUNTS
 from casino_club.settlement.plan import Answer, Plan
 from casino_club.settlement.unit import Unit
 from casino_club.settlement.writer import SettlementWriter
+from casino_club.wallet.models import Account, Transfer
 from casino_club.wallet.service import System
 
 RESET_GOLD = 1000
@@ -122,6 +123,13 @@ async def clean_seed(rt: Runtime) -> CleanSeedReport:
         result = cast(CursorResult[Any], await session.execute(delete(IdempotencyRecord).where(
             IdempotencyRecord.scope.in_([user_scope(uid) for uid in ids]))))
         report.deleted[IdempotencyRecord.__tablename__] = result.rowcount or 0
+    async with rt.transaction() as session:
+        # The deleted rows' ids come back on SQLite (a new id is the largest + 1), and the transfers that stay
+        # carry dedupe keys built from them ("round:7:payout"): free those keys, or a new round 7 could not pay.
+        accounts = select(Account.id).where(Account.user_id.in_(ids))
+        await session.execute(update(Transfer).where(
+            Transfer.dedupe_key.is_not(None),
+            Transfer.debit_account_id.in_(accounts) | Transfer.credit_account_id.in_(accounts)).values(dedupe_key=None))
     for site_id, uid in report.users.items():
         async with rt.transaction() as session:
             defaults = {c.name: c.default.arg for c in User.__table__.columns

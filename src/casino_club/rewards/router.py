@@ -10,7 +10,9 @@ from casino_club.auth.deps import Principal, current_principal, require_admin, w
 from casino_club.kit.idempotency import Writer
 from casino_club.kit.runtime import Runtime, get_runtime
 from casino_club.rewards import service
+from casino_club.rewards.plans import DistributePlan
 from casino_club.rewards.schemas import DistributeIn, DistributeOut, RewardPage
+from casino_club.settlement.http import keyed, respond
 
 router = APIRouter(tags=["rewards"])
 
@@ -29,4 +31,12 @@ async def distribute(body: DistributeIn, request: Request, admin: Principal = De
                      w: Writer = Depends(writer)) -> Response:
     """Grant gold/items to listed players or a rank (capped); replaying the key returns the same receipt."""
     ctx = AuditContext.of(request, admin.user_id)
-    return await w.run(lambda s: service.distribute(s, ctx, body), status_code=201)
+    rt: Runtime = request.app.state.rt
+    async with rt.sessionmaker() as session:  # validation reads: the plan locks and pays
+        await service.check_items(session, body.items)
+        ids = await service.recipients(session, body, rt.settings.reward_segment_max)
+    target = {"user_ids": body.user_ids} if body.user_ids is not None else {"rank": body.rank}
+    plan = DistributePlan(user_id=ids[0], recipients=ids, target=target, gold=body.gold,
+                          items=[i.model_dump() for i in body.items], reason=body.reason, ctx=ctx,
+                          **await keyed(request, w.scope))
+    return await respond(request, plan)

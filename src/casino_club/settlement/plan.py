@@ -55,6 +55,10 @@ class Plan(ABC):
     reads: ClassVar[tuple[Read, ...]] = ()
     writes: ClassVar[tuple[Write, ...]] = ()
 
+    def players(self) -> tuple[int, ...]:
+        """Every player the plan changes, locked in the group's read (by default the one it is for)."""
+        return (self.user_id,)
+
     def extra_reads(self) -> tuple[Read, ...]:
         """The extra read parts this plan needs (by default the class's `reads`)."""
         return self.reads

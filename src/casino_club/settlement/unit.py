@@ -46,11 +46,11 @@ from casino_club.settlement.store import CORE_WRITES, Read, Reads, Rows, Store, 
 from casino_club.wallet.service import System, system_code
 
 
+@dataclass(frozen=True)
 class NeedsSeedPair:
-    """The player has no active seed pair yet: the writer commits one, then settles the plan again."""
+    """A player of the plan has no active seed pair yet: the writer commits one, then settles the plan again."""
 
-
-NEEDS_SEED_PAIR = NeedsSeedPair()
+    user_id: int
 
 
 class GroupRetry(Exception):
@@ -117,7 +117,7 @@ class Unit:
             for r in p.extra_reads():
                 reads.setdefault(r.name, r)
         got = self._reads = await self.store.read(
-            sorted({p.session_id for p in plans if p.session_id is not None}), keys, sorted({p.user_id for p in plans}),
+            sorted({p.session_id for p in plans if p.session_id is not None}), keys, sorted({u for p in plans for u in p.players()}),
             metrics, sorted(set(self.starts.values())), self.now, self.midnight, _id_counts(plans),
             sorted({i for p in plans for i in p.ref_ids()}), self.today, tuple(reads.values()))
         self.extra = got.extra
@@ -154,8 +154,9 @@ class Unit:
                         return Answer(record.status_code or 200, record.response, replayed=True)
                     abandoned.append(record)  # its first attempt died: this one takes over
                     del stored[ident]
-            if not self._check_caller(plan):
-                return NEEDS_SEED_PAIR
+            missing = self._check_caller(plan)
+            if missing is not None:
+                return NeedsSeedPair(missing)
         except DomainError as exc:
             return exc
         self._changed = False
@@ -178,17 +179,17 @@ class Unit:
                           (plan.scope, plan.key, plan.fingerprint, answer.status, dumps(answer.body)))
         return answer
 
-    def _check_caller(self, plan: Plan) -> bool:
-        """A caller's session is live and his, and he is not banned; False: the player has no seed pair yet."""
+    def _check_caller(self, plan: Plan) -> int | None:
+        """A caller's session is live and his, and he is not banned; a player of the plan without a seed pair yet."""
         assert self._reads is not None
         if plan.session_id is not None and self._reads.sessions.get(plan.session_id) != plan.user_id:
             raise InvalidToken({"reason": "session ended"})
-        locked = self._reads.players.get(plan.user_id)
-        if locked is None:
-            return False
-        if locked.banned and plan.session_id is not None:  # jobs (no session) still end a banned player's rounds
-            raise AccountBanned()
-        return True
+        missing = next((u for u in plan.players() if u not in self._reads.players), None)
+        if missing is not None:
+            return missing
+        if self._reads.players[plan.user_id].banned and plan.session_id is not None:
+            raise AccountBanned()  # jobs (no session) still end a banned player's rounds
+        return None
 
     async def _write(self, plans: list[Plan]) -> None:
         for kind in dict.fromkeys(type(p) for p in plans):

@@ -54,7 +54,7 @@ class SettlementWriter:
         while True:
             outcome = await self._submit(plan)
             if isinstance(outcome, NeedsSeedPair):
-                await self.make_seed_pair(self.rt, plan.user_id)  # once per player; then settle it for real
+                await self.make_seed_pair(self.rt, outcome.user_id)  # once per player; then settle it for real
                 continue
             if isinstance(outcome, DomainError):
                 raise outcome
