@@ -112,11 +112,11 @@ def seed() -> None:
 def ledger_verify() -> None:
     """Check every ledger invariant; exit 1 on any drift."""
     from casino_club.kit.runtime import Runtime
-    from casino_club.wallet.verify import verify_ledger
+    from casino_club.wallet.verify import LedgerReport, verify_ledger
 
     settings = _settings()
 
-    async def go():  # type: ignore[no-untyped-def]
+    async def go() -> LedgerReport:
         rt = Runtime.build(settings)
         try:
             async with rt.sessionmaker() as session:

@@ -64,7 +64,7 @@ async def economy(session: AsyncSession, days: int) -> EconomyOut:
 async def _purchases_by_status(session: AsyncSession) -> dict[str, int]:
     # The shop package owns its tables; count through its model when it is installed.
     try:
-        from casino_club.shop.models import ShopTransaction  # type: ignore[attr-defined]
+        from casino_club.shop.models import ShopTransaction
     except ImportError:
         return {}
     rows = (await session.execute(select(ShopTransaction.status, func.count()).group_by(ShopTransaction.status))).all()

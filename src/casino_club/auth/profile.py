@@ -9,12 +9,13 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from casino_club.auth.models import XP_PER_LEVEL, User, level_for
+from casino_club.auth.models import User
 from casino_club.auth.schemas import Profile
 from casino_club.db import core_table
 from casino_club.kit.errors import NotFound
 from casino_club.kit.jsonfast import json_time
 from casino_club.kit.runtime import Runtime
+from casino_club.settlement.rules.levels import XP_PER_LEVEL, level_for
 from casino_club.wallet.models import Account
 
 

@@ -22,7 +22,7 @@ from casino_club.auth.totp import consume_code
 from casino_club.config import Settings
 from casino_club.db import rows_matched
 from casino_club.fairness.service import commit_first_pair
-from casino_club.kit.errors import InvalidToken, ValidationFailed
+from casino_club.kit.errors import DomainError, InvalidToken, ValidationFailed
 from casino_club.kit.ids import new_uuid
 from casino_club.kit.runtime import session_now, session_settings
 from casino_club.outbox.service import emit
@@ -74,7 +74,7 @@ async def signup(session: AsyncSession, body: SignupIn, client: ClientInfo) -> T
     return await _open_session(session, user, client, settings.starting_gold)
 
 
-def _taken(exc: IntegrityError) -> errors.DomainError:
+def _taken(exc: IntegrityError) -> DomainError:
     # Which unique index refused the row (SQLite names the column, PostgreSQL the constraint).
     return errors.NicknameTaken() if "nickname" in str(exc.orig).lower() else errors.SiteIdTaken()
 

@@ -119,7 +119,7 @@ class RedisBus(_Fanout):
             finally:
                 self.connected.clear()
                 with contextlib.suppress(*REDIS_DOWN):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.backoff_max_s)
 

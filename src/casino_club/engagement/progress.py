@@ -12,8 +12,9 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from casino_club.auth.models import User, level_for
+from casino_club.auth.models import User
 from casino_club.outbox.service import emit
+from casino_club.settlement.rules.levels import level_for
 
 # Metrics that subscribers understand: games_played, wins, slot_spins, rps_plays, gacha_pulls, crash_rounds,
 # gold_wagered, gold_spent, purchases, login_days, streak_claims.

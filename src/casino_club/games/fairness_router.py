@@ -48,7 +48,8 @@ async def fairness(principal: Principal = Depends(current_principal), rt: Runtim
         pair = await service.find_active(session, principal.user_id)
         if pair is not None:
             return await current_out(session, principal.user_id, pair)
-    return await rt.run(lambda s: current_out(s, principal.user_id))  # first visit: commit to a seed now
+    out: FairnessOut = await rt.run(lambda s: current_out(s, principal.user_id))  # first visit: commit to a seed now
+    return out
 
 
 @router.put("/client-seed", response_model=FairnessOut)

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from casino_club.games.errors import InvalidGameInput, input_error
-from casino_club.games.rules import rps, slot
+from casino_club.games.errors import input_error
+from casino_club.games.rules import InvalidGameInput, rps, slot
 
 INSTANT_GAMES = ("slot", "rps")
 

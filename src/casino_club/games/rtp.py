@@ -36,7 +36,7 @@ def exact_rtp_slot() -> Fraction:
             for c, wc in stops_per_symbol.items():
                 mult_x100 = slot.evaluate((a, b, c))[2]
                 total += wa * wb * wc * Fraction(mult_x100, 100)
-    return total / slot.STOPS_PER_REEL**slot.REELS
+    return Fraction(total, slot.STOPS_PER_REEL**slot.REELS)
 
 
 # ---------------------------------------------------------------- rps

@@ -165,7 +165,8 @@ class Runtime:
 
 async def get_runtime(request: Request) -> Runtime:
     """FastAPI dependency: the app's runtime (async: a plain def would cost a threadpool hop per request)."""
-    return request.app.state.rt
+    rt: Runtime = request.app.state.rt
+    return rt
 
 
 def after_commit(session: AsyncSession, hook: Callable[[Runtime], Awaitable[None]]) -> None:
@@ -175,14 +176,17 @@ def after_commit(session: AsyncSession, hook: Callable[[Runtime], Awaitable[None
 
 def session_now(session: AsyncSession) -> datetime:
     """The clock's now() for code that only holds a session."""
-    return session.info["clock"].now()
+    clock: Clock = session.info["clock"]
+    return clock.now()
 
 
 def session_clock(session: AsyncSession) -> Clock:
     """The runtime clock attached to every session."""
-    return session.info["clock"]
+    clock: Clock = session.info["clock"]
+    return clock
 
 
 def session_settings(session: AsyncSession) -> Settings:
     """The settings attached to every session."""
-    return session.info["settings"]
+    settings: Settings = session.info["settings"]
+    return settings

@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from casino_club.kit.errors import error
 from casino_club.kit.runtime import Runtime, session_clock, session_now
 from casino_club.missions.models import MissionProgress, MissionTemplate
-from casino_club.missions.progress import period_end, period_start
+from casino_club.missions.progress import period_end
 from casino_club.missions.schemas import MissionList, MissionOut
 from casino_club.rewards.schemas import RewardSpec
+from casino_club.settlement.rules.progress import period_start
 
 AlreadyClaimed = error(409, "ALREADY_CLAIMED", "This reward was already claimed.", "이미 받은 보상입니다.")
 MissionIncomplete = error(409, "MISSION_INCOMPLETE", "This mission is not complete yet.", "아직 완료하지 않은 미션입니다.")

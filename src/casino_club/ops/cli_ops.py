@@ -18,7 +18,7 @@ def clean_seed_command() -> None:
     """
     from casino_club.kit.runtime import Runtime
     from casino_club.migrate import upgrade
-    from casino_club.ops.clean_seed import clean_seed
+    from casino_club.ops.clean_seed import CleanSeedReport, clean_seed
     from casino_club.wallet.service import ensure_system_accounts
 
     settings = Settings()
@@ -32,7 +32,7 @@ def clean_seed_command() -> None:
         raise typer.Exit(2)
     upgrade(settings.database_url)
 
-    async def go():  # type: ignore[no-untyped-def]
+    async def go() -> CleanSeedReport:
         rt = Runtime.build(settings)
         try:
             await rt.run(ensure_system_accounts)

@@ -35,7 +35,7 @@ def get_realtime(rt: Runtime) -> Realtime:
     """This runtime's realtime objects, created (and wired to the outbox commit hook) on first use."""
     existing = rt.extras.get(EXTRAS_KEY)
     if existing is not None:
-        return existing
+        return existing  # type: ignore[no-any-return]
     bus: Bus = RedisBus(rt.redis, f"{rt.settings.redis_prefix}realtime") if rt.redis is not None else LocalBus()
     hub = Hub(rt)
     relay = OutboxRelay(rt, bus)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from casino_club.auth.models import level_for
 from casino_club.kit.jsonfast import dumps
+from casino_club.settlement.rules.levels import level_for
 from casino_club.settlement.store import NOW, Write
 from casino_club.settlement.unit import Unit
 from casino_club.wallet.service import System

@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from casino_club.auth.errors import AccountBanned
-from casino_club.auth.models import level_for
 from casino_club.auth.profile import profile_json
 from casino_club.config import Settings
 from casino_club.kit.clock import Clock
@@ -31,7 +30,7 @@ from casino_club.settlement.rules.ledger import (
     post_debit,
     post_repayment,
 )
-from casino_club.settlement.rules.levels import gain_xp, xp_to_next
+from casino_club.settlement.rules.levels import gain_xp, level_for, xp_to_next
 from casino_club.settlement.rules.progress import (
     PERIODS,
     EventRow,

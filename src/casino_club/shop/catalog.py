@@ -23,7 +23,7 @@ def product_out(product: Product, now: datetime, rank: str | None = None, limite
     """Public view of a product."""
     sellable = product.active and product.deleted_at is None and (limited is None or limited.on_sale)
     return ProductOut(
-        id=product.id, sku=product.sku, kind=product.kind,  # type: ignore[arg-type]
+        id=product.id, sku=product.sku, kind=product.kind,
         name_ko=product.name_ko, name_en=product.name_en, description=product.description,
         description_en=product.description_en,
         currency="cents" if product.kind == GOLD_PACK else "gold", price=product.price,
@@ -31,7 +31,7 @@ def product_out(product: Product, now: datetime, rank: str | None = None, limite
         discount_percent=product.discount_percent if discount_active(product, now) else 0,
         discount_ends_at=product.discount_ends_at if discount_active(product, now) else None,
         gold_amount=product.gold_amount, item_id=product.item_id, item_quantity=product.item_quantity,
-        min_rank=product.min_rank,  # type: ignore[arg-type]
+        min_rank=product.min_rank,
         purchasable=sellable and (rank is None or rank_allows(rank, product.min_rank)), limited=limited)
 
 

@@ -160,7 +160,7 @@ def _stock(unit: Unit) -> Stock:
     if found is None:
         found = unit.extra["shop_stock"] = Stock(unit.extra["shop_packages"], unit.extra["shop_allowances"],
                                                  unit.extra["shop_promos"], unit.extra["shop_redemptions"])
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _flush(unit: Unit) -> None:

@@ -13,8 +13,8 @@ from casino_club.shop.schemas import TransactionOut
 def tx_out(tx: ShopTransaction) -> TransactionOut:
     """Player-facing view of a purchase."""
     return TransactionOut(
-        receipt_code=tx.receipt_code, status=tx.status, product_id=tx.product_id,  # type: ignore[arg-type]
-        kind=tx.kind, currency=tx.currency, quantity=tx.quantity,  # type: ignore[arg-type]
+        receipt_code=tx.receipt_code, status=tx.status, product_id=tx.product_id,
+        kind=tx.kind, currency=tx.currency, quantity=tx.quantity,
         unit_price=tx.unit_price, subtotal=tx.subtotal, discount=tx.discount, total=tx.total,
         gold_amount=tx.gold_amount, item_id=tx.item_id, item_quantity=tx.item_quantity, promo_code=tx.promo_code,
         failure_reason=tx.failure_reason, gold_clawed_back=tx.gold_clawed_back, gold_owed=tx.gold_owed,

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
-from casino_club.auth.models import level_for
 from casino_club.config import Settings
 from casino_club.inventory.service import STREAK_SHIELD
 from casino_club.kit.jsonfast import dumps
 from casino_club.rewards.grant import REWARD_GRANTS, grant
 from casino_club.settlement.plan import Answer, Plan
+from casino_club.settlement.rules.levels import level_for
 from casino_club.settlement.store import NOW, Read, Store, Write
 from casino_club.settlement.unit import Unit
 from casino_club.streaks.rules import RunPlan, plan_run, reward_for

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import Select, bindparam, select
 
 from casino_club.auth.deps import BEARER_SECURITY, Principal, current_principal, read_principal
-from casino_club.auth.models import User, level_for
+from casino_club.auth.models import User
 from casino_club.db import core_table
 from casino_club.kit.jsonfast import FastJSONResponse, json_time
 from casino_club.kit.runtime import Runtime, get_runtime
+from casino_club.settlement.rules.levels import level_for
 from casino_club.wallet.history import ledger_page
 from casino_club.wallet.models import Account
 from casino_club.wallet.schemas import BalanceOut, LedgerPage

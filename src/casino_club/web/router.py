@@ -53,7 +53,8 @@ ADMIN_SECTIONS = ("users", "products", "limited", "promos", "transactions", "eve
 @cache
 def dictionary(lang: str) -> dict[str, str]:
     """The UI strings of one language (the same JSON files the browser loads)."""
-    return json.loads((STATIC_DIR / "i18n" / f"{lang}.json").read_text(encoding="utf-8"))
+    strings: dict[str, str] = json.loads((STATIC_DIR / "i18n" / f"{lang}.json").read_text(encoding="utf-8"))
+    return strings
 
 
 def _render(request: Request, template: str, page: str, title_key: str, guest: bool,
