@@ -9,7 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from casino_club.kit.errors import InsufficientGold
-from casino_club.settlement.rules.ledger import Wallet, post_credit, post_debit
+from casino_club.settlement.rules.ledger import (
+    Wallet,
+    claw_back,
+    incur_debt,
+    post_credit,
+    post_debit,
+    post_repayment,
+)
 from casino_club.settlement.rules.levels import gain_xp, wager_xp, xp_to_next
 from casino_club.settlement.rules.progress import (
     EventRow,
@@ -107,3 +114,28 @@ def test_events_count_only_required_metrics_and_stop_once_claimed() -> None:
     assert ev.newly_completed and ev.dirty == {"wins", "games_played"}
     ev.claimed = True
     assert advance_events([ev], {"wins": 1}) == [] and ev.progress["wins"] == 2
+
+
+@given(balance=st.integers(0, 10**6), refund=st.integers(1, 10**6),
+       credits=st.lists(st.integers(1, 10**5), max_size=30))
+def test_a_debt_is_what_the_claw_back_could_not_take_and_later_credits_pay_it_first(
+        balance: int, refund: int, credits: list[int]) -> None:
+    wallet = Wallet(account_id=7, balance=balance)
+    take, owed = claw_back(wallet, refund)
+    assert (take, owed) == (min(balance, refund), refund - min(balance, refund))
+    if take:
+        post_debit(wallet, 1, take, "purchase_refund")
+    if owed:
+        incur_debt(wallet, owed)
+    repaid = 0
+    for amount in credits:
+        post_credit(wallet, 2, amount, "gift")
+        posting = post_repayment(wallet, 3)
+        if posting is not None:
+            assert posting.reason == "debt_repayment" and posting.credit_id == 3
+            repaid += posting.amount
+        # Nothing is kept while anything is owed; the debt never goes below zero.
+        assert wallet.owed == 0 or wallet.balance == 0
+        assert wallet.owed >= 0 and wallet.balance >= 0
+    assert repaid == min(owed, sum(credits))
+    assert wallet.owed == owed - repaid and wallet.balance == balance - take + sum(credits) - repaid
