@@ -118,7 +118,10 @@ export function mount(root) {
   async function loadLedger() {
     const list = root.querySelector("#ledger");
     try {
-      const page = await get("/wallet/transactions", { limit: 15 });
+      const [page, balance] = await Promise.all([get("/wallet/transactions", { limit: 15 }), get("/users/balance")]);
+      const owed = root.querySelector("#owed");
+      owed.hidden = !(balance.owed > 0);
+      owed.textContent = balance.owed > 0 ? t("profile.owed", { gold: fmtGold(balance.owed) }) : "";
       list.replaceChildren(...page.items.map((l) => h("li", {},
         h("span", {}, `${reasonLabel(l.reason)}${l.memo ? ` · ${l.memo}` : ""}`),
         h("span", { class: `num ${l.amount >= 0 ? "ok-msg" : ""}` }, `${l.amount >= 0 ? "+" : ""}${fmtGold(l.amount)} → ${fmtGold(l.balance_after)}`))));
