@@ -13,7 +13,6 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from casino_club.config import Settings
-from casino_club.engagement.progress import subscribe as subscribe_progress
 from casino_club.fairness.service import commit_seed_pair
 from casino_club.games.service_gacha import ensure_gacha_items
 from casino_club.jobs import all_jobs
@@ -22,7 +21,6 @@ from casino_club.kit.http_errors import database_unavailable, install_error_hand
 from casino_club.kit.kv import KV_DOWN
 from casino_club.kit.lang import LangContextMiddleware
 from casino_club.kit.runtime import Runtime
-from casino_club.missions.progress import on_progress
 from casino_club.missions.service import startup_seed as missions_startup_seed
 from casino_club.ops.docs import install_docs
 from casino_club.ops.middleware import RequestContextMiddleware
@@ -83,7 +81,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, run
                   openapi_url=None, telemetry={"tracing": False, "metrics": False, "logs": False},
                   description="Free-to-play social casino: ledger-backed gold, provably fair games, live sync.")
     app.state.settings = settings
-    subscribe_progress(on_progress)  # missions and events follow the ORM paths' progress (explicit, not at import)
     app.state.startup_hooks = []
     app.state.startup_hooks.append(missions_startup_seed)  # seed missions exist on a fresh database
     app.state.shutdown_hooks = []

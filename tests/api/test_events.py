@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from casino_club.admin.models import AuditLog
-from casino_club.engagement.progress import record_progress
 from casino_club.inventory.service import CORE_ITEMS, STREAK_SHIELD, quantity_of, upsert_items
 from casino_club.kit.clock import Clock
 from casino_club.kit.runtime import Runtime
 from tests.support.api import Player, signup
 from tests.support.engagement import LONG_TOKENS, events_of
+from tests.support.ledger import report_progress
 
 
 @pytest.fixture
@@ -41,8 +41,7 @@ async def _create(admin: Player, clock: Clock, rt: Runtime, **over: object) -> d
 
 
 async def _play(rt: Runtime, user_id: int, games: int = 1) -> None:
-    async with rt.transaction() as session:
-        await record_progress(session, user_id, {"games_played": games, "rps_plays": games})
+    await report_progress(rt, user_id, {"games_played": games, "rps_plays": games})
 
 
 async def test_join_progress_claim_once(client: httpx.AsyncClient, admin: Player, clock: Clock, rt: Runtime) -> None:

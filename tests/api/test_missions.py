@@ -8,11 +8,11 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from casino_club.engagement.progress import record_progress
 from casino_club.kit.clock import Clock
 from casino_club.kit.runtime import Runtime
 from tests.support.api import signup
 from tests.support.engagement import LONG_TOKENS, events_of, set_local
+from tests.support.ledger import report_progress
 
 
 @pytest.fixture
@@ -60,14 +60,13 @@ async def test_five_slot_spins_complete_the_mission_and_pay_once(client: httpx.A
     assert any(u["code"] == "daily_slot_5" and u["completed"] for e in progress_events for u in e["data"]["updates"])
 
 
-async def test_progress_via_record_progress_and_incomplete_claim(client: httpx.AsyncClient, rt: Runtime) -> None:
+async def test_progress_reported_by_the_server_and_incomplete_claim(client: httpx.AsyncClient, rt: Runtime) -> None:
     player = await signup(client)
     win = (await _missions(player))["daily_win_3"]
     response = await player.post(f"/api/missions/{win['id']}/claim")
     assert response.status_code == 409 and response.json()["error"]["code"] == "MISSION_INCOMPLETE"
-    async with rt.transaction() as session:
-        await record_progress(session, player.user_id, {"games_played": 1, "wins": 2})
-        await record_progress(session, player.user_id, {"games_played": 1, "wins": 1, "slot_spins": 0})
+    await report_progress(rt, player.user_id, {"games_played": 1, "wins": 2})
+    await report_progress(rt, player.user_id, {"games_played": 1, "wins": 1, "slot_spins": 0})
     missions = await _missions(player)
     assert missions["daily_win_3"]["progress"] == 3 and missions["daily_win_3"]["completed"]
     assert missions["daily_slot_5"]["progress"] == 0
@@ -97,8 +96,7 @@ async def test_no_client_supplied_progress(client: httpx.AsyncClient, app_rt) ->
 async def test_daily_missions_reset_at_local_midnight(client: httpx.AsyncClient, clock: Clock, rt: Runtime) -> None:
     set_local(clock, 2026, 6, 2, 23, 58)  # a Tuesday, two minutes before local midnight
     player = await signup(client)
-    async with rt.transaction() as session:
-        await record_progress(session, player.user_id, {"games_played": 1})
+    await report_progress(rt, player.user_id, {"games_played": 1})
     missions = await _missions(player)
     assert missions["daily_play_1"]["completed"] and missions["daily_play_1"]["period_start"] == "2026-06-02"
     set_local(clock, 2026, 6, 3, 0, 2)  # just after local midnight (still the 2nd in UTC)
@@ -117,8 +115,7 @@ async def test_daily_mission_can_be_claimed_again_next_day(client: httpx.AsyncCl
     player = await signup(client)
     play = (await _missions(player))["daily_play_1"]
     for _ in range(2):
-        async with rt.transaction() as session:
-            await record_progress(session, player.user_id, {"games_played": 1})
+        await report_progress(rt, player.user_id, {"games_played": 1})
         response = await player.post(f"/api/missions/{play['id']}/claim")
         assert response.status_code == 200, response.text
         clock.advance(timedelta(days=1))

@@ -33,6 +33,28 @@ class FundPlan(Plan):
         return Answer(200, {str(uid): unit.player(uid).wallet.balance for uid in self.amounts})
 
 
+@dataclass(kw_only=True)
+class ProgressPlan(Plan):
+    """Report activity counts for a player, as a game or a purchase would (missions and events advance)."""
+
+    counts: dict[str, int]
+
+    def __post_init__(self) -> None:
+        self.metrics = tuple(self.counts)  # which mission templates the group reads  # type: ignore[misc]
+
+    def apply(self, unit: Unit) -> Answer:
+        return Answer(200, {"updates": unit.progress(self.user_id, self.counts)})
+
+
+async def report_progress(rt: Runtime, user_id: int, counts: dict[str, int]) -> None:
+    """Advance a player's missions and events through the settlement writer (a writer of its own)."""
+    w = SettlementWriter(rt, commit_seed_pair)
+    try:
+        await w.settle(ProgressPlan(user_id=user_id, counts=counts))
+    finally:
+        await w.close()
+
+
 async def fund(rt: Runtime, amounts: dict[int, int], system: System = System.ADMIN, reason: str = "test_funding",
                writer: Any = None) -> dict[str, int]:
     """Move gold for these players in one settlement group (a writer of its own unless one is given)."""
