@@ -12,11 +12,11 @@ from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from casino_club.db import rows_matched
+from casino_club.db import core_table, rows_matched
 from casino_club.kit.errors import (
     DomainError,
     IdempotencyInFlight,
@@ -88,11 +88,15 @@ def stored_outcome(record: Any, fp: str, now: datetime) -> str:
     return "abandoned"
 
 
+_k = core_table(IdempotencyRecord).c
+STORED = select(_k.fingerprint, _k.state, _k.status_code, _k.response, _k.locked_until).where(
+    _k.scope == bindparam("scope"), _k.key == bindparam("key"))
+
+
 async def stored_replay(rt: Runtime, scope: str, key: str, fp: str) -> Response | None:
     """The stored answer of a finished first attempt with this key (422 for another body), else None."""
-    async with rt.sessionmaker() as session:
-        record = (await session.execute(select(IdempotencyRecord).where(
-            IdempotencyRecord.scope == scope, IdempotencyRecord.key == key))).scalar_one_or_none()
+    rows = await rt.read(STORED, {"scope": scope, "key": key})  # one Core statement (no ORM session)
+    record = rows[0] if rows else None
     if record is None or record.state != "done":
         return None
     if stored_outcome(record, fp, rt.clock.now()) != "done":

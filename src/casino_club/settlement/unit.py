@@ -16,7 +16,7 @@ from casino_club.auth.errors import AccountBanned
 from casino_club.auth.profile import profile_json
 from casino_club.config import Settings
 from casino_club.kit.clock import Clock
-from casino_club.kit.errors import DomainError, IdempotencyKeyReused, InvalidToken, NotFound
+from casino_club.kit.errors import DomainError, IdempotencyInFlight, IdempotencyKeyReused, InvalidToken, NotFound
 from casino_club.kit.idempotency import stored_outcome
 from casino_club.kit.ids import new_uuid
 from casino_club.kit.jsonfast import dumps, json_time
@@ -143,6 +143,8 @@ class Unit:
         try:
             if ident is not None:
                 earlier = claimed.get(ident)
+                if earlier is not None and isinstance(earlier[1], IdempotencyInFlight):
+                    raise IdempotencyInFlight()  # held by a plan earlier in this group (its second step follows)
                 if earlier is not None and isinstance(earlier[1], Answer):  # the same key earlier in this group
                     replay = _replay_of(earlier, plan.fingerprint)
                     if replay is not None:
@@ -168,7 +170,7 @@ class Unit:
                 claimed.setdefault(ident, (plan.fingerprint, exc))
             return exc
         if ident is not None:
-            claimed[ident] = (plan.fingerprint, answer)
+            claimed[ident] = (plan.fingerprint, IdempotencyInFlight() if plan.key_mode == "hold" else answer)
         if plan.key is None:
             return answer
         if plan.key_mode == "hold":

@@ -274,6 +274,8 @@ class BuyPlan(Plan):
             "gold_clawed_back": 0, "gold_owed": 0, "settled_by": "instant" if is_item else None,
             "settled_at": now if is_item else None, "created_at": now}
         unit.add("shop_tx_new", tuple(tx[c] for c, _ in _NEW_COLUMNS))
+        if not is_item:
+            self.key_mode = "hold"  # the request's answer comes with the gateway's reply (purchase.buy)
         if is_item:
             if package is not None:
                 package.sold += self.quantity
