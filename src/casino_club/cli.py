@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from casino_club.config import Settings, UnsafeSettings
+from casino_club.economy.cli import economy_app
 from casino_club.games.rtp_cli import rtp as rtp_command
 from casino_club.games.verify_cli import verify as fairness_verify_command
 from casino_club.ops.cli_ops import register as register_ops_commands
@@ -21,6 +22,7 @@ app.add_typer(ledger_app, name="ledger")
 register_ops_commands(app)  # clean-seed, smoke
 fairness_app = typer.Typer(help="Provably fair tools.", no_args_is_help=True)
 app.add_typer(fairness_app, name="fairness")
+app.add_typer(economy_app, name="economy")
 # Both commands are pure computations (no database): the other modules own their logic.
 fairness_app.command("verify")(fairness_verify_command)
 app.command("rtp")(rtp_command)

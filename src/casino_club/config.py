@@ -129,9 +129,14 @@ class Settings(BaseSettings):
     ws_coalesce_ms: int = 300  # profile_update bursts within this window are coalesced (last wins)
 
     # Engagement (streak, VIP, rewards, notifications)
-    streak_base_gold: int = 800  # claim gold = min(base + step * n, cap) for streak day n (day 1 = 1000)
-    streak_step_gold: int = 200
-    streak_max_gold: int = 2800
+    # Free gold (streak, mission, event and VIP rewards) a player may receive per local day; None = no cap.
+    free_gold_daily_cap: int | None = Field(default=None, ge=0)
+    # Claim gold = min(base + step * n, cap) for streak day n (day 1 = 120). Chosen with `casino-club economy
+    # simulate` so that, for the median player, the games and gacha burn >= 60 % of the gold minted and the
+    # day-30 median balance is 3-10x the starting balance (docs/economy.md).
+    streak_base_gold: int = 100
+    streak_step_gold: int = 20
+    streak_max_gold: int = 300
     streak_base_xp: int = 25  # claim XP = min(base + step * n, cap) (day 1 = 50)
     streak_step_xp: int = 25
     streak_max_xp: int = 275

@@ -39,13 +39,18 @@ class SeedMission:
 
 SEED_MISSIONS = (
     SeedMission("daily_play_1", "게임 1판 플레이", "오늘 게임을 1판 플레이하세요.", "Play 1 game",
-                "Play 1 game today.", "daily", "games_played", 1, 100, 10, 10),
+                "Play 1 game today.", "daily", "games_played", 1, 50, 10, 10),
     SeedMission("daily_slot_5", "슬롯 5회 스핀", "오늘 슬롯을 5번 돌리세요.", "Spin the slot 5 times",
-                "Spin the slot 5 times today.", "daily", "slot_spins", 5, 500, 50, 20),
+                "Spin the slot 5 times today.", "daily", "slot_spins", 5, 50, 50, 20),
+    SeedMission("daily_wager_1000", "골드 1,000 베팅", "오늘 골드를 모두 1,000 베팅하세요.", "Wager 1,000 gold",
+                "Wager 1,000 gold in total today.", "daily", "gold_wagered", 1000, 100, 50, 25),
     SeedMission("daily_win_3", "3번 승리", "오늘 3판을 이기세요.", "Win 3 rounds", "Win 3 rounds today.", "daily",
-                "wins", 3, 1000, 100, 30),
+                "wins", 3, 100, 100, 30),
     SeedMission("weekly_games_20", "주간 20판 플레이", "이번 주에 20판을 플레이하세요.", "Play 20 games this week",
-                "Play 20 games this week.", "weekly", "games_played", 20, 5000, 0, 40),
+                "Play 20 games this week.", "weekly", "games_played", 20, 300, 0, 40),
+    SeedMission("weekly_wager_20000", "주간 골드 20,000 베팅", "이번 주에 골드를 모두 20,000 베팅하세요.",
+                "Wager 20,000 gold this week", "Wager 20,000 gold in total this week.", "weekly", "gold_wagered",
+                20000, 500, 0, 45),
 )
 
 
