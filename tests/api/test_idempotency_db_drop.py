@@ -100,3 +100,34 @@ async def test_retry_after_a_dropped_database_applies_once_or_replays_never_in_f
         assert rounds.get(target.user_id, 0) == expected, f"{path}: {rounds.get(target.user_id)} rounds"
     assert ended > 0, "the app held connections to end"
     print(f"delay={delay_s} ended={ended} retried={len(retries)} first={[getattr(a, 'status_code', 'exc') for a in first]}")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_sqlite_writer_connection_closed_under_it_retries_apply_once_or_replay(
+        client: httpx.AsyncClient, app_rt: tuple[Any, Runtime], rt: Runtime) -> None:
+    """SQLite has no server to end connections: close the settlement writer's kept driver connection instead."""
+    writer = app_rt[0].state.settlement
+    players = await fast_players(client, rt, 12, gold=5_000)
+    for p in players:  # seed pairs exist, so the keyed requests below are plain settlements
+        assert (await p.post("/api/games/slot/spin", json={"bet": 100})).status_code == 200
+    assert writer.idle, "the writer keeps its connection between groups"
+    raw = await writer.idle[0].get_raw_connection()
+    await raw.driver_connection.close()  # type: ignore[union-attr]
+    jobs = [(p, "/api/games/slot/spin" if i % 3 == 0 else "/api/games/gacha/pull" if i % 3 == 1
+             else "/api/streak/claim", {"bet": 100} if i % 3 == 0 else {"count": 1} if i % 3 == 1 else {})
+            for i, p in enumerate(players)]
+    keys = [key() for _ in jobs]
+    first = await asyncio.gather(*[_send(p, path, b, k) for (p, path, b), k in zip(jobs, keys, strict=True)])
+    retries: list[int] = []
+    final = await asyncio.gather(*[_settle(p, path, b, k, a, retries)
+                                   for (p, path, b), k, a in zip(jobs, keys, first, strict=True)])
+    for (p, path, body), k, answer in zip(jobs, keys, final, strict=True):
+        again = await _send(p, path, body, k)
+        assert isinstance(again, httpx.Response) and again.status_code == 200
+        assert again.headers.get("Idempotent-Replayed") == "true" and again.json() == answer.json(), path
+        assert await p.gold() == _balance(path, answer.json()), f"{path}: applied more than once"
+    async with rt.sessionmaker() as session:
+        rounds = dict((await session.execute(select(GameRound.user_id, func.count()).group_by(GameRound.user_id))).all())
+    for p, path, _b in jobs:
+        assert rounds[p.user_id] == (2 if path.startswith("/api/games/") else 1), path
+    print(f"sqlite retried={len(retries)} first={[getattr(a, 'status_code', 'exc') for a in first]}")
