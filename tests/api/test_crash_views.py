@@ -18,6 +18,7 @@ from casino_club.kit.clock import Clock
 from casino_club.kit.runtime import Runtime
 from tests.support.api import Player, signup
 from tests.support.engagement import events_of
+from tests.support.ws import open_synced, serve_in_process
 
 PLAY_ONLY = {"balance", "xp", "level"}  # what a bet / cash-out answer (and its event) adds to the round
 
@@ -111,3 +112,32 @@ async def test_auto_cashout_views_agree(client: httpx.AsyncClient, rt: Runtime, 
     got = await _get(player, row.round_id)
     assert got["status"] == "settled" and got["result"] == "win"
     assert _round(await _event(rt, player, row.round_id)) == got
+
+
+async def _socket_update(sock: Any, round_id: int) -> dict[str, Any]:
+    """The next game_update for the round the socket delivers (other events skipped)."""
+    for _ in range(20):
+        for message in await sock.events(1):
+            if message["type"] == "game_update" and message["data"]["round_id"] == round_id:
+                return message["data"]
+    raise AssertionError("no game_update on the socket")
+
+
+async def test_views_on_the_websocket_agree(client: httpx.AsyncClient, rt: Runtime, app_rt: tuple[Any, Runtime],
+                                            frozen: Frozen) -> None:
+    player = await signup(client)
+    bet, row = await _bet(player, rt, {"bet": 100}, min_x100=150)
+    async with serve_in_process(app_rt[0]) as base:
+        sock, _ = await open_synced(base, player.access_token)
+        try:
+            again = await player.post("/api/games/crash/bet", json={"bet": 100})
+            assert again.status_code == 200, again.text
+            opened = await _socket_update(sock, again.json()["round_id"])
+            assert _round(opened) == _round(again.json()) == await _get(player, again.json()["round_id"])
+            frozen.move(row.started_at + (row.due_at - row.started_at) / 2)
+            out = await player.post("/api/games/crash/cashout", json={"round_id": row.round_id})
+            assert out.status_code == 200, out.text
+            pushed = await _socket_update(sock, row.round_id)
+            assert _round(pushed) == _round(out.json()) == await _get(player, row.round_id)
+        finally:
+            await sock.close()
