@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import structlog
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from casino_club.kit.errors import DomainError
@@ -125,7 +126,7 @@ class SettlementWriter:
                 conn = await self._run_group([plan], conn)
             return conn
         except Exception as exc:  # nothing of the group was kept
-            await _release(conn)
+            await _release(conn, broken=not isinstance(exc, IntegrityError))
             if len(plans) > 1:
                 log.warning("settlement_group_split", size=len(plans), error=type(exc).__name__,
                             exc_info=not isinstance(exc, OSError))
@@ -183,11 +184,13 @@ def _answer(plan: Plan, outcome: Outcome | NeedsSeedPair) -> None:
         plan.future.set_result(outcome)
 
 
-async def _release(conn: AsyncConnection | None) -> None:
-    """Return a drain's connection to the pool (the pool discards a broken one)."""
+async def _release(conn: AsyncConnection | None, broken: bool = False) -> None:
+    """Return a drain's connection to the pool; one a group failed on is discarded, not handed to the next user."""
     if conn is None:
         return
     try:
+        if broken:  # the pool only knows a connection is dead when the driver says so; SQLite's may not
+            await conn.invalidate()
         await conn.close()
     except Exception as exc:  # noqa: BLE001 - a dead connection must not fail the plans waiting on the drain
         log.warning("settlement_connection_close_failed", error=repr(exc))

@@ -52,14 +52,44 @@ async function toError(response) {
     err.message || t("error.generic"), err.details || {}, err.request_id || null);
 }
 
-/** Exchange the httpOnly refresh cookie for a new access token (serialised across tabs). */
+const INFLIGHT_KEY = "cc-refresh-inflight";
+const INFLIGHT_WAIT_MS = 3000;
+
+function inflightSince() {
+  try { return Number(localStorage.getItem(INFLIGHT_KEY)) || 0; } catch { return 0; }
+}
+
+function markInflight(on) {
+  try {
+    if (on) localStorage.setItem(INFLIGHT_KEY, String(Date.now()));
+    else localStorage.removeItem(INFLIGHT_KEY);
+  } catch { /* storage disabled: the lock alone serialises */ }
+}
+
+/** Wait while another page's refresh may still be on its way (its Set-Cookie not yet stored). */
+async function waitForOtherRefresh() {
+  for (;;) {
+    const since = inflightSince();
+    if (!since || Date.now() - since > INFLIGHT_WAIT_MS) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Exchange the httpOnly refresh cookie for a new access token (one at a time per tab, across tabs and pages). */
 export function refreshToken() {
   if (refreshing) return refreshing;
   const run = async () => {
+    // A page left mid-refresh keeps the marker: its request went on (keepalive) and rotated the token, so
+    // sending the cookie we hold now would be reuse and revoke the session. Wait for that answer to land.
+    await waitForOtherRefresh();
+    markInflight(true);
+    // Cleared only once an answer came: a page torn down mid-request sees its fetch fail and must not
+    // clear it (that request goes on without it). A real network failure costs the next refresh a short wait.
     const response = await fetch("/api/auth/refresh", {
-      method: "POST", credentials: "same-origin",
+      method: "POST", credentials: "same-origin", keepalive: true, // survives leaving the page
       headers: { "Accept-Language": getLang(), "Content-Type": "application/json" }, body: "{}",
     });
+    markInflight(false);
     if (!response.ok) {
       setToken(null);
       throw await toError(response);
