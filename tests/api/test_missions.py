@@ -31,10 +31,12 @@ async def test_fresh_database_has_the_seed_missions(client: httpx.AsyncClient) -
     missions = await _missions(player)
     assert {code: (m["period"], m["metric"], m["target"], m["rewards"]["gold"], m["rewards"]["xp"])
             for code, m in missions.items()} == {
-        "daily_play_1": ("daily", "games_played", 1, 100, 10),
-        "daily_slot_5": ("daily", "slot_spins", 5, 500, 50),
-        "daily_win_3": ("daily", "wins", 3, 1000, 100),
-        "weekly_games_20": ("weekly", "games_played", 20, 5000, 0),
+        "daily_play_1": ("daily", "games_played", 1, 50, 10),
+        "daily_slot_5": ("daily", "slot_spins", 5, 50, 50),
+        "daily_wager_1000": ("daily", "gold_wagered", 1000, 100, 50),
+        "daily_win_3": ("daily", "wins", 3, 50, 100),
+        "weekly_games_20": ("weekly", "games_played", 20, 200, 0),
+        "weekly_wager_20000": ("weekly", "gold_wagered", 20000, 400, 0),
     }
     assert all(m["progress"] == 0 and not m["completed"] for m in missions.values())
 
@@ -53,7 +55,7 @@ async def test_five_slot_spins_complete_the_mission_and_pay_once(client: httpx.A
     codes = sorted(r.status_code for r in responses)
     assert codes == [200] + [409] * 5, [r.text for r in responses]
     assert {r.json()["error"]["code"] for r in responses if r.status_code == 409} == {"ALREADY_CLAIMED"}
-    assert await player.gold() == before + 500
+    assert await player.gold() == before + 50
     assert (await player.get("/api/auth/me")).json()["xp"] == xp_before + 50
     assert (await _missions(player))["daily_slot_5"]["claimed"]
     progress_events = await events_of(rt, player.user_id, "event_progress")
@@ -71,7 +73,7 @@ async def test_progress_reported_by_the_server_and_incomplete_claim(client: http
     assert missions["daily_win_3"]["progress"] == 3 and missions["daily_win_3"]["completed"]
     assert missions["daily_slot_5"]["progress"] == 0
     body = (await player.post(f"/api/missions/{win['id']}/claim")).json()
-    assert body["reward"]["gold"] == 1000 and body["reward"]["xp"] == 100 and body["kind"] == "mission"
+    assert body["reward"]["gold"] == 50 and body["reward"]["xp"] == 100 and body["kind"] == "mission"
 
 
 async def test_no_client_supplied_progress(client: httpx.AsyncClient, app_rt) -> None:  # type: ignore[no-untyped-def]

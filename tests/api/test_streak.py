@@ -14,12 +14,12 @@ from casino_club.kit.clock import Clock
 from casino_club.kit.runtime import Runtime
 from casino_club.streaks.models import StreakEvent
 from tests.support.api import signup
-from tests.support.engagement import LONG_TOKENS, events_of, set_local, set_utc
+from tests.support.engagement import LONG_TOKENS, ROUND_STREAK, events_of, set_local, set_utc
 
 
 @pytest.fixture
 def settings_overrides() -> dict[str, object]:
-    return dict(LONG_TOKENS)
+    return dict(LONG_TOKENS) | ROUND_STREAK
 
 
 async def _claim(player, status: int = 200) -> dict:  # type: ignore[no-untyped-def]

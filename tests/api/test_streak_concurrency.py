@@ -13,12 +13,12 @@ from casino_club.kit.runtime import Runtime
 from casino_club.rewards.models import RewardGrant
 from casino_club.streaks.models import StreakClaim, StreakDay
 from tests.support.api import signup
-from tests.support.engagement import LONG_TOKENS, set_local
+from tests.support.engagement import LONG_TOKENS, ROUND_STREAK, set_local
 
 
 @pytest.fixture
 def settings_overrides() -> dict[str, object]:
-    return dict(LONG_TOKENS)
+    return dict(LONG_TOKENS) | ROUND_STREAK
 
 
 async def test_twenty_concurrent_claims_pay_once(client: httpx.AsyncClient, clock: Clock, rt: Runtime) -> None:

@@ -13,6 +13,9 @@ from casino_club.outbox.models import OutboxEvent
 
 # Long-lived access tokens so tests can move the clock by days without logging in again.
 LONG_TOKENS = {"access_token_minutes": 60 * 24 * 365}
+# The streak mechanics tests read best with round numbers: day n pays min(800 + 200 n, 2,800), whatever the
+# shipped schedule (docs/economy.md).
+ROUND_STREAK = {"streak_base_gold": 800, "streak_step_gold": 200, "streak_max_gold": 2800}
 
 
 def set_local(clock: Clock, year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime:

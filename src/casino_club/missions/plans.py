@@ -13,7 +13,7 @@ from casino_club.kit.jsonfast import dumps
 from casino_club.kit.lang import pick
 from casino_club.missions.events import EventIncomplete, EventNotJoined
 from casino_club.missions.service import AlreadyClaimed, MissionIncomplete
-from casino_club.rewards.grant import REWARD_GRANTS, Granted, grant
+from casino_club.rewards.grant import FREE_TODAY, REWARD_GRANTS, Granted, grant
 from casino_club.settlement.plan import Answer, Plan
 from casino_club.settlement.rules.progress import MissionRow, period_start
 from casino_club.settlement.store import NOW, Read, Store, Write, parse_time
@@ -47,7 +47,7 @@ def _claim_out(unit: Unit, plan: Plan, kind: str, item_id: int, granted: Granted
     ko, en = titles[0][:120], (titles[1] or "")[:120]
     reward = {"id": granted.reward_id, "source": kind, "title": pick(ko, en, plan.lang), "title_ko": ko,
               "title_en": en, "reference": reference,
-              "gold": int(spec.get("gold", 0)), "xp": int(spec.get("xp", 0)), "items": list(spec.get("items", [])),
+              "gold": granted.gold, "xp": int(spec.get("xp", 0)), "items": list(spec.get("items", [])),
               "created_at": unit.now_json}
     return Answer(200, {"kind": kind, "id": item_id, "reward": reward,
                         "balance": unit.player(plan.user_id).wallet.balance})
@@ -59,7 +59,7 @@ class MissionClaimPlan(Plan):
 
     template_id: int
 
-    reads: ClassVar[tuple[Read, ...]] = (MISSION_TEMPLATES, MISSION_ROWS)
+    reads: ClassVar[tuple[Read, ...]] = (MISSION_TEMPLATES, MISSION_ROWS, FREE_TODAY)
     writes: ClassVar[tuple[Write, ...]] = (REWARD_GRANTS,)
 
     def ref_ids(self) -> tuple[int, ...]:
@@ -129,7 +129,7 @@ class EventClaimPlan(Plan):
     forced: bool = False
     audit: AuditContext | None = None
 
-    reads: ClassVar[tuple[Read, ...]] = (EVENTS, COUNTERS)
+    reads: ClassVar[tuple[Read, ...]] = (EVENTS, COUNTERS, FREE_TODAY)
     writes: ClassVar[tuple[Write, ...]] = (REWARD_GRANTS, PARTICIPATION_CLAIMED, AUDIT)
 
     def ref_ids(self) -> tuple[int, ...]:

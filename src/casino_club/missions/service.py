@@ -45,12 +45,12 @@ SEED_MISSIONS = (
     SeedMission("daily_wager_1000", "골드 1,000 베팅", "오늘 골드를 모두 1,000 베팅하세요.", "Wager 1,000 gold",
                 "Wager 1,000 gold in total today.", "daily", "gold_wagered", 1000, 100, 50, 25),
     SeedMission("daily_win_3", "3번 승리", "오늘 3판을 이기세요.", "Win 3 rounds", "Win 3 rounds today.", "daily",
-                "wins", 3, 100, 100, 30),
+                "wins", 3, 50, 100, 30),
     SeedMission("weekly_games_20", "주간 20판 플레이", "이번 주에 20판을 플레이하세요.", "Play 20 games this week",
-                "Play 20 games this week.", "weekly", "games_played", 20, 300, 0, 40),
+                "Play 20 games this week.", "weekly", "games_played", 20, 200, 0, 40),
     SeedMission("weekly_wager_20000", "주간 골드 20,000 베팅", "이번 주에 골드를 모두 20,000 베팅하세요.",
                 "Wager 20,000 gold this week", "Wager 20,000 gold in total this week.", "weekly", "gold_wagered",
-                20000, 500, 0, 45),
+                20000, 400, 0, 45),
 )
 
 

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from casino_club.kit.jsonfast import dumps
+from casino_club.settlement.rules.free_gold import FREE_SOURCES, allow_free_gold
 from casino_club.settlement.rules.levels import level_for
-from casino_club.settlement.store import NOW, Write
+from casino_club.settlement.store import NOW, Read, Store, Write
 from casino_club.settlement.unit import Unit
 from casino_club.wallet.service import System
 
@@ -17,22 +18,42 @@ REWARD_GRANTS = Write("reward_grants", "reward_grants", (
     ("gold", "bigint"), ("xp", "int"), ("items", "json"), ("dedupe_key", "text")), (("created_at", NOW),))
 
 
+def _free_today_sql(store: Store) -> str:
+    sources = ", ".join(f"'{s}'" for s in sorted(FREE_SOURCES))
+    return store.rows_as_json("user_id, total", f"FROM (SELECT user_id, SUM(gold) AS total FROM reward_grants "
+                                                f"WHERE user_id {store.among(5, 'bigint')} AND source IN ({sources}) "
+                                                f"AND created_at >= {store.param(9)} GROUP BY user_id) f")
+
+
+# Free gold the group's players already received today (reward rows keep what was paid): for the daily cap.
+FREE_TODAY = Read("free_today", _free_today_sql, lambda rows: {int(u): int(g) for u, g in rows})
+
+
 @dataclass(frozen=True)
 class Granted:
-    """What a grant paid: its reward row id and the player's XP and level afterwards."""
+    """What a grant paid: its reward row id, the gold paid (after the daily free-gold cap), XP and level after."""
 
     reward_id: int
     xp: int
     level: int
+    gold: int
 
 
 def grant(unit: Unit, user_id: int, *, gold: int, xp: int, items: list[dict[str, Any]], source: str, title: str,
           dedupe_key: str, reference: str | None = None, profile_event: bool = True, title_en: str = "") -> Granted:
     """Pay gold (from PROMOTIONS), XP and items; emits reward_granted (+ profile_update). `title` is Korean.
 
+    Engagement rewards (FREE_SOURCES) pay at most what the daily free-gold cap still allows; a plan that grants
+    them reads FREE_TODAY.
+
     The reward row's unique dedupe_key and the transfer's make a second grant with the same key fail the group
     instead of paying twice; callers guard with their own claim row. The plan reserves one `reward_grants` id.
     """
+    if source in FREE_SOURCES and unit.settings.free_gold_daily_cap is not None:
+        paid: dict[int, int] = unit.extra.setdefault("free_paid", {})
+        received = unit.extra["free_today"].get(user_id, 0) + paid.get(user_id, 0)
+        gold = allow_free_gold(unit.settings.free_gold_daily_cap, received, gold)
+        paid[user_id] = paid.get(user_id, 0) + gold
     reward_id = unit.new_id("reward_grants")
     unit.add("reward_grants", (reward_id, user_id, source, title[:120], title_en[:120], reference, gold, xp, dumps(items),
                                dedupe_key))
@@ -52,4 +73,4 @@ def grant(unit: Unit, user_id: int, *, gold: int, xp: int, items: list[dict[str,
         "reference": reference, "total_xp": player.xp if xp else None, "level": level_for(player.xp) if xp else None})
     if profile_event:
         unit.emit(user_id, "profile_update", unit.profile(user_id))
-    return Granted(reward_id, player.xp, level_for(player.xp))
+    return Granted(reward_id, player.xp, level_for(player.xp), gold)

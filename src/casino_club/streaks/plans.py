@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from casino_club.config import Settings
 from casino_club.inventory.service import STREAK_SHIELD
 from casino_club.kit.jsonfast import dumps
-from casino_club.rewards.grant import REWARD_GRANTS, grant
+from casino_club.rewards.grant import FREE_TODAY, REWARD_GRANTS, grant
 from casino_club.settlement.plan import Answer, Plan
 from casino_club.settlement.rules.levels import level_for
 from casino_club.settlement.store import NOW, Read, Store, Write
@@ -119,6 +119,7 @@ class ClaimPlan(TickPlan):
     """Tick if needed, then pay today's reward once; a second claim the same local day is 409 ALREADY_CLAIMED."""
 
     metrics: ClassVar[tuple[str, ...]] = ("login_days", "streak_claims")
+    reads: ClassVar[tuple[Read, ...]] = (STREAKS, FREE_TODAY)
     writes: ClassVar[tuple[Write, ...]] = (DAYS, EVENTS, STATES, CLAIMS, REWARD_GRANTS)
 
     def new_ids(self) -> dict[str, int]:
@@ -133,17 +134,17 @@ class ClaimPlan(TickPlan):
         n = max(ticked["current_streak"], 1)
         reward = reward_for(self.settings, n)
         s.claimed_today = True
-        unit.add("streak_claims", (self.user_id, today, n, reward.gold, reward.xp))
         granted = grant(unit, self.user_id, gold=reward.gold, xp=reward.xp, items=[], source="streak",
                         title=f"출석 {n}일차 보상", title_en=f"Daily streak day {n}", dedupe_key=f"streak:{self.user_id}:{today.isoformat()}",
                         reference=f"streak:{today.isoformat()}")
+        unit.add("streak_claims", (self.user_id, today, n, granted.gold, reward.xp))
         unit.add("streak_events", (self.user_id, "claim", today, dumps(
-            {"streak_day": n, "gold": reward.gold, "xp": reward.xp})))
+            {"streak_day": n, "gold": granted.gold, "xp": reward.xp})))
         unit.progress(self.user_id, {"streak_claims": 1})
         unit.emit(self.user_id, "streak_update", {"today": today.isoformat(), "current_streak": n,
                                                   "longest_streak": s.longest, "claimed_today": True,
                                                   "shields_used": 0, "reset": False})
         player = unit.player(self.user_id)
-        return Answer(200, {"today": today.isoformat(), "streak_day": n, "gold": reward.gold, "xp": reward.xp,
+        return Answer(200, {"today": today.isoformat(), "streak_day": n, "gold": granted.gold, "xp": reward.xp,
                             "balance": player.wallet.balance, "level": level_for(player.xp), "total_xp": player.xp,
                             "reward_id": granted.reward_id})

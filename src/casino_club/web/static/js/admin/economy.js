@@ -1,4 +1,5 @@
-// Economy dashboard: gold in/out by source per day, purchases by status, active players.
+// Economy dashboard: minted by source vs burned by sink (and their ratio), gold in/out by reason per day,
+// purchases by status, active players.
 import { get } from "../api.js";
 import { bars, legend, line, stackedBars } from "../chart.js";
 import { fmtGold, h } from "../fmt.js";
@@ -23,12 +24,20 @@ export function mount(host) {
       const labels = days.map((d) => d.day);
       const gin = bySource(days, "gold_in");
       const gout = bySource(days, "gold_out");
+      const sum = (o) => Object.values(o || {}).reduce((a, b) => a + b, 0);
+      const minted = days.reduce((a, d) => a + sum(d.minted), 0);
+      const burned = days.reduce((a, d) => a + sum(d.burned), 0);
       const purchases = Object.entries(eco.purchases || {}).map(([status, n]) => [t(`status.${status}`), n]);
       body.replaceChildren(
         h("div", { class: "kpis" },
           h("div", { class: "kpi" }, h("div", { class: "muted" }, t("admin.players")), h("div", { class: "stat-value" }, fmtGold(eco.players))),
           h("div", { class: "kpi" }, h("div", { class: "muted" }, t("admin.playerGold")), h("div", { class: "stat-value" }, fmtGold(eco.player_gold))),
+          h("div", { class: "kpi", testid: "burn-ratio" }, h("div", { class: "muted" }, t("admin.burnRatio")),
+            h("div", { class: "stat-value" }, minted ? `${Math.round((burned / minted) * 100)}%` : "—"),
+            h("div", { class: "muted" }, `${fmtGold(burned)} / ${fmtGold(minted)}`)),
           h("div", { class: "kpi" }, h("div", { class: "muted" }, t("admin.activePlayers")), h("div", { class: "stat-value" }, fmtGold(days.length ? days[days.length - 1].active_players : 0)))),
+        card(t("admin.minted"), stackedBars(labels, Object.fromEntries([...new Set(days.flatMap((d) => Object.keys(d.minted)))].map((k) => [t(`admin.system.${k}`), days.map((d) => d.minted[k] || 0)])), t("admin.minted"))),
+        card(t("admin.burned"), stackedBars(labels, Object.fromEntries([...new Set(days.flatMap((d) => Object.keys(d.burned)))].map((k) => [t(`admin.system.${k}`), days.map((d) => Math.max(0, d.burned[k] || 0))])), t("admin.burned"))),
         card(t("admin.goldIn"), stackedBars(labels, gin.series, t("admin.goldIn")), legend(gin.names)),
         card(t("admin.goldOut"), stackedBars(labels, gout.series, t("admin.goldOut")), legend(gout.names)),
         card(t("admin.purchases"), purchases.length ? bars(purchases, t("admin.purchases")) : h("p", { class: "muted" }, t("admin.noRows")),
