@@ -11,6 +11,7 @@ import uuid
 
 from playwright.sync_api import expect
 
+from casino_club.missions.service import SEED_MISSIONS
 from tests.e2e.helpers import open_page, signup_in_context
 
 GOLD = re.compile(r"^[\d,]+$")
@@ -342,9 +343,10 @@ def test_mission_completes_from_play_and_is_claimed_once(new_context, api) -> No
     page.get_by_test_id("claim-daily_play_1").click()
     expect(mission).to_have_attribute("data-claimed", "true")
     expect(page.get_by_test_id("claim-daily_play_1")).to_have_count(0)
-    assert api.get(token, "/api/users/balance")["gold"] == before + 100
-    expect_gold(page, before + 100)
-    expect(page.get_by_test_id("toast").filter(has_text="100")).to_have_count(1)
+    reward = next(m.gold for m in SEED_MISSIONS if m.code == "daily_play_1")  # the shipped schedule's amount
+    assert api.get(token, "/api/users/balance")["gold"] == before + reward
+    expect_gold(page, before + reward)
+    expect(page.get_by_test_id("toast").filter(has_text=str(reward))).to_have_count(1)
 
 
 def test_fairness_rotate_then_verify_a_played_round(new_context, api) -> None:  # type: ignore[no-untyped-def]
