@@ -148,3 +148,21 @@ async def test_admin_gold_rate_limit_counts_attempts_not_replays(client: httpx.A
     refused = await admin.post(f"/api/admin/users/{player.user_id}/gold/grant", json=body)
     assert refused.status_code == 429 and refused.json()["error"]["code"] == "RATE_LIMITED"
     assert await player.gold() == 1000 + 10
+
+
+async def test_rights_are_checked_in_the_grants_own_transaction(client: httpx.AsyncClient, admin: Player,
+                                                                 promote, rt: Runtime) -> None:  # type: ignore[no-untyped-def]
+    player = await signup(client)
+    body = {"amount": 10, "reason": "gift"}
+    assert (await admin.post(f"/api/admin/users/{player.user_id}/gold/grant", json=body)).status_code == 200
+    await promote(admin.user_id, "user")  # demoted; the token still says admin
+    demoted = await admin.post(f"/api/admin/users/{player.user_id}/gold/grant", json=body)
+    assert demoted.status_code == 403 and demoted.json()["error"]["code"] == "ADMIN_REQUIRED"
+    await promote(admin.user_id)
+    assert (await admin.post(f"/api/admin/users/{player.user_id}/gold/deduct", json=body)).status_code == 200
+    assert (await admin.post("/api/auth/logout")).status_code == 204
+    ended = await admin.post(f"/api/admin/users/{player.user_id}/gold/grant", json=body)
+    assert ended.status_code == 401
+    refused = await player.post(f"/api/admin/users/{player.user_id}/gold/grant", json=body)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "ADMIN_REQUIRED"
+    assert await player.gold() == 1000  # +10 -10, nothing else moved

@@ -9,11 +9,12 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from casino_club.admin.audit import AuditContext
+from casino_club.auth.errors import AdminRequired, TotpRequired
 from casino_club.kit.fields import reason_text
 from casino_club.kit.ids import receipt_code
 from casino_club.kit.jsonfast import dumps
 from casino_club.settlement.plan import Answer, Plan
-from casino_club.settlement.store import NOW, Write
+from casino_club.settlement.store import NOW, Read, Store, Write
 from casino_club.settlement.unit import Unit
 from casino_club.wallet.service import System
 
@@ -49,6 +50,25 @@ AUDIT = Write("audit", "audit_logs", (
     ("before", "json"), ("after", "json"), ("ip", "text"), ("request_id", "text")), (("created_at", NOW),))
 
 
+def _callers_sql(store: Store) -> str:
+    return store.rows_as_json("id, role, totp_enabled, banned", f"FROM users WHERE id {store.among(10, 'bigint')}")
+
+
+# The acting admin's row, read in the group: rights count as they are now, not as the token says.
+CALLERS = Read("callers", _callers_sql, lambda rows: {int(r[0]): (r[1], bool(r[2]), bool(r[3])) for r in rows})
+
+
+def check_admin(unit: Unit, caller_id: int | None) -> None:
+    """403 unless the caller is an unbanned admin (with TOTP enrolled where it is required), as of this group."""
+    if caller_id is None:
+        return  # built by an endpoint that ran require_admin itself
+    role, totp, banned = unit.extra["callers"].get(caller_id, ("", False, True))
+    if role != "admin" or banned:
+        raise AdminRequired()
+    if unit.settings.totp_required and not totp:
+        raise TotpRequired()
+
+
 @dataclass(kw_only=True)
 class GoldAdjustPlan(Plan):
     """An admin's grant ('grant') or deduction ('deduct'); a deduction past the balance is 409 INSUFFICIENT_GOLD."""
@@ -58,12 +78,17 @@ class GoldAdjustPlan(Plan):
     reason: str
     ctx: AuditContext
 
+    reads: ClassVar[tuple[Read, ...]] = (CALLERS,)
     writes: ClassVar[tuple[Write, ...]] = (AUDIT,)
+
+    def ref_ids(self) -> tuple[int, ...]:
+        return () if self.caller_id is None else (self.caller_id,)
 
     def new_ids(self) -> dict[str, int]:
         return {"audit_logs": 1}
 
     def apply(self, unit: Unit) -> Answer:
+        check_admin(unit, self.caller_id)
         player = unit.player(self.user_id)
         before = player.wallet.balance
         receipt = receipt_code("GR" if self.direction == "grant" else "GD")

@@ -10,8 +10,8 @@ from pydantic import BaseModel
 
 from casino_club.admin import economy, gold, invites, users
 from casino_club.admin.audit import AuditContext, AuditPage, search_audit
-from casino_club.auth.deps import Principal, require_admin, writer
-from casino_club.kit.idempotency import REPLAYED, Writer, fingerprint, request_key, stored_replay
+from casino_club.auth.deps import BEARER_SECURITY, Principal, TokenCaller, admin_token_writer, require_admin, writer
+from casino_club.kit.idempotency import REPLAYED, Writer, fingerprint, request_key, stored_replay, user_scope
 from casino_club.kit.ids import MAX_DB_ID
 from casino_club.kit.jsonfast import FastJSONResponse
 from casino_club.kit.ratelimit import enforce
@@ -34,16 +34,18 @@ class LedgerVerifyOut(BaseModel):
     problems: list[str]
 
 
-async def _gold(direction: str, user_id: int, body: gold.GoldChangeIn, request: Request, admin: Principal,
-                w: Writer, rt: Runtime) -> Response:
+async def _gold(direction: str, user_id: int, body: gold.GoldChangeIn, request: Request, admin: TokenCaller,
+                rt: Runtime) -> Response:
+    scope = user_scope(admin.user_id)
     key = request_key(request)
     fp = await fingerprint(request) if key is not None else None
     if key is not None and fp is not None:
-        replay = await stored_replay(rt, w.scope, key, fp)  # a replay is answered without counting it again
+        replay = await stored_replay(rt, scope, key, fp)  # a replay is answered without counting it again
         if replay is not None:
             return replay
     await enforce(rt.kv, f"admin_gold:{admin.user_id}", rt.settings.admin_gold_rate_limit, 60)
-    plan = gold.GoldAdjustPlan(user_id=user_id, scope=w.scope, key=key, fingerprint=fp, direction=direction,
+    plan = gold.GoldAdjustPlan(user_id=user_id, session_id=admin.claims.session_id, caller_id=admin.user_id,
+                               scope=scope, key=key, fingerprint=fp, direction=direction,
                                amount=body.amount, reason=body.reason, ctx=AuditContext.of(request, admin.user_id))
     writer: SettlementWriter = request.app.state.settlement
     answer = await writer.settle(plan)
@@ -51,20 +53,20 @@ async def _gold(direction: str, user_id: int, body: gold.GoldChangeIn, request: 
                             headers={REPLAYED: "true"} if answer.replayed else None)
 
 
-@router.post("/users/{user_id}/gold/grant", response_model=gold.GoldReceipt)
+@router.post("/users/{user_id}/gold/grant", response_model=gold.GoldReceipt, openapi_extra=BEARER_SECURITY)
 async def grant_gold(body: gold.GoldChangeIn, request: Request, user_id: int = Path(ge=1, le=MAX_DB_ID),
-                     admin: Principal = Depends(require_admin), w: Writer = Depends(writer),
+                     admin: TokenCaller = Depends(admin_token_writer),
                      rt: Runtime = Depends(get_runtime)) -> Response:
     """Grant gold to a player; replaying the idempotency key returns the same receipt."""
-    return await _gold("grant", user_id, body, request, admin, w, rt)
+    return await _gold("grant", user_id, body, request, admin, rt)
 
 
-@router.post("/users/{user_id}/gold/deduct", response_model=gold.GoldReceipt)
+@router.post("/users/{user_id}/gold/deduct", response_model=gold.GoldReceipt, openapi_extra=BEARER_SECURITY)
 async def deduct_gold(body: gold.GoldChangeIn, request: Request, user_id: int = Path(ge=1, le=MAX_DB_ID),
-                      admin: Principal = Depends(require_admin), w: Writer = Depends(writer),
+                      admin: TokenCaller = Depends(admin_token_writer),
                       rt: Runtime = Depends(get_runtime)) -> Response:
     """Deduct gold from a player; more than the balance is 409 INSUFFICIENT_GOLD and changes nothing."""
-    return await _gold("deduct", user_id, body, request, admin, w, rt)
+    return await _gold("deduct", user_id, body, request, admin, rt)
 
 
 @router.get("/audit", response_model=AuditPage)

@@ -151,6 +151,18 @@ async def token_writer(request: Request) -> TokenCaller:
     return TokenCaller(claims, creds.credentials)
 
 
+async def admin_token_writer(request: Request) -> TokenCaller:
+    """For admin writes on the settlement writer: a verified admin token; the group re-reads the admin's row.
+
+    The token's role only turns players away early: a plan built from it (GoldAdjustPlan) checks the caller's
+    session, role, ban and TOTP inside its own transaction, so a demotion counts at once, as with require_admin.
+    """
+    caller = await token_writer(request)
+    if caller.claims.role != "admin":
+        raise errors.AdminRequired()
+    return caller
+
+
 async def require_admin(principal: Principal = Depends(current_principal),
                         rt: Runtime = Depends(get_runtime)) -> Principal:
     """An admin caller with TOTP enrolled (outside development); 403 otherwise.

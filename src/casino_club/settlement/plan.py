@@ -42,6 +42,7 @@ class Plan(ABC):
 
     user_id: int
     session_id: str | None = None  # the caller's session, checked live inside the transaction (None: a job)
+    caller_id: int | None = None  # whose session it is when not the player's own (an admin acting on a player)
     scope: str = ""
     key: str | None = None
     fingerprint: str | None = None

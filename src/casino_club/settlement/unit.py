@@ -183,12 +183,12 @@ class Unit:
     def _check_caller(self, plan: Plan) -> int | None:
         """A caller's session is live and his, and he is not banned; a player of the plan without a seed pair yet."""
         assert self._reads is not None
-        if plan.session_id is not None and self._reads.sessions.get(plan.session_id) != plan.user_id:
+        if plan.session_id is not None and self._reads.sessions.get(plan.session_id) != (plan.caller_id or plan.user_id):
             raise InvalidToken({"reason": "session ended"})
         missing = next((u for u in plan.players() if u not in self._reads.players), None)
         if missing is not None:
             return missing
-        if self._reads.players[plan.user_id].banned and plan.session_id is not None:
+        if self._reads.players[plan.user_id].banned and plan.session_id is not None and plan.caller_id is None:
             raise AccountBanned()  # jobs (no session) still end a banned player's rounds
         return None
 
