@@ -87,8 +87,10 @@ class GoldAdjustPlan(Plan):
     def new_ids(self) -> dict[str, int]:
         return {"audit_logs": 1}
 
-    def apply(self, unit: Unit) -> Answer:
+    def authorize(self, unit: Unit) -> None:
         check_admin(unit, self.caller_id)
+
+    def apply(self, unit: Unit) -> Answer:
         player = unit.player(self.user_id)
         before = player.wallet.balance
         receipt = receipt_code("GR" if self.direction == "grant" else "GD")

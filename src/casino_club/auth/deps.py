@@ -152,14 +152,21 @@ async def token_writer(request: Request) -> TokenCaller:
 
 
 async def admin_token_writer(request: Request) -> TokenCaller:
-    """For admin writes on the settlement writer: a verified admin token; the group re-reads the admin's row.
+    """For admin writes on the settlement writer: a verified token, refused here unless it may be an admin's.
 
-    The token's role only turns players away early: a plan built from it (GoldAdjustPlan) checks the caller's
-    session, role, ban and TOTP inside its own transaction, so a demotion counts at once, as with require_admin.
+    An admin's token costs no read: the plan built from it (GoldAdjustPlan.authorize) checks the caller's session,
+    role, ban and TOTP in its own transaction, so a demotion counts at once. Any other token is checked against
+    the database now (as require_admin does), so a player gets 403 before his body is even looked at and a
+    player promoted since his token was issued is let through.
     """
     caller = await token_writer(request)
     if caller.claims.role != "admin":
-        raise errors.AdminRequired()
+        rt: Runtime = request.app.state.rt
+        row = await read_session(rt, caller.claims)
+        if row.role != "admin":
+            raise errors.AdminRequired()
+        if rt.settings.totp_required and not row.totp_enabled:
+            raise errors.TotpRequired()
     return caller
 
 

@@ -56,6 +56,10 @@ class Plan(ABC):
     reads: ClassVar[tuple[Read, ...]] = ()
     writes: ClassVar[tuple[Write, ...]] = ()
 
+    def authorize(self, unit: Unit) -> None:
+        """Refuse the caller (a DomainError) before anything else of the plan is looked at; by default anyone."""
+        return
+
     def players(self) -> tuple[int, ...]:
         """Every player the plan changes, locked in the group's read (by default the one it is for)."""
         return (self.user_id,)

@@ -185,6 +185,7 @@ class Unit:
         assert self._reads is not None
         if plan.session_id is not None and self._reads.sessions.get(plan.session_id) != (plan.caller_id or plan.user_id):
             raise InvalidToken({"reason": "session ended"})
+        plan.authorize(self)
         missing = next((u for u in plan.players() if u not in self._reads.players), None)
         if missing is not None:
             return missing
