@@ -14,6 +14,7 @@ import bisect
 import random
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cache
@@ -104,18 +105,12 @@ class Result:
     @property
     def minted(self) -> dict[str, int]:
         """Gold minted by source over the run."""
-        out: Counter[str] = Counter()
-        for d in self.days:
-            out.update(d.minted)
-        return dict(out)
+        return _totals(d.minted for d in self.days)
 
     @property
     def burned(self) -> dict[str, int]:
         """Gold burned by sink over the run (the house's net win, gacha)."""
-        out: Counter[str] = Counter()
-        for d in self.days:
-            out.update(d.burned)
-        return dict(out)
+        return _totals(d.burned for d in self.days)
 
     @property
     def burn_ratio(self) -> float:
@@ -126,6 +121,13 @@ class Result:
     def median(self, day: int) -> float:
         """The median balance at the end of day `day` (1-based)."""
         return statistics.median(self.days[day - 1].balances)
+
+
+def _totals(per_day: Iterable[dict[str, int]]) -> dict[str, int]:
+    out: Counter[str] = Counter()
+    for day in per_day:
+        out.update(day)
+    return dict(out)
 
 
 def simulate(settings: Settings, profile: Profile, players: int, days: int, seed: int = 1) -> Result:

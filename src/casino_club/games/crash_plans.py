@@ -19,10 +19,10 @@ from casino_club.games.errors import RoundAlreadySettled, RoundCrashed, RoundNot
 from casino_club.games.instant import InstantPlay
 from casino_club.games.plans import bet_reads, count_round, take_bet
 from casino_club.games.rules import crash, round_gold
-from casino_club.kit.errors import DomainError, error
+from casino_club.kit.errors import error
 from casino_club.kit.jsonfast import dumps, json_time
 from casino_club.ops.metrics import GAME_WAGER
-from casino_club.settlement.plan import Answer, Plan
+from casino_club.settlement.plan import Answer, Plan, error_answer
 from casino_club.settlement.rules.levels import wager_xp
 from casino_club.settlement.rules.stats import add_round
 from casino_club.settlement.store import NOW, Read, Store, Write, parse_time
@@ -221,11 +221,7 @@ class CrashEndPlan(Plan):
         answer = self._end(unit, c, 0, "crashed", None)
         if self.mode == "due":
             return answer
-        return self._error(_crashed(c))  # the loss is committed; the 409 is the stored answer
-
-    def _error(self, exc: DomainError) -> Answer:
-        return Answer(exc.status, {"error": {"code": exc.code, "message": exc.message(self.lang),
-                                             "details": exc.details, "request_id": self.request_id}})
+        return error_answer(_crashed(c), self.lang, self.request_id)  # the loss is committed; the 409 is the stored answer
 
     def _end(self, unit: Unit, c: CrashState, payout: int, ended_by: str, multiplier: float | None) -> Answer:
         auto_won = c.auto_cashout_x100 is not None and crash.auto_cashout_wins(c.auto_cashout_x100, c.crash_x100)

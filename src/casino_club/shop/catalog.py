@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from casino_club.kit.runtime import session_now
-from casino_club.shop import errors
 from casino_club.shop.models import GOLD_PACK, LimitedAllowance, LimitedPackage, Product
 from casino_club.shop.rules import discount_active, rank_allows, unit_price, window_open
 from casino_club.shop.schemas import AdminProductOut, CatalogOut, LimitedInfo, LimitedOut, ProductOut
@@ -99,15 +98,3 @@ def package_out(package: LimitedPackage, product: Product, used: int | None, now
                       sold=package.sold, per_user_limit=package.per_user_limit, user_remaining=info.user_remaining,
                       starts_at=package.starts_at, ends_at=package.ends_at, enabled=package.enabled,
                       on_sale=info.on_sale)
-
-
-async def buyable_product(session: AsyncSession, product_id: int, rank: str) -> Product:
-    """The product a player may buy: exists, on sale, rank high enough."""
-    product = await session.get(Product, product_id)
-    if product is None or product.deleted_at is not None:
-        raise errors.ProductNotFound({"product_id": product_id})
-    if not product.active:
-        raise errors.ProductUnavailable({"product_id": product_id})
-    if not rank_allows(rank, product.min_rank):
-        raise errors.RankRequired({"required": product.min_rank, "rank": rank})
-    return product
