@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     # Slot / RPS rounds queue and settle together in one transaction (group commit); off: one per request.
     round_batching: bool = True
     round_batch_max: int = Field(64, ge=1, le=1000)  # rounds per group commit at most
+    # Settlement groups one instance may have in flight at once. SQLite runs one write at a time anyway;
+    # on PostgreSQL a second group is read and applied while the first one's statements are on the server.
+    settlement_groups_in_flight: int | None = Field(None, ge=1, le=8)  # None: 1 on SQLite, 2 on PostgreSQL
 
     # Shop and payments
     # Sandbox gateway behaviour. Unset: "success" in development/test, "pending" in production (purchases

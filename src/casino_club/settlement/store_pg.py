@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from casino_club.ops.metrics import count_statements
-from casino_club.settlement.store import LEASE, NOW, Rows, Store, Write
+from casino_club.settlement.store import LEASE, NOW, Reads, Rows, Store, Write
 
 
 def _fixed_params(writes: tuple[Write, ...]) -> list[str]:
@@ -56,6 +56,12 @@ def write_statement(writes: tuple[Write, ...]) -> str:
         return parts[0]
     ctes = ",\n".join(f"w{i} AS ({part})" for i, part in enumerate(parts[:-1]))
     return f"WITH {ctes}\n{parts[-1]}"
+
+
+# The same rows, in the same order and lock mode, as the players' part of Store.read.
+LOCK_PLAYERS = ("SELECT sp.active_user_id FROM fairness_seed_pairs sp JOIN accounts a ON a.user_id = sp.active_user_id "
+                "JOIN users u ON u.id = sp.active_user_id WHERE sp.active_user_id = ANY($1::bigint[]) "
+                "ORDER BY sp.active_user_id FOR NO KEY UPDATE")
 
 
 class PgStore(Store):
@@ -107,6 +113,21 @@ class PgStore(Store):
 
     def read_json(self, value: Any) -> Any:
         return value  # the connection's json codec (db.py) already decoded it
+
+    async def read(self, session_ids: Sequence[str], answer_keys: Sequence[tuple[str, str]], user_ids: Sequence[int],
+                   *args: Any, **kwargs: Any) -> Reads:
+        """Lock the players first, then read everything in a statement that starts after the locks are held.
+
+        READ COMMITTED gives each statement one snapshot, taken when it starts. Had the one read statement
+        waited for a player's lock, the row it locked would come back as the holder committed it, but the rest
+        of the statement (stored answers, streak days, reward rows, pity, …) as it was before: another group
+        (this instance's second drain, or another instance) could have committed in between, and balances
+        built on that stale read were lost. Every plan changes a player's state only under that player's lock,
+        so once this statement holds them, the read that follows sees all of it.
+        """
+        if user_ids:
+            await self.fetch(LOCK_PLAYERS, list(user_ids))
+        return await super().read(session_ids, answer_keys, user_ids, *args, **kwargs)
 
     async def fetch(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]:
         count_statements()

@@ -40,10 +40,10 @@ class SettlementWriter:
         self.pending: deque[Plan] = deque()
         self.tasks: set[asyncio.Task[None]] = set()
         self.systems: dict[str, int] = {}  # system account ids, read once
-        # One group in flight per instance, on both databases. Two at once on PostgreSQL (the old slot/RPS batcher
-        # ran two) lost balance updates in the 200-concurrent-spins test (tests/api/test_games_concurrency.py,
-        # about one run in three) and the cause is not yet understood, so the writer does not do it.
-        self.parallel = 1
+        # Groups in flight at once: a plan waits behind at most these. Two on PostgreSQL overlap one group's round
+        # trips with the next one's Python; their reads stay exact because PgStore.read locks the players first.
+        chosen = rt.settings.settlement_groups_in_flight
+        self.parallel = chosen if chosen is not None else (1 if rt.settings.is_sqlite else 2)
         # Connections kept between drains: a pool checkout cost PostgreSQL three round trips (the pre-ping's
         # BEGIN, `;`, ROLLBACK) and a fourth on return, more than a group's own reads.
         self.idle: list[AsyncConnection] = []
