@@ -87,7 +87,9 @@ def test_backoff_grows_even_after_the_socket_was_live_and_the_header_counts_down
     # reset its delay whenever a socket opened and reconnected every 0.5-0.8 s (8+ sockets in 6 s).
     assert 3 <= len(opened) <= 4, [round(t - opened[0], 2) for t in opened]
     gaps = [b - a for a, b in zip(opened, opened[1:], strict=False)]
-    assert all(later > earlier * 1.5 for earlier, later in zip(gaps, gaps[1:], strict=False)), gaps
+    # Each gap is its delay plus the time to open a socket and be closed (up to ~0.2 s on a busy box): check the
+    # delays doubled, not the gaps' ratios, which that overhead blurs.
+    assert all(gap >= 0.5 * 2 ** i * 0.95 for i, gap in enumerate(gaps)), gaps
     status = page.get_by_test_id("live-status")
     expect(status).to_have_attribute("data-state", "retrying")
     expect(status).to_have_attribute("aria-label", re.compile(r"\d+초 후 재연결"))
