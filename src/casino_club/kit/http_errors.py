@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -88,6 +89,8 @@ def install_error_handlers(app: FastAPI) -> None:
     # The database being unreachable (restart, failover, network) is an outage, not a bug: 503 + Retry-After,
     # handled here (not by the catch-all below, which re-raises and makes uvicorn drop the connection).
     @app.exception_handler(DBAPIError)
+    @app.exception_handler(asyncpg.PostgresError)  # raw driver errors of the hot reads (kit/pg_reads.py)
+    @app.exception_handler(asyncpg.InterfaceError)
     @app.exception_handler(PoolTimeout)
     @app.exception_handler(OSError)
     @app.exception_handler(sqlite3.OperationalError)
@@ -139,7 +142,7 @@ def _outage(exc: BaseException) -> bool:
 _OUTAGE_SQLSTATES = {"53300", "57P01", "57P02", "57P03", "40001", "40P01"}
 
 
-# asyncpg's names for "server going away / not accepting connections yet" (no import: the driver is optional).
+# asyncpg's names for "server going away / not accepting connections yet" (by name: SQLAlchemy wraps them).
 _DRIVER_OUTAGES = {"CannotConnectNowError", "ConnectionDoesNotExistError", "ConnectionFailureError",
                    "AdminShutdownError", "CrashShutdownError", "TooManyConnectionsError", "InterfaceError"}
 
@@ -147,7 +150,9 @@ _DRIVER_OUTAGES = {"CannotConnectNowError", "ConnectionDoesNotExistError", "Conn
 def value_rejected_by_database(exc: BaseException) -> bool:
     """A parameter the driver/database cannot represent (e.g. an id beyond BIGINT): the client's mistake, 422."""
     if not isinstance(exc, DBAPIError):
-        return False
+        # The hot reads on PostgreSQL call asyncpg directly (kit/pg_reads.py): its own errors arrive unwrapped.
+        return isinstance(exc, ValueError) and type(exc).__module__.startswith("asyncpg") or (
+            str(getattr(exc, "sqlstate", "") or "") in _INPUT_SQLSTATES)
     if isinstance(exc, DataError):
         return True
     cause = exc.orig.__cause__ if exc.orig is not None else None

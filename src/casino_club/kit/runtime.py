@@ -13,13 +13,14 @@ from typing import Any
 from fastapi import Request
 from redis.asyncio import BlockingConnectionPool, Redis
 from sqlalchemy import Engine, Executable, Row
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from casino_club.config import Settings
 from casino_club.db import READ_OPTION, WRITE_OPTION, make_engine, sync_sqlite_reader
 from casino_club.kit.clock import Clock
 from casino_club.kit.kv import KV, MemoryKV, RedisKV
+from casino_club.kit.pg_reads import PgReads
 
 OUTBOX_PENDING = "outbox_pending_users"
 AFTER_COMMIT = "after_commit_hooks"
@@ -43,7 +44,7 @@ class Runtime:
     # Run by close() before the engine is disposed (e.g. the round batcher hands back the connections it keeps).
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _turns: dict[asyncio.AbstractEventLoop, asyncio.Lock] = field(default_factory=dict, repr=False)
-    _reads: AsyncEngine | None = field(default=None, repr=False)  # PostgreSQL read pool, see read()
+    _reads: PgReads | None = field(default=None, repr=False)  # PostgreSQL read pool, see read()
     _sync_reads: Engine | None = field(default=None, repr=False)  # SQLite on-loop reader, see read()
     _no_sync_reads: bool = field(default=False, repr=False)
 
@@ -110,9 +111,8 @@ class Runtime:
         For the hot GETs: no BEGIN/ROLLBACK around a one-statement read. On SQLite it runs on the event loop
         through the standard sqlite3 module (a WAL read of a few rows takes microseconds; aiosqlite's thread
         hand-offs cost ~40 µs each, five per statement); a busy database falls back to aiosqlite. On
-        PostgreSQL the read pool skips the pre-ping (three more round trips per checkout): a connection the
-        server dropped fails its statement, which is retried once on a fresh one. Each statement sees its
-        own snapshot; reads that must agree with each other use a session.
+        PostgreSQL it runs straight on an asyncpg pool (kit/pg_reads.py). Each statement sees its own
+        snapshot; reads that must agree with each other use a session.
         """
         if self.settings.is_sqlite:
             sync = self._sqlite_reads()
@@ -124,20 +124,9 @@ class Runtime:
                     pass
             async with self.engine.connect() as aconn:
                 return (await (await aconn.execution_options(**{READ_OPTION: True})).execute(statement, params)).all()
-        for attempt in (1, 2):
-            try:
-                async with self._pg_reads().connect() as aconn:
-                    return (await aconn.execute(statement, params)).all()
-            except DBAPIError as exc:
-                if attempt == 2 or not exc.connection_invalidated:
-                    raise
-        raise AssertionError("unreachable")
-
-    def _pg_reads(self) -> AsyncEngine:
         if self._reads is None:
-            self._reads = make_engine(self.settings, pool_pre_ping=False, isolation_level="AUTOCOMMIT",
-                                      pool_size=self.settings.db_read_pool_size, max_overflow=0)
-        return self._reads
+            self._reads = PgReads(self.settings.database_url, self.settings.db_read_pool_size, self.engine.dialect)
+        return await self._reads.fetch(statement, params)
 
     def _sqlite_reads(self) -> Engine | None:
         if self._sync_reads is None and not self._no_sync_reads:
@@ -155,7 +144,7 @@ class Runtime:
         for closer in self.closers:
             await closer()
         if self._reads is not None:
-            await self._reads.dispose()
+            await self._reads.close()
         if self._sync_reads is not None:
             self._sync_reads.dispose()
         await self.engine.dispose()
