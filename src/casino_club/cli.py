@@ -71,6 +71,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
                 # Past this many connections + tasks a worker answers 503 instead of piling up (trickling
                 # clients); a stalled request body is cut off by the app itself (CASINO_BODY_READ_TIMEOUT_S).
                 limit_concurrency=settings.serve_limit_concurrency,
+                # The standard asyncio loop, not uvloop: saturated at 64 connections, uvloop served some of them
+                # ~15x late (/health p99 190 ms at p50 13 ms; asyncio 17 ms at the same rate; bench/README.md).
+                loop=settings.serve_loop,
                 # Realtime sockets: sans-I/O websockets and no permessage-deflate (a zlib context per socket
                 # costs more than small JSON frames save; see bench/README.md "Realtime").
                 ws="websockets-sansio", ws_per_message_deflate=False)

@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     dev_endpoints: bool | None = None  # None: on in development/test, off in production
     max_body_bytes: int = 1_048_576
     body_read_timeout_s: float = Field(default=5.0, gt=0)  # a request body stalling longer → 408, connection dropped
+    serve_loop: Literal["asyncio", "uvloop", "auto"] = "asyncio"  # `serve`: event loop (why: cli.py serve)
     serve_limit_concurrency: int = Field(default=8192, gt=0)  # `serve`: connections + tasks per worker, then 503
 
     # Operations: rate limits (shared through Redis when configured) and metrics
