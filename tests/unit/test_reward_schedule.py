@@ -58,3 +58,19 @@ def test_a_schedule_is_frozen() -> None:
     schedule = RewardSchedule.of(VALID)
     with pytest.raises(AttributeError):
         schedule.welcome_gold = 5  # type: ignore[misc, unused-ignore]
+
+
+def test_the_instance_cache_ignores_its_own_message_and_goes_stale_on_another_s() -> None:
+    from casino_club.bus.base import BusMessage
+    from casino_club.economy.schedule_cache import SCHEDULE_CHANGED, Effective, ScheduleCache
+
+    cache = ScheduleCache()
+    assert cache.stale(30)
+    cache.put(Effective(RewardSchedule.of(VALID), True))
+    assert not cache.stale(30) and cache.stale(0)
+    generation = cache.generation
+    cache.on_bus_message(BusMessage(None, {"kind": SCHEDULE_CHANGED, "origin": cache.origin}))
+    cache.on_bus_message(BusMessage(7, {"kind": SCHEDULE_CHANGED}))  # a player's event, not a control message
+    assert not cache.stale(30) and cache.generation == generation
+    cache.on_bus_message(BusMessage(None, {"kind": SCHEDULE_CHANGED, "origin": "another instance"}))
+    assert cache.stale(30) and cache.generation == generation + 1

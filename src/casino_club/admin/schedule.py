@@ -62,10 +62,20 @@ def _defaults(session: AsyncSession) -> RewardSchedule:
 
 def _out(defaults: RewardSchedule, row: RewardScheduleOverride | None) -> ScheduleOut:
     now = effective_of(defaults, row.schedule if row else None)
+    row = row if now.overridden else None
     return ScheduleOut(effective=ScheduleValues.of(now.schedule), defaults=ScheduleValues.of(defaults),
                        overridden=now.overridden, updated_at=row.updated_at if row else None,
                        updated_by=row.updated_by if row else None,
                        streak_preview=[reward_for(now.schedule, n) for n in range(1, PREVIEW_DAYS + 1)])
+
+
+async def _locked_row(session: AsyncSession) -> RewardScheduleOverride:
+    """The schedule row, locked until the transaction ends (made again if someone deleted it)."""
+    row = await session.get(RewardScheduleOverride, SCHEDULE_ROW_ID, with_for_update=True)
+    if row is None:
+        row = RewardScheduleOverride(id=SCHEDULE_ROW_ID, schedule=None)
+        session.add(row)
+    return row
 
 
 async def get_schedule(session: AsyncSession) -> ScheduleOut:
@@ -76,11 +86,8 @@ async def get_schedule(session: AsyncSession) -> ScheduleOut:
 async def set_schedule(session: AsyncSession, ctx: AuditContext, body: ScheduleIn) -> ScheduleOut:
     """Override the schedule (validated, audited); every instance uses it once this commits."""
     schedule, defaults = body.schedule(), _defaults(session)
-    row = await session.get(RewardScheduleOverride, SCHEDULE_ROW_ID, with_for_update=True)
+    row = await _locked_row(session)
     before = _out(defaults, row)
-    if row is None:
-        row = RewardScheduleOverride(id=SCHEDULE_ROW_ID, schedule={}, updated_at=session_now(session))
-        session.add(row)
     row.schedule, row.updated_at, row.updated_by = schedule.as_dict(), session_now(session), ctx.actor_id
     await session.flush()
     out = _out(defaults, row)
@@ -93,11 +100,11 @@ async def set_schedule(session: AsyncSession, ctx: AuditContext, body: ScheduleI
 async def reset_schedule(session: AsyncSession, ctx: AuditContext) -> ScheduleOut:
     """Drop the override: the CASINO_* defaults apply again (audited when there was one)."""
     defaults = _defaults(session)
-    row = await session.get(RewardScheduleOverride, SCHEDULE_ROW_ID, with_for_update=True)
-    if row is None:
-        return _out(defaults, None)
+    row = await _locked_row(session)
     before = _out(defaults, row)
-    await session.delete(row)
+    if not before.overridden:
+        return before
+    row.schedule, row.updated_at, row.updated_by = None, session_now(session), ctx.actor_id
     await session.flush()
     await audit(session, ctx, "economy.schedule.reset", "reward_schedule", SCHEDULE_ROW_ID,
                 before.effective.model_dump(), ScheduleValues.of(defaults).model_dump())

@@ -1,7 +1,8 @@
 """Each instance's copy of the effective reward schedule: the admin's override if there is one, else the settings.
 
 Loaded at start-up. A change replaces this instance's copy after its commit and tells every other instance
-through a `reward_schedule_changed` control message on the bus, which makes them re-read it on next use; a copy
+through a `reward_schedule_changed` control message on the bus, which makes them re-read it on next use (the
+change answers once they confirmed it, at most `session_cache_confirm_s`, as a session revocation does); a copy
 older than `reward_schedule_ttl_s` is re-read too (a backstop for a lost message or a change made by SQL).
 """
 
@@ -127,6 +128,7 @@ async def _changed(rt: Runtime, fresh: Effective) -> None:
     from casino_club.realtime.runtime import get_realtime
 
     try:
-        await get_realtime(rt).bus.publish_control({"kind": SCHEDULE_CHANGED, "origin": cache.origin})
+        await get_realtime(rt).bus.publish_control({"kind": SCHEDULE_CHANGED, "origin": cache.origin},
+                                                   confirm_s=rt.settings.session_cache_confirm_s)
     except REDIS_DOWN as exc:  # the others re-read within reward_schedule_ttl_s
         log.warning("reward_schedule_publish_failed", error=repr(exc))
