@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from casino_club.kit.clock import Clock
-from tests.support.api import Player, signup
+from casino_club.kit.runtime import Runtime
+from tests.support.api import Player, login, signup
 from tests.support.engagement import LONG_TOKENS
 
 URL = "/api/admin/economy/schedule"
@@ -148,3 +149,13 @@ async def test_simulate_a_proposed_schedule_without_applying_it(admin: Player) -
     assert bounded.status_code == 422 and bounded.json()["error"]["code"] == "VALIDATION_ERROR"
     bad = await admin.post(f"{URL}/simulate", json={"schedule": schedule(streak_base_gold=-1)})
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "SCHEDULE_INVALID"
+
+
+async def test_the_seed_pays_the_schedule_s_welcome_gold(client: httpx.AsyncClient, admin: Player, rt: Runtime) -> None:
+    from casino_club.seed import run_seed
+
+    assert (await admin.put(URL, json=schedule(welcome_gold=1234))).status_code == 200
+    created = await run_seed(rt)
+    assert "user001" in created
+    seeded = await login(client, "user001", rt.settings.effective_seed_password or "")
+    assert seeded.status_code == 200 and seeded.json()["user"]["gold"] == 1234

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from casino_club.config import Settings
-from casino_club.kit.errors import error
+from casino_club.kit.errors import DomainError, error
 
 MAX_GOLD = 1_000_000  # most gold one streak claim may pay (base, step and max each)
 MAX_XP = 100_000
@@ -65,7 +65,7 @@ class RewardSchedule:
         return asdict(self)
 
 
-def invalid(found: dict[str, str]) -> Exception:
+def invalid(found: dict[str, str]) -> DomainError:
     """The SCHEDULE_INVALID error of these field problems (details: fields = {field: problem})."""
     return ScheduleInvalid({"fields": found, "names": ", ".join(sorted(found))})
 

@@ -99,11 +99,16 @@ async def effective(rt: Runtime) -> Effective:
     if cache.current is not None and not cache.stale(rt.settings.reward_schedule_ttl_s):
         return cache.current
     generation = cache.generation
-    rows = await rt.read(OVERRIDE, {"id": SCHEDULE_ROW_ID})
-    fresh = effective_of(RewardSchedule.from_settings(rt.settings), rows[0][0] if rows else None)
+    fresh = await fetch(rt)
     if cache.generation == generation:
         cache.current, cache.read_at = fresh, time.monotonic()
     return fresh
+
+
+async def fetch(rt: Runtime) -> Effective:
+    """The schedule as stored now, without the cache (for the CLI, which has no bus to hear changes on)."""
+    rows = await rt.read(OVERRIDE, {"id": SCHEDULE_ROW_ID})
+    return effective_of(RewardSchedule.from_settings(rt.settings), rows[0][0] if rows else None)
 
 
 async def current_schedule(rt: Runtime) -> RewardSchedule:
