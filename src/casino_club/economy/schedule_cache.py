@@ -61,8 +61,12 @@ class ScheduleCache:
         """Bus subscriber: another instance changed the schedule; re-read it on next use."""
         payload = message.payload
         if message.is_control and payload.get("kind") == SCHEDULE_CHANGED and payload.get("origin") != self.origin:
-            self.generation += 1
-            self.read_at = float("-inf")
+            self.expire()
+
+    def expire(self) -> None:
+        """Re-read on next use (a change elsewhere, or a bus reconnect: messages may have been lost meanwhile)."""
+        self.generation += 1
+        self.read_at = float("-inf")
 
 
 def effective_of(defaults: RewardSchedule, stored: dict[str, Any] | None) -> Effective:
@@ -84,7 +88,9 @@ def schedule_cache(rt: Runtime) -> ScheduleCache:
     from casino_club.realtime.runtime import get_realtime
 
     cache = ScheduleCache()
-    get_realtime(rt).bus.subscribe(cache.on_bus_message, _no_player_events)
+    bus = get_realtime(rt).bus
+    bus.subscribe(cache.on_bus_message, _no_player_events)
+    bus.on_reconnect(cache.expire)
     rt.extras[EXTRAS_KEY] = cache
     return cache
 
