@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from casino_club.config import Settings
+from casino_club.economy.schedule_cache import load_at_startup as load_schedule
 from casino_club.fairness.service import commit_seed_pair
 from casino_club.games.service_gacha import ensure_gacha_items
 from casino_club.jobs import all_jobs
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, run
     app.state.settings = settings
     app.state.startup_hooks = []
     app.state.startup_hooks.append(missions_startup_seed)  # seed missions exist on a fresh database
+    app.state.startup_hooks.append(load_schedule)  # the reward schedule in force, before the first request
     app.state.shutdown_hooks = []
     install_error_handlers(app)
     install_not_found_page(app)

@@ -144,6 +144,10 @@ class Settings(BaseSettings):
     streak_base_xp: int = 25  # claim XP = min(base + step * n, cap) (day 1 = 50)
     streak_step_xp: int = 25
     streak_max_xp: int = 275
+    # Those streak amounts, starting_gold and free_gold_daily_cap are the reward schedule's defaults; an admin
+    # override (PUT /api/admin/economy/schedule) replaces them. Each instance re-reads the override at least this
+    # often (changes on another instance arrive at once through the bus).
+    reward_schedule_ttl_s: float = Field(30.0, ge=0, le=3600)
     vip_daily_points: int = 50
     vip_rank_thresholds: dict[str, int] = Field(default_factory=lambda: {"PREMIUM": 500, "VIP": 2000})
     vip_benefits: dict[str, list[str]] = Field(default_factory=lambda: {

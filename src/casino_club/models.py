@@ -3,6 +3,7 @@
 from casino_club.actions import models as actions_models  # noqa: F401
 from casino_club.admin import models as admin_models  # noqa: F401
 from casino_club.auth import models as auth_models  # noqa: F401
+from casino_club.economy import models as economy_models  # noqa: F401
 from casino_club.fairness import models as fairness_models  # noqa: F401
 from casino_club.games import models as games_models  # noqa: F401
 from casino_club.inventory import models as inventory_models  # noqa: F401

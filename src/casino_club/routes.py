@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from casino_club.actions.router import router as actions_router
 from casino_club.admin.router import router as admin_router
+from casino_club.admin.schedule_router import router as schedule_router
 from casino_club.auth.router import router as auth_router
 from casino_club.config import Settings
 from casino_club.devtools.router import router as devtools_router
@@ -38,6 +39,7 @@ def all_routers(settings: Settings | None = None) -> list[APIRouter]:
         auth_router,
         actions_router,
         admin_router,
+        schedule_router,
         inventory_router,
         realtime_router,
         *(dev_routers() if settings is not None and settings.dev_endpoints_enabled else []),

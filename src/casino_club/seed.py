@@ -12,6 +12,7 @@ from casino_club.auth.models import User
 from casino_club.auth.schemas import SignupIn
 from casino_club.auth.service import ClientInfo, signup
 from casino_club.config import Env
+from casino_club.economy.schedule_cache import fetch
 from casino_club.fairness.service import commit_seed_pair
 from casino_club.kit.runtime import Runtime, session_settings
 from casino_club.rewards.plans import WelcomePlan
@@ -85,9 +86,10 @@ async def run_seed(rt: Runtime) -> list[str]:
 
     created = await rt.run(work)
     writer = SettlementWriter(rt, commit_seed_pair)  # the welcome gold, as every sign-up gets it
+    welcome = (await fetch(rt)).schedule.welcome_gold
     try:
         for _, user_id in created:
-            await writer.settle(WelcomePlan.of(user_id, rt.settings.starting_gold))
+            await writer.settle(WelcomePlan.of(user_id, welcome))
     finally:
         await writer.close()
     return [site_id for site_id, _ in created]

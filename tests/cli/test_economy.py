@@ -44,3 +44,17 @@ def test_the_old_schedule_inflates_and_a_cap_curbs_the_mission_farmer() -> None:
 def test_an_unknown_profile_is_refused() -> None:
     out = _simulate("--profile", "nobody")
     assert out.returncode == 2 and "unknown profile" in out.stderr
+
+
+def test_schedule_options_try_a_schedule_before_it_is_applied() -> None:
+    base = _simulate("--players", "20", "--days", "5", "--profile", "casual", "--seed", "2")
+    tried = _simulate("--players", "20", "--days", "5", "--profile", "casual", "--seed", "2",
+                      "--welcome-gold", "3000", "--streak-base-gold", "400", "--streak-max-gold", "400")
+    assert base.returncode == tried.returncode == 0, (base.stderr, tried.stderr)
+    assert "start 1000 gold" in base.stdout and "start 3000 gold" in tried.stdout
+    assert re.search(r"signup_bonus\s+60,000$", tried.stdout, re.M), tried.stdout
+    streak = [int(re.search(r"streak_reward\s+([\d,]+)$", r.stdout, re.M).group(1).replace(",", ""))  # type: ignore[union-attr]
+              for r in (base, tried)]
+    assert streak[1] > streak[0]
+    refused = _simulate("--players", "5", "--days", "2", "--streak-base-gold", "500")  # above the max (300)
+    assert refused.returncode == 2 and "streak_base_gold" in refused.stderr and "above_streak_max_gold" in refused.stderr

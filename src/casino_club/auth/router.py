@@ -24,6 +24,7 @@ from casino_club.auth.schemas import (
 )
 from casino_club.auth.totp import qr_data_uri
 from casino_club.db import core_table
+from casino_club.economy.schedule_cache import current_schedule
 from casino_club.kit.errors import InvalidToken, NotFound
 from casino_club.kit.idempotency import Writer
 from casino_club.kit.jsonfast import FastJSONResponse
@@ -55,7 +56,7 @@ def _tokens_response(out: TokenOut, request: Request, rt: Runtime, status: int =
 
 @router.post("/signup", response_model=TokenOut, status_code=201)
 async def signup(body: SignupIn, request: Request, rt: Runtime = Depends(get_runtime)) -> Response:
-    """Create an account (1,000 starting gold) and log in. A repeat sign-up answers 409 SITE_ID_TAKEN."""
+    """Create an account (the reward schedule's welcome gold, 1,000 by default) and log in. A repeat sign-up answers 409 SITE_ID_TAKEN."""
     await _limit_ip(rt, request, "signup", rt.settings.signup_per_ip_limit, 600)
     out = await rt.run(lambda s: service.signup(s, body, client_info(request)))
     await _welcome(request, rt, out)
@@ -68,7 +69,7 @@ WELCOME_PAID = select(core_table(Transfer).c.id).where(core_table(Transfer).c.de
 async def _welcome(request: Request, rt: Runtime, out: TokenOut) -> None:
     """Pay the welcome gold through the settlement writer (keyed per player: a repeat is a replay)."""
     writer: SettlementWriter = request.app.state.settlement
-    answer = await writer.settle(WelcomePlan.of(out.user.id, rt.settings.starting_gold))
+    answer = await writer.settle(WelcomePlan.of(out.user.id, (await current_schedule(rt)).welcome_gold))
     out.user.gold = answer.body["gold"]
 
 
@@ -83,7 +84,7 @@ async def login(body: LoginIn, request: Request, rt: Runtime = Depends(get_runti
         await lockout.failed(rt, attempt, exc)
         raise
     await lockout.succeeded(rt, attempt)
-    if out.user.gold == 0 and rt.settings.starting_gold > 0 and not await rt.read(
+    if out.user.gold == 0 and (await current_schedule(rt)).welcome_gold > 0 and not await rt.read(
             WELCOME_PAID, {"key": f"signup:{out.user.id}"}):
         await _welcome(request, rt, out)  # the sign-up died between its account and its welcome gold
     return _tokens_response(out, request, rt)

@@ -70,8 +70,9 @@ async def signup(session: AsyncSession, body: SignupIn, client: ClientInfo) -> T
         raise _taken(exc) from exc
     await open_player_account(session, user.id)
     await commit_first_pair(session, user.id)  # the server seed is fixed before any client seed exists
-    # The starting gold follows through the settlement writer (auth/router.py: WelcomePlan), once per player.
-    return await _open_session(session, user, client, settings.starting_gold)
+    # The welcome gold (the reward schedule's) follows through the settlement writer (auth/router.py: WelcomePlan),
+    # once per player; the answer's gold is set from it.
+    return await _open_session(session, user, client, 0)
 
 
 def _taken(exc: IntegrityError) -> DomainError:

@@ -1,6 +1,6 @@
 """`casino-club economy simulate`: players × days of the shipped reward schedule against the games' real payouts.
 
-Everything that decides gold comes from the functions the server uses: the welcome gold (settings), the
+Everything that decides gold comes from the functions the server uses: the welcome gold (the schedule), the
 streak reward (streaks/rules.py), the seed missions (missions/service.py SEED_MISSIONS, progress by the
 settlement's metrics), the free-gold cap (settlement/rules/free_gold.py), slot payouts drawn from the slot's
 exact distribution (games/rules/slot.py, paid with the provably fair rounding), RPS and crash from their rules,
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cache
 
-from casino_club.config import Settings
+from casino_club.economy.schedule import RewardSchedule
 from casino_club.games.rules import crash, gacha, round_gold, rps, slot
 from casino_club.missions.service import SEED_MISSIONS
 from casino_club.settlement.rules.free_gold import FREE_SOURCES, allow_free_gold
@@ -130,15 +130,15 @@ def _totals(per_day: Iterable[dict[str, int]]) -> dict[str, int]:
     return dict(out)
 
 
-def simulate(settings: Settings, profile: Profile, players: int, days: int, seed: int = 1) -> Result:
-    """Run `players` players of one profile for `days` days; deterministic for a seed."""
+def simulate(schedule: RewardSchedule, profile: Profile, players: int, days: int, seed: int = 1) -> Result:
+    """Run `players` players of one profile for `days` days under a reward schedule; deterministic for a seed."""
     rng = random.Random(seed)
-    start = settings.starting_gold
+    start = schedule.welcome_gold
     balances = [start] * players
     streaks = [0] * players
     games, weights = zip(*profile.games, strict=True)
     out = Result(profile.name, players, start, [])
-    cap = settings.free_gold_daily_cap
+    cap = schedule.free_gold_daily_cap
     for _ in range(days):
         day = Day()
         if not out.days:
@@ -157,7 +157,7 @@ def simulate(settings: Settings, profile: Profile, players: int, days: int, seed
                 day.balances.append(balances[i])
                 continue
             streaks[i] += 1
-            free("streak", reward_for(settings, streaks[i]).gold)
+            free("streak", reward_for(schedule, streaks[i]).gold)
             counts: Counter[str] = Counter()
             for _ in range(profile.bets_per_day):
                 stake = max(MIN_STAKE, int(balances[i] * profile.stake_share))

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from casino_club.admin.audit import AuditContext
 from casino_club.auth.deps import Principal, require_admin, writer
+from casino_club.economy.schedule_cache import current_schedule
 from casino_club.kit.idempotency import Writer
 from casino_club.kit.pagination import Cursor, Limit, Page
 from casino_club.kit.runtime import Runtime, get_runtime
@@ -91,8 +92,9 @@ async def admin_force_claim(body: ForceClaimIn, request: Request, event_id: int 
     """Pay an event's rewards to a player regardless of progress (once per player)."""
     rt: Runtime = request.app.state.rt
     await rt.run(lambda s: svc.join_for_claim(s, event_id, body.user_id))
+    cap = (await current_schedule(rt)).free_gold_daily_cap
     plan = EventClaimPlan(user_id=body.user_id, event_id=event_id, forced=True, audit=_ctx(request, admin),
-                          **await keyed(request, w.scope))
+                          free_cap=cap, **await keyed(request, w.scope))
     return await respond(request, plan)
 
 

@@ -58,6 +58,7 @@ class MissionClaimPlan(Plan):
     """Pay a completed mission once per period; 409 MISSION_INCOMPLETE / ALREADY_CLAIMED otherwise."""
 
     template_id: int
+    free_cap: int | None  # the reward schedule's daily free-gold cap when the request came in
 
     reads: ClassVar[tuple[Read, ...]] = (MISSION_TEMPLATES, MISSION_ROWS, FREE_TODAY)
     writes: ClassVar[tuple[Write, ...]] = (REWARD_GRANTS,)
@@ -88,7 +89,7 @@ class MissionClaimPlan(Plan):
         reference = f"mission:{code}:{start.isoformat()}"
         granted = grant(unit, self.user_id, gold=int(rewards.get("gold", 0)), xp=int(rewards.get("xp", 0)),
                         items=list(rewards.get("items", [])), source="mission", title=title, title_en=title_en,
-                        dedupe_key=f"mission:{row.id}", reference=reference)
+                        dedupe_key=f"mission:{row.id}", reference=reference, free_cap=self.free_cap)
         return _claim_out(unit, self, "mission", self.template_id, granted, (title, title_en), reference, rewards)
 
 
@@ -126,6 +127,7 @@ class EventClaimPlan(Plan):
     """
 
     event_id: int
+    free_cap: int | None  # the reward schedule's daily free-gold cap when the request came in
     forced: bool = False
     audit: AuditContext | None = None
 
@@ -162,7 +164,8 @@ class EventClaimPlan(Plan):
         reference = f"event:{self.event_id}"
         granted = grant(unit, self.user_id, gold=int(rewards.get("gold", 0)), xp=int(rewards.get("xp", 0)),
                         items=list(rewards.get("items", [])), source="event", title=title, title_en=title_en,
-                        dedupe_key=f"event:{self.event_id}:{self.user_id}", reference=reference)
+                        dedupe_key=f"event:{self.event_id}:{self.user_id}", reference=reference,
+                        free_cap=self.free_cap)
         if self.audit is not None:
             unit.add("audit", (unit.new_id("audit_logs"), self.audit.actor_id, "event.force_claim", "event",
                                str(self.event_id), dumps(None),

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
 from casino_club.auth.deps import BEARER_SECURITY, Principal, TokenCaller, current_principal, token_writer, writer
+from casino_club.economy.schedule_cache import current_schedule
 from casino_club.kit.idempotency import Writer, user_scope
 from casino_club.kit.runtime import Runtime, get_runtime
 from casino_club.missions import events, service
@@ -55,5 +56,6 @@ async def claim_mission(request: Request, mission_id: int = Path(ge=1, le=2**62)
 
 
 async def _caller(request: Request, caller: TokenCaller) -> dict[str, Any]:
+    schedule = await current_schedule(request.app.state.rt)
     return {"user_id": caller.user_id, "session_id": caller.claims.session_id,
-            **await keyed(request, user_scope(caller.user_id))}
+            "free_cap": schedule.free_gold_daily_cap, **await keyed(request, user_scope(caller.user_id))}

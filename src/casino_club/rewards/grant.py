@@ -40,19 +40,20 @@ class Granted:
 
 
 def grant(unit: Unit, user_id: int, *, gold: int, xp: int, items: list[dict[str, Any]], source: str, title: str,
-          dedupe_key: str, reference: str | None = None, profile_event: bool = True, title_en: str = "") -> Granted:
+          dedupe_key: str, free_cap: int | None, reference: str | None = None, profile_event: bool = True,
+          title_en: str = "") -> Granted:
     """Pay gold (from PROMOTIONS), XP and items; emits reward_granted (+ profile_update). `title` is Korean.
 
-    Engagement rewards (FREE_SOURCES) pay at most what the daily free-gold cap still allows; a plan that grants
-    them reads FREE_TODAY.
+    Engagement rewards (FREE_SOURCES) pay at most what the daily free-gold cap `free_cap` (the reward schedule's,
+    carried by the plan; None = no cap) still allows; a plan that grants them reads FREE_TODAY.
 
     The reward row's unique dedupe_key and the transfer's make a second grant with the same key fail the group
     instead of paying twice; callers guard with their own claim row. The plan reserves one `reward_grants` id.
     """
-    if source in FREE_SOURCES and unit.settings.free_gold_daily_cap is not None:
+    if source in FREE_SOURCES and free_cap is not None:
         paid: dict[int, int] = unit.extra.setdefault("free_paid", {})
         received = unit.extra["free_today"].get(user_id, 0) + paid.get(user_id, 0)
-        gold = allow_free_gold(unit.settings.free_gold_daily_cap, received, gold)
+        gold = allow_free_gold(free_cap, received, gold)
         paid[user_id] = paid.get(user_id, 0) + gold
     reward_id = unit.new_id("reward_grants")
     unit.add("reward_grants", (reward_id, user_id, source, title[:120], title_en[:120], reference, gold, xp, dumps(items),

@@ -46,7 +46,7 @@ class DistributePlan(Plan):
         code = receipt_code("RW")
         for uid in self.recipients:
             grant(unit, uid, gold=self.gold, xp=0, items=self.items, source="admin", title=self.reason,
-                  dedupe_key=f"reward:{code}:{uid}", reference=code)
+                  dedupe_key=f"reward:{code}:{uid}", reference=code, free_cap=None)
         unit.add("reward_batches", (code, self.ctx.actor_id, dumps(self.target), self.gold, dumps(self.items),
                                     self.reason, len(self.recipients)))
         out = {"batch_code": code, "recipients": len(self.recipients), "user_ids": self.recipients, "gold": self.gold,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
-from casino_club.config import Settings
+from casino_club.economy.schedule import RewardSchedule
 from casino_club.inventory.service import STREAK_SHIELD
 from casino_club.kit.jsonfast import dumps
 from casino_club.rewards.grant import FREE_TODAY, REWARD_GRANTS, grant
@@ -64,7 +64,7 @@ STREAKS = Read("streaks", _sql, _parse)
 class TickPlan(Plan):
     """Record today's visit once; continue, shield or reset the run (a claim ticks first)."""
 
-    settings: Settings
+    schedule: RewardSchedule  # the instance's effective reward schedule when the request came in
 
     metrics: ClassVar[tuple[str, ...]] = ("login_days",)
     reads: ClassVar[tuple[Read, ...]] = (STREAKS,)
@@ -132,11 +132,11 @@ class ClaimPlan(TickPlan):
             raise AlreadyClaimed({"day": today.isoformat()})
         ticked = tick(unit, self.user_id)
         n = max(ticked["current_streak"], 1)
-        reward = reward_for(self.settings, n)
+        reward = reward_for(self.schedule, n)
         s.claimed_today = True
         granted = grant(unit, self.user_id, gold=reward.gold, xp=reward.xp, items=[], source="streak",
                         title=f"출석 {n}일차 보상", title_en=f"Daily streak day {n}", dedupe_key=f"streak:{self.user_id}:{today.isoformat()}",
-                        reference=f"streak:{today.isoformat()}")
+                        reference=f"streak:{today.isoformat()}", free_cap=self.schedule.free_gold_daily_cap)
         unit.add("streak_claims", (self.user_id, today, n, granted.gold, reward.xp))
         unit.add("streak_events", (self.user_id, "claim", today, dumps(
             {"streak_day": n, "gold": granted.gold, "xp": reward.xp})))

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from casino_club.auth.deps import BEARER_SECURITY, Principal, TokenCaller, current_principal, token_writer
+from casino_club.economy.schedule_cache import current_schedule
 from casino_club.kit.idempotency import user_scope
 from casino_club.kit.runtime import Runtime, get_runtime
 from casino_club.settlement.http import keyed, respond
@@ -22,21 +23,23 @@ router = APIRouter(prefix="/api/streak", tags=["streak"])
 async def streak_status(principal: Principal = Depends(current_principal),
                         rt: Runtime = Depends(get_runtime)) -> StreakStatus:
     """The caller's run, today's claim state and shields (days in the operator timezone)."""
+    schedule = await current_schedule(rt)
     async with rt.sessionmaker() as session:
-        return await service.status(session, principal.user_id)
+        return await service.status(session, principal.user_id, schedule)
 
 
 @router.get("/preview", response_model=StreakPreview)
 async def streak_preview(days: int = Query(7, ge=1, le=31), principal: Principal = Depends(current_principal),
                          rt: Runtime = Depends(get_runtime)) -> StreakPreview:
     """Today's reward and the next days' rewards."""
+    schedule = await current_schedule(rt)
     async with rt.sessionmaker() as session:
-        return await service.preview(session, principal.user_id, days)
+        return await service.preview(session, principal.user_id, schedule, days)
 
 
 async def _plan_fields(request: Request, caller: TokenCaller) -> dict[str, Any]:
     return {"user_id": caller.user_id, "session_id": caller.claims.session_id,
-            "settings": request.app.state.rt.settings, **await keyed(request, user_scope(caller.user_id))}
+            "schedule": await current_schedule(request.app.state.rt), **await keyed(request, user_scope(caller.user_id))}
 
 
 @router.post("/tick", response_model=TickOut, openapi_extra=BEARER_SECURITY)

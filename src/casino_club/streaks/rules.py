@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from casino_club.config import Settings
+from casino_club.economy.schedule import RewardSchedule
 from casino_club.streaks.schemas import DayReward
 
 
-def reward_for(settings: Settings, n: int) -> DayReward:
-    """Gold and XP for streak day n (n ≥ 1)."""
+def reward_for(schedule: RewardSchedule, n: int) -> DayReward:
+    """Gold and XP for streak day n (n ≥ 1): min(base + step·n, max) of the schedule."""
     return DayReward(streak_day=n,
-                     gold=min(settings.streak_base_gold + settings.streak_step_gold * n, settings.streak_max_gold),
-                     xp=min(settings.streak_base_xp + settings.streak_step_xp * n, settings.streak_max_xp))
+                     gold=min(schedule.streak_base_gold + schedule.streak_step_gold * n, schedule.streak_max_gold),
+                     xp=min(schedule.streak_base_xp + schedule.streak_step_xp * n, schedule.streak_max_xp))
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Daily streak: tick (first visit of a local day), claim once per day, status, preview and calendar.
 
 Streak day n: the first attended day of a run is n = 1; each next consecutive local day adds one. A claim
-on streak day n pays gold min(800 + 200·n, 2800) (day 1 → 1,000; capped from day 10) and XP
-min(25 + 25·n, 275) (day 1 → 50). Missing local days resets the run to n = 1 unless the player holds one
+on streak day n pays the reward schedule's min(base + step·n, max) gold and XP (by default min(100 + 20·n, 300)
+gold, min(25 + 25·n, 275) XP; economy/schedule.py). Missing local days resets the run to n = 1 unless the player holds one
 streak shield per missed day: then those shields are consumed (all or nothing) and the run continues.
 """
 
@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from casino_club.economy.schedule import RewardSchedule
 from casino_club.inventory.service import STREAK_SHIELD, quantity_of
 from casino_club.kit.errors import error
 from casino_club.kit.runtime import session_clock, session_settings
@@ -46,7 +47,7 @@ async def _claimed(session: AsyncSession, user_id: int, day: date) -> bool:
         StreakClaim.user_id == user_id, StreakClaim.day == day))).scalar_one_or_none() is not None
 
 
-async def status(session: AsyncSession, user_id: int) -> StreakStatus:
+async def status(session: AsyncSession, user_id: int, schedule: RewardSchedule) -> StreakStatus:
     """Read-only view of the run, today's claim and the shields held."""
     clock, settings = session_clock(session), session_settings(session)
     today = clock.today()
@@ -56,7 +57,7 @@ async def status(session: AsyncSession, user_id: int) -> StreakStatus:
         today=today, timezone=settings.timezone, current_streak=_visible_current(state, today, shields),
         longest_streak=state.longest if state else 0, last_day=state.last_day if state else None,
         ticked_today=plan.ticked, claimed_today=await _claimed(session, user_id, today), shields=shields,
-        today_reward=reward_for(settings, plan.n),
+        today_reward=reward_for(schedule, plan.n),
         next_reset_at=clock.local_midnight_utc(today + timedelta(days=1)).isoformat())
 
 
@@ -68,15 +69,15 @@ def _visible_current(state: StreakState | None, today: date, shields: int) -> in
     return state.current if missed <= 0 or shields >= missed else 0
 
 
-async def preview(session: AsyncSession, user_id: int, days: int = 7) -> StreakPreview:
+async def preview(session: AsyncSession, user_id: int, schedule: RewardSchedule, days: int = 7) -> StreakPreview:
     """What claiming today pays and what the following days pay if the run continues."""
-    settings, today = session_settings(session), _local_today(session)
+    today = _local_today(session)
     shields = await quantity_of(session, user_id, STREAK_SHIELD)
     _, plan = await _plan(session, user_id, today, shields)
     claimed = await _claimed(session, user_id, today)
     return StreakPreview(today=today, claimable=not claimed, would_use_shields=plan.shields_needed,
-                         would_reset=plan.reset, today_reward=reward_for(settings, plan.n),
-                         upcoming=[reward_for(settings, plan.n + i) for i in range(1, days + 1)])
+                         would_reset=plan.reset, today_reward=reward_for(schedule, plan.n),
+                         upcoming=[reward_for(schedule, plan.n + i) for i in range(1, days + 1)])
 
 
 def parse_month(month: str | None, today: date) -> tuple[date, date]:

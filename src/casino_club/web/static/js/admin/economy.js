@@ -1,10 +1,11 @@
 // Economy dashboard: minted by source vs burned by sink (and their ratio), gold in/out by reason per day,
-// purchases by status, active players.
+// purchases by status, active players; above them the reward schedule editor (schedule.js).
 import { get } from "../api.js";
 import { bars, legend, line, stackedBars } from "../chart.js";
 import { fmtGold, h } from "../fmt.js";
 import { reasonLabel, t } from "../i18n.js";
 import { card, showError } from "./kit.js";
+import { scheduleCard } from "./schedule.js";
 
 function bySource(days, key) {
   const names = [...new Set(days.flatMap((d) => Object.keys(d[key] || {})))].sort();
@@ -46,6 +47,7 @@ export function mount(host) {
     } catch (e) { showError(host, e); }
   }
   daysSel.addEventListener("change", load);
-  host.replaceChildren(h("div", { class: "admin-tools" }, h("div", { class: "field" }, h("label", { for: "eco-days" }, t("admin.days")), daysSel)), body);
+  host.replaceChildren(scheduleCard(),
+    h("div", { class: "admin-tools" }, h("div", { class: "field" }, h("label", { for: "eco-days" }, t("admin.days")), daysSel)), body);
   load();
 }
