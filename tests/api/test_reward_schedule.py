@@ -68,7 +68,7 @@ async def test_put_overrides_audits_replays_and_delete_goes_back(admin: Player) 
     (schedule(streak_base_gold=400), "SCHEDULE_INVALID", "streak_base_gold", "above_streak_max_gold"),
     (schedule(streak_base_xp=300), "SCHEDULE_INVALID", "streak_base_xp", "above_streak_max_xp"),
     (schedule(streak_step_gold=-1), "SCHEDULE_INVALID", "streak_step_gold", "negative"),
-    (schedule(welcome_gold=10_000_001), "SCHEDULE_INVALID", "welcome_gold", "above_10000000"),
+    (schedule(welcome_gold=1_000_000_000_001), "SCHEDULE_INVALID", "welcome_gold", "above_1000000000000"),
     (schedule(free_gold_daily_cap=-5), "SCHEDULE_INVALID", "free_gold_daily_cap", "negative"),
     (schedule(streak_max_gold=10**30), "SCHEDULE_INVALID", "streak_max_gold", "above_1000000"),
     (schedule(welcome_gold="lots"), "VALIDATION_ERROR", None, None),

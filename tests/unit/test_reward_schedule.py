@@ -30,7 +30,7 @@ def test_reward_for_is_min_of_base_plus_step_times_n_and_max() -> None:
     ({"streak_base_gold": 301}, {"streak_base_gold": "above_streak_max_gold"}),
     ({"streak_base_xp": 276}, {"streak_base_xp": "above_streak_max_xp"}),
     ({"streak_step_gold": -1}, {"streak_step_gold": "negative"}),
-    ({"welcome_gold": 10_000_001}, {"welcome_gold": "above_10000000"}),
+    ({"welcome_gold": 1_000_000_000_001}, {"welcome_gold": "above_1000000000000"}),
     ({"free_gold_daily_cap": -1}, {"free_gold_daily_cap": "negative"}),
     ({"streak_max_xp": 1.5}, {"streak_max_xp": "not_an_integer"}),
     ({"welcome_gold": True}, {"welcome_gold": "not_an_integer"}),

@@ -10,8 +10,9 @@ from casino_club.kit.errors import DomainError, error
 
 MAX_GOLD = 1_000_000  # most gold one streak claim may pay (base, step and max each)
 MAX_XP = 100_000
-# Welcome gold; 10,000,000 rather than the claim bound because the benchmark harness starts players at that.
-MAX_WELCOME_GOLD = 10_000_000
+# Welcome gold: far past any real welcome and inside BIGINT, because benchmarks start players with a billion
+# (CASINO_STARTING_GOLD is the default the schedule must accept).
+MAX_WELCOME_GOLD = 1_000_000_000_000
 MAX_DAILY_CAP = 100_000_000
 
 ScheduleInvalid = error(422, "SCHEDULE_INVALID", "The reward schedule is invalid: {names}.",

@@ -11,7 +11,7 @@ const PATH = "/admin/economy/schedule";
 const FIELDS = [
   ["streak_base_gold", 1_000_000], ["streak_step_gold", 1_000_000], ["streak_max_gold", 1_000_000],
   ["streak_base_xp", 100_000], ["streak_step_xp", 100_000], ["streak_max_xp", 100_000],
-  ["welcome_gold", 10_000_000], ["free_gold_daily_cap", 100_000_000],
+  ["welcome_gold", 1_000_000_000_000], ["free_gold_daily_cap", 100_000_000],
 ];
 const OPTIONAL = new Set(["free_gold_daily_cap"]);
 
