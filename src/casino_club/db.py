@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -98,6 +99,24 @@ def sync_sqlite_reader(settings: Settings) -> Engine | None:
         dbapi_conn.execute("PRAGMA query_only=1")  # a read path: refuse any write outright
     _count_statements(engine)
     return engine
+
+
+def sync_sqlite_writer(settings: Settings) -> sqlite3.Connection | None:
+    """A sqlite3 connection on the same file for the settlement writer's groups, on the event loop (None in memory).
+
+    An aiosqlite call is a hand-off to its thread and back (~80 µs here; the same statement runs in ~3 µs on the
+    loop), and a group made about 13 of them while every waiting request sat idle. Its BEGIN IMMEDIATE never
+    waits (busy_timeout 0): when another process holds the write lock the writer takes the pooled path, which
+    waits without blocking the loop.
+    """
+    url = make_url(settings.database_url)
+    if not url.database or url.database == ":memory:" or url.query.get("mode") == "memory":
+        return None
+    conn = sqlite3.connect(url.database, check_same_thread=False, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL", "busy_timeout=0",
+                   f"wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}"):
+        conn.execute(f"PRAGMA {pragma}")
+    return conn
 
 
 def _json_codec(kw: dict[str, object]) -> dict[str, object]:

@@ -110,7 +110,11 @@ class SqliteStore(Store):
             sql, convert = prepared
             tail = tuple(fixed[v] for _, v in w.fixed if v in fixed)
             count_statements()
-            await self.conn.executemany(sql, [convert(row, tail) for row in data])
+            await self.executemany(sql, [convert(row, tail) for row in data])
+
+    async def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """Run one statement for each row."""
+        await self.conn.executemany(sql, rows)
 
     def _row_converter(self, w: Write) -> RowConvert:
         """Row tuple -> statement parameters: stored text for dates and times, keys moved last in UPDATEs."""
@@ -123,3 +127,18 @@ class SqliteStore(Store):
             return values[keys:] + tail + values[:keys]
 
         return convert
+
+
+class OnLoopSqliteStore(SqliteStore):
+    """The same store on a plain sqlite3 connection, called on the event loop (db.sync_sqlite_writer)."""
+
+    async def execute(self, sql: str) -> None:
+        count_statements()
+        self.conn.execute(sql)
+
+    async def fetch(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]:
+        count_statements()
+        return self.conn.execute(sql, args).fetchall()  # type: ignore[no-any-return]
+
+    async def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        self.conn.executemany(sql, rows)

@@ -10,21 +10,25 @@ group's state) is rolled back whole and its plans settle again one by one throug
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import structlog
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from casino_club.db import sync_sqlite_writer
 from casino_club.kit.errors import DomainError
 from casino_club.kit.runtime import Runtime
 from casino_club.ops.metrics import ROUND_BATCH_SIZE, count_statements
 from casino_club.settlement.plan import Answer, Outcome, Plan
 from casino_club.settlement.store import Store
 from casino_club.settlement.store_pg import PgStore
-from casino_club.settlement.store_sqlite import SqliteStore
+from casino_club.settlement.store_sqlite import OnLoopSqliteStore, SqliteStore
 from casino_club.settlement.unit import GroupRetry, NeedsSeedPair, Unit
 
 log = structlog.get_logger(__name__)
@@ -48,6 +52,9 @@ class SettlementWriter:
         # BEGIN, `;`, ROLLBACK) and a fourth on return, more than a group's own reads.
         self.idle: list[AsyncConnection] = []
         self.idle_loop: asyncio.AbstractEventLoop | None = None
+        # SQLite: groups run on the event loop on this connection (db.sync_sqlite_writer says why).
+        self.on_loop: sqlite3.Connection | None = None
+        self.on_loop_for: asyncio.AbstractEventLoop | None = None
         rt.closers.append(self.close)
 
     async def settle(self, plan: Plan) -> Answer:
@@ -72,7 +79,8 @@ class SettlementWriter:
         return await future
 
     async def close(self) -> None:
-        """Return the kept connections to the pool (before the engine is disposed)."""
+        """Return the kept connections to the pool (before the engine is disposed); close the on-loop one."""
+        self._drop_on_loop()
         idle, self.idle = self.idle, []
         for conn in idle:
             await _release(conn)
@@ -153,12 +161,39 @@ class SettlementWriter:
         return conn
 
     async def _settle(self, conn: AsyncConnection, plans: list[Plan]) -> tuple[Unit, list[Outcome | NeedsSeedPair]]:
-        async with self.rt.write_turn(), group_transaction(conn) as store:
-            if not self.systems:
-                self.systems = await store.system_accounts()
-            unit = Unit(store, self.rt.settings, self.rt.clock, self.systems,
-                        direct=self.rt.publish_committed is not None)
-            return unit, await unit.settle(plans)
+        async with self.rt.write_turn():
+            on_loop = self._on_loop()
+            if on_loop is not None and _begin_now(on_loop):
+                try:
+                    async with on_loop_transaction(on_loop, conn.dialect) as store:
+                        return await self._apply(store, plans)
+                except sqlite3.Error:
+                    self._drop_on_loop()  # rolled back; a connection the database failed on is not used again
+                    raise
+            async with group_transaction(conn) as store:  # PostgreSQL, or SQLite while another process writes
+                return await self._apply(store, plans)
+
+    async def _apply(self, store: Store, plans: list[Plan]) -> tuple[Unit, list[Outcome | NeedsSeedPair]]:
+        if not self.systems:
+            self.systems = await store.system_accounts()
+        unit = Unit(store, self.rt.settings, self.rt.clock, self.systems, direct=self.rt.publish_committed is not None)
+        return unit, await unit.settle(plans)
+
+    def _on_loop(self) -> sqlite3.Connection | None:
+        """SQLite: the writer's own sqlite3 connection (one per event loop; None in memory or on PostgreSQL)."""
+        if not self.rt.settings.is_sqlite:
+            return None
+        loop = asyncio.get_running_loop()
+        if self.on_loop_for is not loop:
+            self._drop_on_loop()
+            self.on_loop, self.on_loop_for = sync_sqlite_writer(self.rt.settings), loop
+        return self.on_loop
+
+    def _drop_on_loop(self) -> None:
+        conn, self.on_loop, self.on_loop_for = self.on_loop, None, None
+        if conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
 
     async def _after_commit(self, unit: Unit) -> None:
         players = unit.committed()
@@ -194,6 +229,31 @@ async def _release(conn: AsyncConnection | None, broken: bool = False) -> None:
         await conn.close()
     except Exception as exc:  # noqa: BLE001 - a dead connection must not fail the plans waiting on the drain
         log.warning("settlement_connection_close_failed", error=repr(exc))
+
+
+def _begin_now(conn: sqlite3.Connection) -> bool:
+    """BEGIN IMMEDIATE without waiting: False when another process holds the write lock."""
+    try:
+        count_statements()
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            return False
+        raise
+    return True
+
+
+@asynccontextmanager
+async def on_loop_transaction(conn: sqlite3.Connection, dialect: Dialect) -> AsyncIterator[Store]:
+    """The group's store on the writer's sqlite3 connection, already in BEGIN IMMEDIATE: committed on exit."""
+    store = OnLoopSqliteStore(conn, dialect)
+    try:
+        yield store
+    except BaseException:
+        if conn.in_transaction:
+            await store.execute("ROLLBACK")
+        raise
+    await store.execute("COMMIT")
 
 
 @asynccontextmanager
