@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import uuid
 from collections.abc import Iterator
 
 import httpx
@@ -13,9 +10,10 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from casino_club.auth.models import User
+from tests.multi.pairs import instance_pair
 from tests.support.api import Player, login, make_admin, signup
-from tests.support.databases import REDIS_URL, PgTemplates
-from tests.support.servers import Server, server_env
+from tests.support.databases import PgTemplates
+from tests.support.servers import Server
 
 pytestmark = [pytest.mark.pg, pytest.mark.redis]
 READS = ("/api/users/balance", "/api/games/history", "/api/auth/me")
@@ -24,20 +22,7 @@ READS = ("/api/users/balance", "/api/games/history", "/api/auth/me")
 @pytest.fixture(scope="module")
 def pair(pg_templates: PgTemplates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Server, str]]:
     """Instances A and B on a fresh database and one Redis prefix, with a long cache TTL (no backstop help)."""
-    if not REDIS_URL:
-        pytest.skip("CASINO_TEST_REDIS_URL not set: multi-instance tests need Redis")
-    url = asyncio.run(pg_templates.fresh())
-    logs = tmp_path_factory.mktemp("session-cache")
-    settings = {"redis_prefix": f"casino-cache:{uuid.uuid4().hex[:8]}:", "session_cache_ttl_s": "300"}
-    servers = [Server(server_env(url, REDIS_URL, **settings), log_path=logs / f"{name}.log") for name in "ab"]
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        started = list(pool.map(lambda s: s.start(timeout=90), servers))
-    try:
-        yield started[0], started[1], url
-    finally:
-        for server in servers:
-            server.stop()
-        asyncio.run(pg_templates.drop(url))
+    yield from instance_pair(pg_templates, tmp_path_factory, "session-cache", session_cache_ttl_s="300")
 
 
 def _on(client: httpx.AsyncClient, player: Player) -> Player:
