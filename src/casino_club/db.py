@@ -113,10 +113,18 @@ def sync_sqlite_writer(settings: Settings) -> sqlite3.Connection | None:
     if not url.database or url.database == ":memory:" or url.query.get("mode") == "memory":
         return None
     conn = sqlite3.connect(url.database, check_same_thread=False, isolation_level=None)
-    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL", "busy_timeout=0",
+    _write_pragmas(conn, busy_timeout_ms=0)
+    return conn
+
+
+def _write_pragmas(conn: Any, busy_timeout_ms: int) -> None:
+    """The settings of every connection that writes (a sqlite3 connection or cursor: both have execute)."""
+    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL", f"busy_timeout={busy_timeout_ms}",
+                   # The app checkpoints the WAL in the background (ops.jobs.sqlite_checkpointer); SQLite's own
+                   # checkpoint at 1,000 pages ran inside whichever COMMIT crossed it (20–30 ms, every ~10th group
+                   # commit under load). This larger threshold is only the safety net for when that job is not running.
                    f"wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}"):
         conn.execute(f"PRAGMA {pragma}")
-    return conn
 
 
 def _json_codec(kw: dict[str, object]) -> dict[str, object]:
@@ -137,14 +145,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
     def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=30000")
-        # The app checkpoints the WAL in the background (ops.jobs.sqlite_checkpointer); SQLite's own check-
-        # point at 1,000 pages ran inside whichever COMMIT crossed it (20–30 ms, every ~10th group commit
-        # under load). This larger threshold is only the safety net for when that job is not running.
-        cur.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+        _write_pragmas(cur, busy_timeout_ms=30_000)
         cur.close()
 
     @event.listens_for(engine.sync_engine, "begin")

@@ -279,6 +279,12 @@ class Store(ABC):
             _events(events, counters),
             {r.name: r.parse(v) for r, v in zip(extra, more, strict=True)})
 
+    def players_rows(self, n: int) -> str:
+        """FROM … ORDER BY of the players' locked rows (seed pair, account, user) for the ids in list n, in id order."""
+        return ("FROM fairness_seed_pairs sp JOIN accounts a ON a.user_id = sp.active_user_id "
+                f"JOIN users u ON u.id = sp.active_user_id WHERE sp.active_user_id {self.among(n, 'bigint')} "
+                "ORDER BY sp.active_user_id")
+
     def _read_sql(self, tables: tuple[str, ...], extra: tuple[Read, ...]) -> str:
         """The statement of `read` in this dialect with these extra parts (rendered once per store)."""
         p = self.param
@@ -305,9 +311,7 @@ class Store(ABC):
                 "sp.active_user_id, sp.id, sp.server_seed, sp.server_seed_hash, sp.client_seed, sp.next_nonce, "
                 "a.id, a.balance, u.event_seq, u.banned, u.site_id, u.nickname, u.phone_number, u.role, u.rank, "
                 "u.xp, u.vip_points, u.totp_enabled, u.created_at, u.last_login_at, a.owed",
-                "FROM fairness_seed_pairs sp JOIN accounts a ON a.user_id = sp.active_user_id "
-                f"JOIN users u ON u.id = sp.active_user_id WHERE sp.active_user_id {self.among(5, 'bigint')} "
-                "ORDER BY sp.active_user_id"),
+                self.players_rows(5)),
             self.locked_rows_as_json(
                 "id, template_id, user_id, period_start, value, completed_at, claimed_at",
                 f"FROM mission_progress WHERE user_id {self.among(5, 'bigint')} AND template_id {template_ids} "

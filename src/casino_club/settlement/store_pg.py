@@ -58,12 +58,6 @@ def write_statement(writes: tuple[Write, ...]) -> str:
     return f"WITH {ctes}\n{parts[-1]}"
 
 
-# The same rows, in the same order and lock mode, as the players' part of Store.read.
-LOCK_PLAYERS = ("SELECT sp.active_user_id FROM fairness_seed_pairs sp JOIN accounts a ON a.user_id = sp.active_user_id "
-                "JOIN users u ON u.id = sp.active_user_id WHERE sp.active_user_id = ANY($1::bigint[]) "
-                "ORDER BY sp.active_user_id FOR NO KEY UPDATE")
-
-
 class PgStore(Store):
     """Store on an asyncpg connection (already inside the group's transaction)."""
 
@@ -126,7 +120,8 @@ class PgStore(Store):
         so once this statement holds them, the read that follows sees all of it.
         """
         if user_ids:
-            await self.fetch(LOCK_PLAYERS, list(user_ids))
+            # The same rows, order and lock mode as the players' part of the read.
+            await self.fetch(f"SELECT sp.active_user_id {self.players_rows(1)} FOR NO KEY UPDATE", list(user_ids))
         return await super().read(session_ids, answer_keys, user_ids, *args, **kwargs)
 
     async def fetch(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]:

@@ -167,8 +167,9 @@ class SettlementWriter:
                 try:
                     async with on_loop_transaction(on_loop, conn.dialect) as store:
                         return await self._apply(store, plans)
-                except sqlite3.Error:
-                    self._drop_on_loop()  # rolled back; a connection the database failed on is not used again
+                except sqlite3.Error as exc:
+                    if not isinstance(exc, sqlite3.IntegrityError):  # a key race leaves the connection sound
+                        self._drop_on_loop()  # rolled back; a connection the database failed on is not used again
                     raise
             async with group_transaction(conn) as store:  # PostgreSQL, or SQLite while another process writes
                 return await self._apply(store, plans)
